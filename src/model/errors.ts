@@ -1,0 +1,45 @@
+/**
+ * Every error parapet raises on purpose has a code from this catalogue and a one-line message that
+ * names the file or field at fault. The CLI prints `error: <message>` and exits 2; the server maps
+ * them to AdmissionReview answers. Anything else reaching the top is a bug.
+ */
+export const errorCodes = {
+  PARAPET_INPUT_READ: 'cannot read input',
+  PARAPET_INPUT_PARSE: 'input is not well-formed',
+  PARAPET_INPUT_FORMAT: 'input format is not supported',
+  PARAPET_INPUT_TOO_LARGE: 'input is too large',
+  PARAPET_POLICY_READ: 'cannot read policy',
+  PARAPET_POLICY_INVALID: 'policy file is invalid',
+  PARAPET_POLICY_DUPLICATE: 'policy id is defined twice',
+  PARAPET_POLICY_COMPILE: 'policy rule does not compile',
+  PARAPET_CONFIG_INVALID: 'configuration is invalid',
+  PARAPET_USAGE: 'invalid usage',
+  PARAPET_TLS: 'TLS material is unusable',
+  PARAPET_REGISTRY: 'registry request failed',
+  PARAPET_REGO: 'Rego policy cannot be used',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class ParapetError extends Error {
+  readonly code: ErrorCode;
+  /** The file (or `-` for stdin, or a URL) the error is about, when there is one. */
+  readonly file?: string;
+
+  constructor(code: ErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ParapetError';
+    this.code = code;
+    this.file = options.file;
+  }
+}
+
+export function isParapetError(error: unknown): error is ParapetError {
+  return error instanceof ParapetError;
+}
+
+/** A one-line description of any thrown value, for error findings and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Finding, FindingStatus } from './finding.js';
+import { atOrAbove, severities, type PolicyInfo, type Severity } from './policy.js';
+import type { ResourceRef } from './resource.js';
+
+/** How findings with status `unknown` count for the exit code. */
+export type UnknownHandling = 'fail' | 'warn' | 'pass';
+
+export interface Summary {
+  resources: number;
+  policies: number;
+  findings: number;
+  byStatus: Record<FindingStatus, number>;
+  bySeverity: Record<Severity, number>;
+}
+
+/** A note about the run that is not a finding: skipped files, expired waivers, stale waivers ... */
+export interface Notice {
+  level: 'info' | 'warning';
+  code: string;
+  message: string;
+  file?: string;
+}
+
+export interface Result {
+  findings: Finding[];
+  resources: ResourceRef[];
+  policies: PolicyInfo[];
+  notices: Notice[];
+  summary: Summary;
+  /** Per resource id, the ids of the policies that were evaluated against it (for pass/fail matrices). */
+  evaluated: Map<string, string[]>;
+  /** Extra report sections contributed by domains (cost totals ...), keyed by name. */
+  extras: Record<string, unknown>;
+}
+
+export interface GateOptions {
+  /** Failing findings at or above this severity gate. Default: `info` (any). */
+  failOn?: Severity;
+  /** Default: `warn`. */
+  unknown?: UnknownHandling;
+  /** When true, findings marked `baseline` do not gate. */
+  baseline?: boolean;
+}
+
+/** True when the finding makes the run fail under these options. */
+export function gates(finding: Finding, options: GateOptions = {}): boolean {
+  if (options.baseline && finding.baseline) return false;
+  if (!atOrAbove(finding.severity, options.failOn ?? 'info')) return false;
+  switch (finding.status) {
+    case 'fail':
+    case 'error':
+      return true;
+    case 'unknown':
+      return (options.unknown ?? 'warn') === 'fail';
+    default:
+      return false;
+  }
+}
+
+/** 0 when nothing gates, 1 when a finding gates. Usage and input errors (2) never reach a Result. */
+export function exitCode(result: Result, options: GateOptions = {}): 0 | 1 {
+  return result.findings.some((finding) => gates(finding, options)) ? 1 : 0;
+}
+
+export function fingerprint(policyId: string, resourceId: string, path: string): string {
+  return createHash('sha256').update(`${policyId}\0${resourceId}\0${path}`).digest('hex').slice(0, 32);
+}
+
+const statusOrder: Record<FindingStatus, number> = {
+  error: 0,
+  fail: 1,
+  unknown: 2,
+  warn: 3,
+  audit: 4,
+  approved: 5,
+  waived: 6,
+};
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The one order every report uses: file, line, resource, policy, path. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareStrings(a.resource.file, b.resource.file) ||
+    a.resource.line - b.resource.line ||
+    compareStrings(a.resource.id, b.resource.id) ||
+    compareStrings(a.policyId, b.policyId) ||
+    compareStrings(a.path, b.path) ||
+    statusOrder[a.status] - statusOrder[b.status] ||
+    compareStrings(a.message, b.message)
+  );
+}
+
+export function compareResources(a: ResourceRef, b: ResourceRef): number {
+  return compareStrings(a.file, b.file) || a.line - b.line || compareStrings(a.id, b.id);
+}
+
+export function summarize(findings: Finding[], resources: number, policies: number): Summary {
+  const byStatus = Object.fromEntries(Object.keys(statusOrder).map((s) => [s, 0])) as Record<FindingStatus, number>;
+  const bySeverity = Object.fromEntries(severities.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const finding of findings) {
+    byStatus[finding.status] += 1;
+    bySeverity[finding.severity] += 1;
+  }
+  return { resources, policies, findings: findings.length, byStatus, bySeverity };
+}
