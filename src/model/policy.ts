@@ -133,7 +133,12 @@ export interface PolicyDocument {
   references?: string[];
   /** Parameter declarations: JSON Schema per parameter, with `default`. */
   parameters?: Record<string, Record<string, unknown> & { default?: unknown; description?: string }>;
-  /** An RFC 6902 JSON Patch that fixes a violation, for the mutating webhook. */
+  /** The mode used when configuration sets none (Gatekeeper's enforcementAction maps here). Default `enforce`. */
+  defaultMode?: Mode;
+  /**
+   * An RFC 6902 JSON Patch that fixes a violation, for the mutating webhook. Paths are relative to
+   * the rule's target instance (for `containers`: the `{container, pod}` object).
+   */, for the mutating webhook. */
   fix?: Array<Record<string, unknown>>;
   tests?: PolicyTests;
 }

@@ -45,6 +45,11 @@ export interface Resource {
   /** The object as the user wrote or planned it. */
   body: Record<string, unknown>;
   facts: ResourceFacts;
+  /**
+   * JSON pointers (inside `body`) of values unknown until apply (Terraform). A rule whose verdict
+   * depends on one of them yields `unknown`, never `fail` or a silent pass.
+   */
+  unknownPaths?: string[];
   /** Line of the field at a JSON pointer inside `body`, when the adapter can tell. */
   lineOf?: (pointer: string) => number | undefined;
 }
