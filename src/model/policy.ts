@@ -138,7 +138,7 @@ export interface PolicyDocument {
   /**
    * An RFC 6902 JSON Patch that fixes a violation, for the mutating webhook. Paths are relative to
    * the rule's target instance (for `containers`: the `{container, pod}` object).
-   */, for the mutating webhook. */
+   */
   fix?: Array<Record<string, unknown>>;
   tests?: PolicyTests;
 }
