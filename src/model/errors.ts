@@ -16,6 +16,7 @@ export const errorCodes = {
   PARAPET_USAGE: 'invalid usage',
   PARAPET_TLS: 'TLS material is unusable',
   PARAPET_REGISTRY: 'registry request failed',
+  PARAPET_IMAGE_INVALID: 'image manifest, configuration or archive is invalid',
   PARAPET_REGO: 'Rego policy cannot be used',
 } as const;
 
