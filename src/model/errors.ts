@@ -13,6 +13,8 @@ export const errorCodes = {
   PARAPET_POLICY_DUPLICATE: 'policy id is defined twice',
   PARAPET_POLICY_COMPILE: 'policy rule does not compile',
   PARAPET_CONFIG_INVALID: 'configuration is invalid',
+  PARAPET_CONFIG_READ: 'cannot read configuration',
+  PARAPET_BASELINE_INVALID: 'baseline file is invalid',
   PARAPET_USAGE: 'invalid usage',
   PARAPET_TLS: 'TLS material is unusable',
   PARAPET_REGISTRY: 'registry request failed',
