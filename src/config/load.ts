@@ -1,0 +1,312 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Approval, Waiver } from '../model/finding.js';
+import { ParapetError } from '../model/errors.js';
+import type { Mode, Severity } from '../model/policy.js';
+import type { UnknownHandling } from '../model/result.js';
+import { defaultSettings, type Settings } from '../model/settings.js';
+import { configSchema } from './schema.js';
+import { domainSections } from './sections.js';
+
+/** `parapet.yaml` as users write it: every field optional. */
+export interface ConfigFile {
+  version?: 1;
+  policies?: { paths?: string[]; builtin?: boolean; select?: string[]; skip?: string[] };
+  severity?: Record<string, Severity>;
+  modes?: Record<string, Mode>;
+  parameters?: Record<string, Record<string, unknown>>;
+  exclude?: { namespaces?: string[]; files?: string[]; resources?: string[] };
+  unknown?: UnknownHandling;
+  failOn?: Severity;
+  waivers?: Array<Omit<Waiver, 'origin'>>;
+  approvals?: Approval[];
+  annotationWaivers?: boolean;
+  [domain: string]: unknown;
+}
+
+/** A configuration file, validated and normalised. */
+export interface LoadedConfig {
+  /** The file as shown in messages: relative to the working directory when inside it. */
+  file: string;
+  /** Absolute path of the file. */
+  path: string;
+  settings: Settings;
+  /** Extra policy files or directories (absolute). */
+  policyPaths: string[];
+  /** Whether the built-in policy library is loaded. */
+  builtin: boolean;
+}
+
+/** File names looked for in the working directory, in this order. */
+export const configFileNames = ['parapet.yaml', 'parapet.yml', '.parapet.yaml', '.parapet.yml'];
+
+/** The configuration file in `cwd`, if there is one. */
+export function findConfigFile(cwd: string): string | undefined {
+  for (const name of configFileNames) {
+    const candidate = path.join(cwd, name);
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Loads `file` (or the configuration found in `cwd` when `file` is not given). Returns undefined
+ * when no file is given and none is found; throws `PARAPET_CONFIG_*` errors naming file, line and field.
+ */
+export function loadConfig(options: { cwd: string; file?: string }): LoadedConfig | undefined {
+  const absolute = options.file ? path.resolve(options.cwd, options.file) : findConfigFile(options.cwd);
+  if (!absolute) return undefined;
+  const display = displayPath(absolute, options.cwd);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeFsError(error);
+    throw new ParapetError('PARAPET_CONFIG_READ', `${display}: cannot read configuration: ${reason}`, {
+      file: display,
+      cause: error,
+    });
+  }
+  return parseConfig(text, { file: display, path: absolute });
+}
+
+/** Validates and normalises configuration text. `file` is used in messages, `path` to resolve relative paths. */
+export function parseConfig(text: string, source: { file: string; path: string }): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const { line, col } = lineCounter.linePos(yamlError.pos[0]);
+    const message = yamlError.message.split('\n')[0] ?? yamlError.code;
+    throw invalid(source.file, line, col, `not valid YAML: ${message}`);
+  }
+  const value: unknown = doc.toJS() ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid(source.file, 1, 1, 'the configuration must be a mapping of keys (policies, waivers, ...)');
+  }
+  if (!validateConfig(value)) {
+    const error = pickError(validateConfig.errors ?? []);
+    const { segments, message } = explain(error);
+    const position = positionOf(doc, lineCounter, segments, error);
+    throw invalid(source.file, position.line, position.col, `${formatPath(segments)}: ${message}`);
+  }
+  return normalizeConfig(value as ConfigFile, source);
+}
+
+function normalizeConfig(config: ConfigFile, source: { file: string; path: string }): LoadedConfig {
+  const directory = path.dirname(source.path);
+  const settings = defaultSettings();
+  settings.select = [...(config.policies?.select ?? [])];
+  settings.skip = [...(config.policies?.skip ?? [])];
+  settings.severity = Object.entries(config.severity ?? {}).map(([policy, severity]) => ({
+    policy,
+    severity,
+  }));
+  settings.modes = Object.entries(config.modes ?? {}).map(([policy, mode]) => ({ policy, mode }));
+  settings.parameters = structuredClone(config.parameters ?? {});
+  settings.exclude = {
+    namespaces: [...(config.exclude?.namespaces ?? [])],
+    files: [...(config.exclude?.files ?? [])],
+    resources: [...(config.exclude?.resources ?? [])],
+  };
+  if (config.unknown) settings.unknown = config.unknown;
+  if (config.failOn) settings.failOn = config.failOn;
+  settings.waivers = (config.waivers ?? []).map((waiver) => ({ ...waiver, origin: source.file }));
+  settings.approvals = (config.approvals ?? []).map((approval) => ({ ...approval }));
+  settings.allowAnnotationWaivers = config.annotationWaivers ?? false;
+  for (const section of domainSections) {
+    if (config[section.key] === undefined) continue;
+    const value = config[section.key];
+    settings.domains[section.key] = section.normalize
+      ? section.normalize(value, { file: source.file, directory })
+      : structuredClone(value);
+  }
+  return {
+    file: source.file,
+    path: source.path,
+    settings,
+    policyPaths: (config.policies?.paths ?? []).map((entry) => path.resolve(directory, entry)),
+    builtin: config.policies?.builtin ?? true,
+  };
+}
+
+const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
+addFormats.default(ajv, ['date']);
+const validateConfig = ajv.compile(configSchema);
+
+function invalid(file: string, line: number, col: number, message: string): ParapetError {
+  return new ParapetError('PARAPET_CONFIG_INVALID', `${file}:${line}:${col}: ${message}`, { file });
+}
+
+/** With `allErrors: false` ajv stops at the first failure; prefer the most specific one if several. */
+function pickError(errors: ErrorObject[]): ErrorObject {
+  return errors.reduce((best, error) =>
+    error.instancePath.length > best.instancePath.length ? error : best,
+  );
+}
+
+type Segment = string | number;
+
+function pointerSegments(pointer: string): Segment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^(0|[1-9]\d*)$/.test(part) ? Number(part) : part));
+}
+
+/** `waivers[2].expires`, `severity["pss-*"]`, or `(top level)`. */
+export function formatPath(segments: Segment[]): string {
+  if (segments.length === 0) return '(top level)';
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function explain(error: ErrorObject): { segments: Segment[]; message: string } {
+  const segments = pointerSegments(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = allowedKeys(error.parentSchema);
+      const suggestion = closest(key, allowed);
+      const hint = suggestion
+        ? ` (did you mean "${suggestion}"?)`
+        : allowed.length
+          ? ` (allowed: ${allowed.join(', ')})`
+          : '';
+      return { segments: [...segments, key], message: `unknown key${hint}` };
+    }
+    case 'required':
+      return { segments, message: `missing required key "${String(params.missingProperty)}"` };
+    case 'enum':
+      return {
+        segments,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${show(error.data)}`,
+      };
+    case 'const':
+      return { segments, message: `must be ${JSON.stringify(params.allowedValue)}, got ${show(error.data)}` };
+    case 'type':
+      return { segments, message: `must be ${article(String(params.type))}, got ${show(error.data)}` };
+    case 'format':
+      return params.format === 'date'
+        ? { segments, message: `must be a date written YYYY-MM-DD, got ${show(error.data)}` }
+        : { segments, message: `must be a valid ${String(params.format)}, got ${show(error.data)}` };
+    case 'minLength':
+      return { segments, message: 'must not be empty' };
+    default:
+      return { segments, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+function allowedKeys(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return properties ? Object.keys(properties).filter((key) => key !== '$schema') : [];
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    boolean: 'true or false',
+    number: 'a number',
+    integer: 'an integer',
+  };
+  return names[type] ?? type;
+}
+
+function show(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The allowed key closest to a misspelt one, when it is close enough to be a typo. */
+function closest(key: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Line and column of the YAML node at `segments` (the key itself for an unknown key). */
+function positionOf(
+  doc: Document,
+  lineCounter: LineCounter,
+  segments: Segment[],
+  error: ErrorObject,
+): { line: number; col: number } {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  const keyIsLast = error.keyword === 'additionalProperties';
+  segments.forEach((segment, index) => {
+    if (node === undefined) return;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
+      if (!pair) {
+        node = undefined;
+        return;
+      }
+      const last = index === segments.length - 1;
+      const target = last && keyIsLast ? pair.key : (pair.value ?? pair.key);
+      offset = (target as Node | null)?.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      offset = (item as Node | null)?.range?.[0] ?? offset;
+      node = item;
+    } else {
+      node = undefined;
+    }
+  });
+  return lineCounter.linePos(offset);
+}
+
+function displayPath(absolute: string, cwd: string): string {
+  const relative = path.relative(cwd, absolute);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return (error as Error).message.split('\n')[0] ?? String(error);
+}

@@ -1,0 +1,45 @@
+/**
+ * Domain sections of `parapet.yaml` (`cost:`, `images:`, `rego:`, `server:` ...). Each domain keeps
+ * its own settings under one top-level key; they land in `Settings.domains[key]`. A domain tightens
+ * its schema and adds a `normalize` here (one entry per domain) so that a typo in its section is a
+ * configuration error like any other.
+ */
+export interface DomainSection {
+  /** Top-level key in `parapet.yaml`, and the key in `Settings.domains`. */
+  key: string;
+  description: string;
+  /** JSON Schema of the section. */
+  schema: Record<string, unknown>;
+  /** Turns the validated section into the domain's normalised settings. Default: the value as written. */
+  normalize?(value: unknown, context: DomainSectionContext): unknown;
+}
+
+export interface DomainSectionContext {
+  /** The configuration file, as displayed in messages. */
+  file: string;
+  /** Directory of the configuration file: relative paths in the section resolve against it. */
+  directory: string;
+}
+
+export const domainSections: DomainSection[] = [
+  {
+    key: 'cost',
+    description: 'Cost estimation settings (currency, price catalogue, usage).',
+    schema: { type: 'object' },
+  },
+  {
+    key: 'images',
+    description: 'Image metadata settings (registry access, cache, timeouts).',
+    schema: { type: 'object' },
+  },
+  {
+    key: 'rego',
+    description: 'Rego/OPA settings (namespaces, opa binary, cache).',
+    schema: { type: 'object' },
+  },
+  {
+    key: 'server',
+    description: 'Admission webhook settings (mutation, budgets).',
+    schema: { type: 'object' },
+  },
+];
