@@ -83,3 +83,92 @@ describe('terraform plan: modules three deep, count and for_each', () => {
     }
   });
 });
+
+describe('terraform plan: replace, delete and deposed objects', () => {
+  const { resources } = load('replace-delete.json');
+
+  it('marks replacements with their reason and the paths that force them', () => {
+    const db = byId(resources, 'aws_db_instance.orders');
+    const change = db.facts.change as ChangeFacts;
+    expect(change.actions).toEqual(['delete', 'create']);
+    expect(change.replace).toBe(true);
+    expect(change.replacePaths).toEqual(['/storage_encrypted']);
+    expect(change.actionReason).toBe('replace_because_cannot_update');
+    expect(change.afterSensitive).toEqual({ password: true, tags: {}, tags_all: {} });
+    expect(db.body.storage_encrypted).toBe(true);
+    expect(db.facts.references).toEqual({ kms_key_id: ['aws_kms_key.orders'] });
+    expect((byId(resources, 'aws_instance.worker[0]').facts.change as ChangeFacts).actions).toEqual(['create', 'delete']);
+  });
+
+  it('judges a deleted object by its prior values and knows nothing is unknown about it', () => {
+    const bucket = byId(resources, 'aws_s3_bucket.legacy_exports');
+    expect(bucket.body.bucket).toBe('acme-legacy-exports');
+    expect(bucket.unknownPaths).toBeUndefined();
+    expect(bucket.facts.tags).toEqual({ environment: 'staging' });
+    expect((bucket.facts.change as ChangeFacts).actionReason).toBe('delete_because_no_resource_config');
+    // Not in the configuration any more: the region comes from the object itself.
+    expect(bucket.facts.region).toBe('eu-west-1');
+  });
+
+  it('gives deposed objects their own id', () => {
+    const deposed = byId(resources, 'aws_instance.worker[0] (deposed a1b2c3d4)');
+    expect((deposed.facts.change as ChangeFacts).deposed).toBe('a1b2c3d4');
+    expect(deposed.body.id).toBe('i-0aa11bb22cc33dd44');
+    expect(resources.filter((r) => r.id === 'aws_instance.worker[0]')).toHaveLength(1);
+  });
+
+  it('keeps data sources read during apply, with their mode', () => {
+    const data = byId(resources, 'data.aws_iam_policy_document.orders_read');
+    expect((data.facts.change as ChangeFacts).mode).toBe('data');
+    expect(data.kind).toBe('aws_iam_policy_document');
+    expect(data.facts.references).toEqual({ 'statement.resources': ['aws_db_instance.orders'] });
+    expect(data.unknownPaths).toEqual(['/id', '/json', '/statement/0/resources']);
+  });
+});
+
+describe('terraform plan: moved, forget and format 0.1', () => {
+  it('keeps the previous address of moved resources', () => {
+    const { resources } = load('moved.json');
+    const bucket = byId(resources, 'module.storage.aws_s3_bucket.this');
+    expect((bucket.facts.change as ChangeFacts).previousAddress).toBe('aws_s3_bucket.assets');
+    expect(bucket.facts.region).toBe('eu-central-1');
+    expect(byId(resources, 'module.storage.aws_s3_bucket_versioning.this').facts.references).toEqual({
+      bucket: ['module.storage.aws_s3_bucket.this'],
+    });
+  });
+
+  it('reads the forget action and judges the forgotten object by its prior values', () => {
+    const { resources } = load('forget.json');
+    const db = byId(resources, 'aws_db_instance.reporting');
+    expect((db.facts.change as ChangeFacts).actions).toEqual(['forget']);
+    expect(db.body.identifier).toBe('reporting-prod');
+    expect(db.labels).toEqual({ environment: 'prod' });
+  });
+
+  it('reads a Terraform 0.12 plan (format 0.1) with legacy provider keys', () => {
+    const { resources } = load('format-0.1.json');
+    expect(resources.map((r) => r.id)).toEqual([
+      'module.vpc.aws_vpc.this',
+      'module.vpc.aws_subnet.public[0]',
+      'module.vpc.aws_subnet.public[1]',
+      'aws_security_group.ssh',
+    ]);
+    const subnet = byId(resources, 'module.vpc.aws_subnet.public[1]');
+    expect(subnet.facts.region).toBe('us-west-2');
+    expect(subnet.facts.provider).toBe('aws');
+    expect(subnet.facts.references).toEqual({ vpc_id: ['module.vpc.aws_vpc.this'] });
+    expect(byId(resources, 'aws_security_group.ssh').facts.references).toEqual({ vpc_id: ['module.vpc.aws_vpc.this'] });
+    // terraform show -json prints one line.
+    expect(subnet.location).toEqual({ file: 'fixtures/terraform/format-0.1.json', line: 1 });
+  });
+});
+
+describe('terraform plan: input that is not a plan this reader understands', () => {
+  it.each([
+    ['state.json', 'fixtures/terraform/invalid/state.json: a Terraform state, not a plan; give the output of "terraform show -json PLANFILE"'],
+    ['format-2.json', 'fixtures/terraform/invalid/format-2.json: unsupported Terraform plan format_version "2.0" (parapet reads 0.1 through 1.x)'],
+    ['bad-action.json', 'fixtures/terraform/invalid/bad-action.json: resource_changes[0] (aws_s3_bucket.logs) has an unknown action "obliterate"'],
+  ])('%s fails with a one-line error naming the file', (name, message) => {
+    expect(() => load(`invalid/${name}`)).toThrow(message);
+  });
+});
