@@ -153,7 +153,8 @@ export function validateDigest(digest: string): string | undefined {
 
 function familiarName(registry: string, repository: string): string {
   if (registry !== defaultRegistry) return `${registry}/${repository}`;
-  return repository.startsWith(officialRepositoryPrefix) ? repository.slice(officialRepositoryPrefix.length) : repository;
+  const remainder = repository.startsWith(officialRepositoryPrefix) ? repository.slice(officialRepositoryPrefix.length) : undefined;
+  return remainder !== undefined && !remainder.includes('/') ? remainder : repository;
 }
 
 /** The registry host to contact for a reference: Docker Hub's API lives at registry-1.docker.io. */
