@@ -41,6 +41,8 @@ export interface SchemaRule {
     assert: Record<string, unknown>;
     /** Optional filter: the rule applies only where the target satisfies this schema. */
     when?: Record<string, unknown>;
+    /** JSON pointer (relative to the target) to report instead of the deepest error's. */
+    path?: string;
   };
 }
 

@@ -15,6 +15,9 @@ export interface ResourceFacts {
   podSpec?: Record<string, unknown>;
   /** Kubernetes workloads: the JSON pointer of `podSpec` inside the body. */
   podSpecPath?: string;
+  /** Kubernetes workloads: the pod template's metadata (labels, annotations), and its pointer. */
+  podMetadata?: Record<string, unknown>;
+  podMetadataPath?: string;
   /** Kubernetes workloads: every container, init container and ephemeral container. */
   containers?: ContainerFact[];
   /** Kubernetes workloads: the labels the pods will carry. */
@@ -30,6 +33,10 @@ export interface ContainerFact {
   /** JSON pointer of the container inside the resource body. */
   path: string;
   container: Record<string, unknown>;
+  /** The pod spec the container belongs to (so one rule can weigh pod- and container-level settings). */
+  pod: Record<string, unknown>;
+  /** The pod's metadata (annotations such as AppArmor's), or an empty object. */
+  podMetadata: Record<string, unknown>;
 }
 
 /** One thing to judge, normalised from whatever input format it came from. */

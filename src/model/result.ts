@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Finding, FindingStatus } from './finding.js';
+import { findingStatuses, type Finding, type FindingStatus } from './finding.js';
 import { atOrAbove, severities, type PolicyInfo, type Severity } from './policy.js';
 import type { ResourceRef } from './resource.js';
 
@@ -99,7 +99,7 @@ export function compareResources(a: ResourceRef, b: ResourceRef): number {
 }
 
 export function summarize(findings: Finding[], resources: number, policies: number): Summary {
-  const byStatus = Object.fromEntries(Object.keys(statusOrder).map((s) => [s, 0])) as Record<FindingStatus, number>;
+  const byStatus = Object.fromEntries(findingStatuses.map((s) => [s, 0])) as Record<FindingStatus, number>;
   const bySeverity = Object.fromEntries(severities.map((s) => [s, 0])) as Record<Severity, number>;
   for (const finding of findings) {
     byStatus[finding.status] += 1;

@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { describeError } from '../../model/errors.js';
+import type { Policy, PolicyTestCase } from '../../model/policy.js';
+import { defaultSettings } from '../../model/settings.js';
+import { createEngine } from '../../engine/engine.js';
+import { loadInputs } from '../../inputs/load.js';
+import { builtinPolicyDir } from '../../policies/paths.js';
+import { loadPolicies } from '../../policies/load.js';
+import { selectPolicies } from '../../engine/selection.js';
+import { colorEnabled, collect, type CliIO } from '../io.js';
+import { createColors } from 'picocolors';
+
+type Expectation = 'fail' | 'pass' | 'unknown';
+
+export interface CaseOutcome {
+  expectation: Expectation;
+  file: string;
+  ok: boolean;
+  problem?: string;
+}
+
+export interface PolicyTestOutcome {
+  policyId: string;
+  file: string;
+  cases: CaseOutcome[];
+  ok: boolean;
+}
+
+function normalizeCase(testCase: PolicyTestCase): Exclude<PolicyTestCase, string> {
+  return typeof testCase === 'string' ? { file: testCase } : testCase;
+}
+
+/** Run one policy's declared test cases; every mismatch is described in one line. */
+export async function runPolicyTests(policy: Policy): Promise<PolicyTestOutcome> {
+  const cases: CaseOutcome[] = [];
+  const groups: Array<[Expectation, PolicyTestCase[] | undefined]> = [
+    ['fail', policy.tests?.fail],
+    ['pass', policy.tests?.pass],
+    ['unknown', policy.tests?.unknown],
+  ];
+  const dir = path.dirname(policy.file);
+  for (const [expectation, list] of groups) {
+    for (const raw of list ?? []) {
+      const testCase = normalizeCase(raw);
+      const file = path.resolve(dir, testCase.file);
+      const outcome: CaseOutcome = { expectation, file: testCase.file, ok: false };
+      cases.push(outcome);
+      try {
+        const settings = defaultSettings();
+        if (testCase.params) settings.parameters[policy.id] = testCase.params;
+        const engine = await createEngine([{ ...policy, defaultMode: 'enforce' }], settings);
+        const inputs = await loadInputs([file]);
+        const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
+        const mine = result.findings.filter((f) => f.policyId === policy.id);
+        const failing = mine.filter((f) => f.status === 'fail');
+        const errors = mine.filter((f) => f.status === 'error');
+        const unknown = mine.filter((f) => f.status === 'unknown');
+        if (errors.length) outcome.problem = `policy errored: ${errors[0]!.message}`;
+        else if (expectation === 'fail') {
+          if (failing.length === 0) outcome.problem = `expected a failing finding, got none${unknown.length ? ` (${unknown.length} unknown)` : ''}`;
+          else if (testCase.count !== undefined && failing.length !== testCase.count) {
+            outcome.problem = `expected ${testCase.count} failing finding(s), got ${failing.length}: ${failing.map((f) => f.path || '(resource)').join(', ')}`;
+          } else if (testCase.paths) {
+            const got = [...new Set(failing.map((f) => f.path))].sort();
+            const want = [...testCase.paths].sort();
+            if (got.join('\n') !== want.join('\n')) outcome.problem = `expected paths ${want.join(', ')}, got ${got.join(', ')}`;
+          }
+        } else if (expectation === 'pass') {
+          if (failing.length || unknown.length) {
+            const first = failing[0] ?? unknown[0]!;
+            outcome.problem = `expected no finding, got ${failing.length} failing and ${unknown.length} unknown: ${first.resource.id} ${first.path}: ${first.message}`;
+          }
+        } else if (unknown.length === 0 || failing.length) {
+          outcome.problem = `expected only unknown findings, got ${unknown.length} unknown and ${failing.length} failing`;
+        }
+        if (!outcome.problem && inputs.resources.length === 0) outcome.problem = 'the fixture holds no resources';
+      } catch (error) {
+        outcome.problem = describeError(error);
+      }
+      outcome.ok = outcome.problem === undefined;
+    }
+  }
+  return { policyId: policy.id, file: policy.file, cases, ok: cases.length > 0 && cases.every((c) => c.ok) };
+}
+
+interface TestOptions {
+  select: string[];
+  skip: string[];
+  format: string;
+}
+
+/** `parapet test [DIR...]`: run every policy's declared failing and passing fixtures. */
+export function testCommand(io: CliIO, setExit: (code: number) => void): Command {
+  return new Command('test')
+    .description("run policies' test cases (fixtures that must fail, pass, or be unknown)")
+    .argument('[dirs...]', 'policy directories or files (default: the built-in library)')
+    .option('--select <glob>', 'test only policies whose id matches (repeatable)', collect, [])
+    .option('--skip <glob>', 'skip policies whose id matches (repeatable)', collect, [])
+    .option('-f, --format <format>', 'text or json', 'text')
+    .action(async (dirs: string[], options: TestOptions) => {
+      const policies = selectPolicies(
+        await loadPolicies({ paths: dirs.length ? dirs : [builtinPolicyDir], builtin: false }),
+        options.select,
+        options.skip,
+      );
+      const outcomes: PolicyTestOutcome[] = [];
+      for (const policy of policies) outcomes.push(await runPolicyTests(policy));
+      const failed = outcomes.filter((o) => !o.ok);
+      const passedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => c.ok).length, 0);
+      const failedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => !c.ok).length, 0);
+      if (options.format === 'json') {
+        io.stdout(JSON.stringify({ policies: outcomes.length, failed: failed.length, outcomes }, null, 2) + '\n');
+      } else {
+        const c = createColors(colorEnabled(io, true));
+        for (const outcome of outcomes) {
+          const mark = outcome.ok ? c.green('ok  ') : c.red('FAIL');
+          io.stdout(`${mark} ${outcome.policyId} (${outcome.cases.length} case${outcome.cases.length === 1 ? '' : 's'})\n`);
+          if (outcome.cases.length === 0) io.stdout(`       no test cases declared in ${outcome.file}\n`);
+          for (const testCase of outcome.cases) {
+            if (!testCase.ok) io.stdout(`       ${testCase.expectation} ${testCase.file}: ${testCase.problem}\n`);
+          }
+        }
+        io.stdout(`\npolicy tests: ${outcomes.length - failed.length} of ${outcomes.length} policies ok\n`);
+        io.stdout(`${passedCases} passed, ${failedCases} failed\n`);
+      }
+      setExit(failed.length ? 1 : 0);
+    });
+}

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { ParapetError } from '../model/errors.js';
+import { severities, type Policy, type Severity } from '../model/policy.js';
+import { defaultSettings, type Settings } from '../model/settings.js';
+import { createEngine, type Engine } from '../engine/engine.js';
+import { loadPolicies } from '../policies/load.js';
+import { collect } from './io.js';
+
+/** The policy-selection options `check`, `serve` and `policies` share. */
+export interface PolicyOptions {
+  select: string[];
+  skip: string[];
+  policies: string[];
+  builtin: boolean;
+  failOn?: string;
+}
+
+export function addPolicyOptions(command: Command): Command {
+  return command
+    .option('--select <glob>', 'run only policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
+    .option('--skip <glob>', 'skip policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
+    .option('--policies <path>', 'also load policies from this directory or file (repeatable)', collect, [])
+    .option('--no-builtin', 'do not load the built-in policy library');
+}
+
+export function parseSeverity(value: string, option: string): Severity {
+  if (!(severities as readonly string[]).includes(value)) {
+    throw new ParapetError('PARAPET_USAGE', `${option}: "${value}" is not a severity (${severities.join(', ')})`);
+  }
+  return value as Severity;
+}
+
+/** Settings from the command line over the defaults (the configuration file, when given, comes first). */
+export function buildSettings(options: PolicyOptions, base: Settings = defaultSettings()): Settings {
+  const settings: Settings = { ...base };
+  if (options.select.length) settings.select = options.select;
+  if (options.skip.length) settings.skip = [...base.skip, ...options.skip];
+  if (options.failOn !== undefined) settings.failOn = parseSeverity(options.failOn, '--fail-on');
+  return settings;
+}
+
+export interface LoadedEngine {
+  engine: Engine;
+  policies: Policy[];
+  settings: Settings;
+}
+
+/** Load policies and compile the engine exactly as `check` and `serve` both need it. */
+export async function engineFromOptions(options: PolicyOptions): Promise<LoadedEngine> {
+  const settings = buildSettings(options);
+  const policies = await loadPolicies({ paths: options.policies, builtin: options.builtin });
+  if (policies.length === 0) {
+    throw new ParapetError('PARAPET_USAGE', 'no policies to run: the built-in library is off (--no-builtin) and no --policies were given');
+  }
+  const engine = await createEngine(policies, settings);
+  return { engine, policies, settings };
+}

@@ -1,0 +1,264 @@
+import { Minimatch } from 'minimatch';
+import { describeError, isParapetError, ParapetError } from '../model/errors.js';
+import type { Finding, FindingStatus } from '../model/finding.js';
+import { policyInfo, type Mode, type Policy, type PolicyInfo, type Severity } from '../model/policy.js';
+import { compareFindings, compareResources, fingerprint, summarize, type Notice, type Result } from '../model/result.js';
+import { resourceRef, type Resource, type ResourceRef } from '../model/resource.js';
+import type { Settings } from '../model/settings.js';
+import { defaultSettings } from '../model/settings.js';
+import { createRuleAjv } from './ajv.js';
+import { applyApprovals } from './approvals.js';
+import { factProviders } from './facts/index.js';
+import { compileMatch, type KindMatcher, type ResourceMatcher } from './match.js';
+import { resolveParameters, substituteParameters } from './params.js';
+import { ruleTypes, type CompileContext, type CompiledRule, type EvalContext, type Violation } from './rules/index.js';
+import { lastMatching, selectPolicies } from './selection.js';
+import { compileTemplate, type MessageTemplate } from './template.js';
+import { applyWaivers } from './waivers.js';
+
+/** A policy ready to run: rule compiled, parameters bound, severity and mode resolved. */
+export interface CompiledPolicy {
+  policy: Policy;
+  info: PolicyInfo;
+  severity: Severity;
+  mode: Mode;
+  params: Record<string, unknown>;
+  matchesKind: KindMatcher;
+  matchesResource: ResourceMatcher;
+  rule: CompiledRule;
+  message: MessageTemplate;
+}
+
+export interface EvaluateOptions {
+  /** The clock waivers are judged against. Default: now. */
+  now?: Date;
+  /** Notices from loading the inputs, carried into the result. */
+  notices?: Notice[];
+  /** Skip fact providers (for callers that ran them already). */
+  skipFacts?: boolean;
+}
+
+export interface Engine {
+  readonly settings: Settings;
+  /** The selected, compiled policies in id order. */
+  readonly policies: readonly CompiledPolicy[];
+  evaluate(resources: Resource[], options?: EvaluateOptions): Promise<Result>;
+}
+
+const ruleTypeByName = new Map(ruleTypes.map((type) => [type.name, type]));
+
+function statusFor(mode: Mode, violation: Violation): FindingStatus {
+  if (violation.status === 'unknown') return 'unknown';
+  return mode === 'enforce' ? 'fail' : mode;
+}
+
+async function compilePolicy(policy: Policy, settings: Settings, ctx: Omit<CompileContext, 'params'>): Promise<CompiledPolicy> {
+  const params = resolveParameters(policy, settings.parameters[policy.id]);
+  const [ruleName, ruleSpec] = Object.entries(policy.rule)[0] ?? [];
+  const type = ruleName === undefined ? undefined : ruleTypeByName.get(ruleName);
+  if (!type || ruleSpec === undefined) {
+    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule: unknown rule type "${ruleName ?? ''}" (known: ${[...ruleTypeByName.keys()].join(', ')})`, {
+      file: policy.file,
+    });
+  }
+  const bound = substituteParameters(ruleSpec, params, policy) as Record<string, unknown>;
+  const rule = await type.compile(policy, bound, { ...ctx, params });
+  const { kind, resource } = compileMatch(policy);
+  return {
+    policy,
+    info: policyInfo(policy),
+    severity: lastMatching(settings.severity, policy.id)?.severity ?? policy.severity,
+    mode: lastMatching(settings.modes, policy.id)?.mode ?? policy.defaultMode ?? 'enforce',
+    params,
+    matchesKind: kind,
+    matchesResource: resource,
+    rule,
+    message: compileTemplate(policy.message),
+  };
+}
+
+/**
+ * Compile the selected policies once; the engine then evaluates any number of resource sets.
+ * A policy whose rule does not compile is an error naming its file.
+ */
+export async function createEngine(policies: Policy[], settings: Settings = defaultSettings()): Promise<Engine> {
+  const ajv = createRuleAjv();
+  const ajvAllErrors = createRuleAjv({ allErrors: true });
+  const selected = selectPolicies(policies, settings.select, settings.skip).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const compiled: CompiledPolicy[] = [];
+  for (const policy of selected) {
+    try {
+      compiled.push(await compilePolicy(policy, settings, { settings, ajv, ajvAllErrors }));
+    } catch (error) {
+      if (isParapetError(error)) throw error;
+      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: ${describeError(error)}`, { file: policy.file, cause: error });
+    }
+  }
+  return new PolicyEngine(settings, compiled);
+}
+
+const MAX_KIND_CACHE = 4096;
+
+class PolicyEngine implements Engine {
+  private readonly byKind = new Map<string, CompiledPolicy[]>();
+  private readonly resourcePolicies: CompiledPolicy[];
+  private readonly setPolicies: CompiledPolicy[];
+  private readonly infos: PolicyInfo[];
+  private readonly excludeNamespaces: Minimatch[];
+  private readonly excludeFiles: Minimatch[];
+  private readonly excludeResources: Minimatch[];
+
+  constructor(
+    readonly settings: Settings,
+    readonly policies: readonly CompiledPolicy[],
+  ) {
+    this.resourcePolicies = policies.filter((p) => p.rule.scope === 'resource');
+    this.setPolicies = policies.filter((p) => p.rule.scope === 'set');
+    this.infos = policies.map((p) => ({ ...p.info, severity: p.severity }));
+    const globs = (patterns: string[]) => patterns.map((pattern) => new Minimatch(pattern, { dot: true }));
+    this.excludeNamespaces = globs(settings.exclude.namespaces);
+    this.excludeFiles = globs(settings.exclude.files);
+    this.excludeResources = globs(settings.exclude.resources);
+  }
+
+  private candidates(resource: Resource): CompiledPolicy[] {
+    const key = `${resource.source}\0${resource.kind}`;
+    let list = this.byKind.get(key);
+    if (!list) {
+      list = this.resourcePolicies.filter((p) => p.matchesKind(resource.source, resource.kind));
+      if (this.byKind.size >= MAX_KIND_CACHE) this.byKind.clear();
+      this.byKind.set(key, list);
+    }
+    return list;
+  }
+
+  private excluded(resource: Resource): boolean {
+    const { excludeNamespaces, excludeFiles, excludeResources } = this;
+    if (excludeNamespaces.length && resource.namespace !== undefined && excludeNamespaces.some((g) => g.match(resource.namespace!))) return true;
+    if (excludeFiles.length && excludeFiles.some((g) => g.match(resource.location.file))) return true;
+    if (excludeResources.length && excludeResources.some((g) => g.match(resource.id))) return true;
+    return false;
+  }
+
+  async evaluate(input: Resource[], options: EvaluateOptions = {}): Promise<Result> {
+    const notices: Notice[] = [...(options.notices ?? [])];
+    const extras: Record<string, unknown> = {};
+    let resources = input;
+    if (!options.skipFacts) {
+      const policies = this.policies.map((p) => p.policy);
+      for (const provider of factProviders) {
+        try {
+          const added = await provider.provide(resources, { settings: this.settings, policies, notices, extras });
+          if (added && added.length) resources = resources === input ? [...input, ...added] : resources.concat(added);
+        } catch (error) {
+          notices.push({ level: 'warning', code: 'facts-failed', message: `${provider.name} facts unavailable: ${describeError(error)}` });
+        }
+      }
+    }
+    const excludedCount = { n: 0 };
+    if (this.excludeNamespaces.length || this.excludeFiles.length || this.excludeResources.length) {
+      resources = resources.filter((r) => !(this.excluded(r) && ++excludedCount.n));
+      if (excludedCount.n) notices.push({ level: 'info', code: 'excluded', message: `${excludedCount.n} resource(s) excluded by configuration` });
+    }
+
+    const findings: Finding[] = [];
+    const evaluated = new Map<string, string[]>();
+    const ctx: EvalContext = { settings: this.settings, notices, resources };
+
+    for (const resource of resources) {
+      const ids: string[] = [];
+      for (const compiled of this.candidates(resource)) {
+        if (compiled.matchesResource && !compiled.matchesResource(resource)) continue;
+        ids.push(compiled.policy.id);
+        let violations: Violation[];
+        try {
+          violations = compiled.rule.evaluate!(resource, ctx);
+        } catch (error) {
+          findings.push(this.errorFinding(compiled, resource, error));
+          continue;
+        }
+        for (const violation of violations) findings.push(this.finding(compiled, resource, violation));
+      }
+      evaluated.set(resource.id, ids);
+    }
+
+    for (const compiled of this.setPolicies) {
+      const matched = resources.filter(
+        (r) => compiled.matchesKind(r.source, r.kind) && (!compiled.matchesResource || compiled.matchesResource(r)),
+      );
+      if (matched.length === 0) continue;
+      for (const resource of matched) evaluated.get(resource.id)?.push(compiled.policy.id);
+      try {
+        for (const violation of compiled.rule.evaluateSet!(matched, ctx)) {
+          findings.push(this.finding(compiled, violation.resource, violation));
+        }
+      } catch (error) {
+        findings.push(this.errorFinding(compiled, matched[0]!, error));
+      }
+    }
+
+    applyApprovals(findings, this.settings.approvals);
+    applyWaivers(findings, this.settings.waivers, options.now ?? new Date(), notices);
+    findings.sort(compareFindings);
+    const refs = resources.map(resourceRef).sort(compareResources);
+    return {
+      findings,
+      resources: refs,
+      policies: this.infos,
+      notices,
+      summary: summarize(findings, refs.length, this.policies.length),
+      evaluated,
+      extras,
+    };
+  }
+
+  private ref(resource: Resource, path: string): ResourceRef {
+    const ref = resourceRef(resource);
+    if (path !== '' && resource.lineOf) {
+      try {
+        const line = resource.lineOf(path);
+        if (line !== undefined) ref.line = line;
+      } catch {
+        // A line is a convenience; the resource's own line stands.
+      }
+    }
+    return ref;
+  }
+
+  private finding(compiled: CompiledPolicy, resource: Resource, violation: Violation): Finding {
+    const context: Record<string, unknown> = {
+      ...violation.values,
+      resource: { id: resource.id, kind: resource.kind, name: resource.name, namespace: resource.namespace, labels: resource.labels },
+      body: resource.body,
+      facts: resource.facts,
+      params: compiled.params,
+      path: violation.path,
+    };
+    const finding: Finding = {
+      policyId: compiled.policy.id,
+      severity: compiled.severity,
+      status: statusFor(compiled.mode, violation),
+      mode: compiled.mode,
+      message: violation.message ?? compiled.message(context),
+      path: violation.path,
+      resource: this.ref(resource, violation.path),
+      fingerprint: fingerprint(compiled.policy.id, resource.id, violation.path),
+    };
+    if (violation.unknownPaths?.length) finding.unknownPaths = violation.unknownPaths;
+    if (violation.details) finding.details = violation.details;
+    return finding;
+  }
+
+  private errorFinding(compiled: CompiledPolicy, resource: Resource, error: unknown): Finding {
+    return {
+      policyId: compiled.policy.id,
+      severity: compiled.severity,
+      status: 'error',
+      mode: compiled.mode,
+      message: `policy ${compiled.policy.id} could not be evaluated: ${describeError(error)}`,
+      path: '',
+      resource: resourceRef(resource),
+      fingerprint: fingerprint(compiled.policy.id, resource.id, ''),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { Minimatch } from 'minimatch';
+import type { Policy } from '../model/policy.js';
+import type { Resource } from '../model/resource.js';
+
+const globOptions = { dot: true, nocomment: true, nonegate: true } as const;
+
+function compileGlobs(patterns: string[] | undefined): Minimatch[] | undefined {
+  return patterns?.length ? patterns.map((pattern) => new Minimatch(pattern, globOptions)) : undefined;
+}
+
+function anyMatch(patterns: Minimatch[], value: string): boolean {
+  for (const pattern of patterns) if (pattern.match(value)) return true;
+  return false;
+}
+
+/** The part of `match` that depends only on source and kind (cached per kind by the engine). */
+export interface KindMatcher {
+  (source: string, kind: string): boolean;
+}
+
+/** The part of `match` that depends on the resource itself. Undefined when there is nothing to check. */
+export type ResourceMatcher = ((resource: Resource) => boolean) | undefined;
+
+export function compileMatch(policy: Policy): { kind: KindMatcher; resource: ResourceMatcher } {
+  const match = policy.match;
+  const sources = match.source === undefined ? undefined : new Set(Array.isArray(match.source) ? match.source : [match.source]);
+  const kinds = compileGlobs(match.kinds);
+  const excludeKinds = compileGlobs(match.excludeKinds);
+  const kind: KindMatcher = (source, kindName) =>
+    (!sources || sources.has(source as never)) &&
+    (!kinds || anyMatch(kinds, kindName)) &&
+    (!excludeKinds || !anyMatch(excludeKinds, kindName));
+
+  const namespaces = compileGlobs(match.namespaces);
+  const excludeNamespaces = compileGlobs(match.excludeNamespaces);
+  const labels = match.labels && Object.keys(match.labels).length ? Object.entries(match.labels) : undefined;
+  const actions = match.actions?.length ? new Set(match.actions) : undefined;
+  if (!namespaces && !excludeNamespaces && !labels && !actions) return { kind, resource: undefined };
+
+  const resource = (r: Resource): boolean => {
+    const namespace = r.namespace ?? '';
+    if (namespaces && !anyMatch(namespaces, namespace)) return false;
+    if (excludeNamespaces && anyMatch(excludeNamespaces, namespace)) return false;
+    if (labels) {
+      for (const [key, value] of labels) {
+        const actual = r.labels[key];
+        if (actual === undefined || (value !== '*' && actual !== value)) return false;
+      }
+    }
+    if (actions) {
+      const change = r.facts.change as { actions?: string[]; replace?: boolean } | undefined;
+      const planned = change?.actions ?? [];
+      const replace = change?.replace ?? (planned.includes('delete') && planned.includes('create'));
+      if (!planned.some((action) => actions.has(action)) && !(replace && actions.has('replace'))) return false;
+    }
+    return true;
+  };
+  return { kind, resource };
+}

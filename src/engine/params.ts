@@ -1,0 +1,42 @@
+import { ParapetError } from '../model/errors.js';
+import type { Policy } from '../model/policy.js';
+
+/** The parameter values a policy runs with: configured values over the declared defaults. */
+export function resolveParameters(policy: Policy, configured: Record<string, unknown> = {}): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, declaration] of Object.entries(policy.parameters ?? {})) {
+    if ('default' in declaration) values[name] = declaration.default;
+  }
+  for (const [name, value] of Object.entries(configured)) {
+    if (policy.parameters && !(name in policy.parameters)) {
+      throw new ParapetError(
+        'PARAPET_CONFIG_INVALID',
+        `parameters.${policy.id}.${name}: policy ${policy.id} has no parameter "${name}" (it has: ${Object.keys(policy.parameters).join(', ') || 'none'})`,
+      );
+    }
+    values[name] = value;
+  }
+  return values;
+}
+
+/** Replace every `{ $param: NAME }` object inside `value` by the parameter's value. */
+export function substituteParameters(value: unknown, params: Record<string, unknown>, policy: Policy): unknown {
+  if (Array.isArray(value)) return value.map((item) => substituteParameters(item, params, policy));
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1 && keys[0] === '$param' && typeof record.$param === 'string') {
+    const name = record.$param;
+    if (!(name in params)) {
+      throw new ParapetError(
+        'PARAPET_POLICY_COMPILE',
+        `${policy.file}: rule uses parameter "${name}" which has no value and no default`,
+        { file: policy.file },
+      );
+    }
+    return params[name];
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key] = substituteParameters(record[key], params, policy);
+  return out;
+}

@@ -1,0 +1,39 @@
+/** RFC 6901 JSON pointers: the one vocabulary for paths in findings, unknowns and fixes. */
+
+export function escapePointerToken(token: string | number): string {
+  const text = String(token);
+  return text.includes('~') || text.includes('/') ? text.replace(/~/g, '~0').replace(/\//g, '~1') : text;
+}
+
+export function unescapePointerToken(token: string): string {
+  return token.includes('~') ? token.replace(/~1/g, '/').replace(/~0/g, '~') : token;
+}
+
+export function pointerTokens(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map(unescapePointerToken);
+}
+
+export function joinPointer(base: string, ...tokens: Array<string | number>): string {
+  let out = base;
+  for (const token of tokens) out += '/' + escapePointerToken(token);
+  return out;
+}
+
+/** The value at `pointer` inside `root`, or undefined. */
+export function getAtPointer(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  let current: unknown = root;
+  for (const token of pointerTokens(pointer)) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[token];
+  }
+  return current;
+}
+
+/** True when one pointer is the other or lies inside it. */
+export function pointersOverlap(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [shorter, longer] = a.length < b.length ? [a, b] : [b, a];
+  return longer.startsWith(shorter) && longer.charAt(shorter.length) === '/';
+}

@@ -1,0 +1,99 @@
+import type { ValidateFunction } from 'ajv';
+import { Minimatch } from 'minimatch';
+import { describeError, ParapetError } from '../../model/errors.js';
+import type { Policy, RelationJoin, RelationRule } from '../../model/policy.js';
+import type { Resource } from '../../model/resource.js';
+import { selectorMatches } from '../label-selector.js';
+import { getAtPointer } from '../pointer.js';
+import { resourceView } from '../view.js';
+import type { CompileContext, CompiledRule, EvalContext, RuleType, SetViolation } from './types.js';
+
+function referenceTargets(resource: Resource, attribute: string): string[] {
+  const references = resource.facts.references as Record<string, unknown> | undefined;
+  const value = references?.[attribute];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** A reference names a resource when it is its address, or the address without the instance key. */
+function referenceNames(reference: string, resource: Resource): boolean {
+  if (reference === resource.id) return true;
+  const bracket = resource.id.lastIndexOf('[');
+  return bracket > 0 && resource.id.endsWith(']') && reference === resource.id.slice(0, bracket);
+}
+
+function joinHolds(join: RelationJoin, self: Resource, related: Resource): boolean {
+  if ('sameNamespace' in join) return (self.namespace ?? '') === (related.namespace ?? '');
+  if ('selects' in join) {
+    const labels = (self.facts.podLabels as Record<string, string> | undefined) ?? self.labels;
+    return selectorMatches(getAtPointer(related.body, join.selects.selector), labels);
+  }
+  if ('references' in join) {
+    return referenceTargets(related, join.references.attribute).some((ref) => referenceNames(ref, self));
+  }
+  if ('referencedBy' in join) {
+    return referenceTargets(self, join.referencedBy.attribute).some((ref) => referenceNames(ref, related));
+  }
+  const left = getAtPointer(resourceView(self), join.equal.self);
+  return left !== undefined && left === getAtPointer(resourceView(related), join.equal.related);
+}
+
+function compile(policy: Policy, schema: unknown, field: string, ctx: CompileContext): ValidateFunction {
+  try {
+    return ctx.ajv.compile(schema as Record<string, unknown>);
+  } catch (error) {
+    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.relation.${field}: ${describeError(error)}`, {
+      file: policy.file,
+    });
+  }
+}
+
+/**
+ * `relation`: a resource needs (`expect: present`) or must not have (`expect: absent`) a related
+ * resource, tied to it by joins: same namespace, a label selector, or Terraform references.
+ */
+export const relationRuleType: RuleType = {
+  name: 'relation',
+  compile(policy: Policy, rule: Record<string, unknown>, ctx: CompileContext): CompiledRule {
+    const spec = rule as unknown as RelationRule['relation'];
+    const relatedAssert = spec.related.assert === undefined ? undefined : compile(policy, spec.related.assert, 'related.assert', ctx);
+    const unless = spec.unless === undefined ? undefined : compile(policy, spec.unless, 'unless', ctx);
+    const kindPatterns = spec.related.kinds.map((kind) => new Minimatch(kind));
+    const sameNamespace = spec.join.some((join) => 'sameNamespace' in join);
+    const path = spec.path ?? '';
+
+    return {
+      scope: 'set',
+      evaluateSet(resources: Resource[], ctx: EvalContext): SetViolation[] {
+        // Candidates are drawn from every resource of the run, not only those the policy matched.
+        const candidates = ctx.resources.filter(
+          (resource) =>
+            (spec.related.source === undefined || resource.source === spec.related.source) &&
+            kindPatterns.some((pattern) => pattern.match(resource.kind)) &&
+            (!relatedAssert || relatedAssert(resourceView(resource))),
+        );
+        const byNamespace = new Map<string, Resource[]>();
+        if (sameNamespace) {
+          for (const candidate of candidates) {
+            const key = candidate.namespace ?? '';
+            const list = byNamespace.get(key);
+            if (list) list.push(candidate);
+            else byNamespace.set(key, [candidate]);
+          }
+        }
+        const out: SetViolation[] = [];
+        for (const resource of resources) {
+          if (unless && unless(resourceView(resource))) continue;
+          const pool = sameNamespace ? (byNamespace.get(resource.namespace ?? '') ?? []) : candidates;
+          const related = pool.filter((candidate) => candidate !== resource && spec.join.every((join) => joinHolds(join, resource, candidate)));
+          if (spec.expect === 'present' && related.length === 0) {
+            out.push({ resource, path, values: { related: [] } });
+          } else if (spec.expect === 'absent' && related.length > 0) {
+            out.push({ resource, path, values: { related: related.map((r) => r.id) }, details: { related: related.map((r) => r.id) } });
+          }
+        }
+        return out;
+      },
+    };
+  },
+};

@@ -1,0 +1,53 @@
+import type { Notice } from '../../model/result.js';
+import type { Policy } from '../../model/policy.js';
+import type { Resource } from '../../model/resource.js';
+import type { Settings } from '../../model/settings.js';
+import type { Ajv2020 } from '../ajv.js';
+
+/** What a rule reports: one offending place. */
+export interface Violation {
+  /** JSON pointer into the resource body ('' for the whole resource). */
+  path: string;
+  /** Default `fail` (the policy's mode then decides); `unknown` when the verdict rests on unknown values. */
+  status?: 'fail' | 'unknown';
+  /** Overrides the policy's message template (Rego messages, for example). */
+  message?: string;
+  /** Extra values for the message template. */
+  values?: Record<string, unknown>;
+  unknownPaths?: string[];
+  details?: Record<string, unknown>;
+}
+
+export interface SetViolation extends Violation {
+  resource: Resource;
+}
+
+export interface CompileContext {
+  settings: Settings;
+  /** Parameter values after configuration and defaults. */
+  params: Record<string, unknown>;
+  /** Shared ajv instances (first-error and all-errors). */
+  ajv: Ajv2020;
+  ajvAllErrors: Ajv2020;
+}
+
+export interface EvalContext {
+  settings: Settings;
+  notices: Notice[];
+  /** Every resource of this evaluation (for rules that look beyond the resource at hand). */
+  resources: readonly Resource[];
+}
+
+export interface CompiledRule {
+  scope: 'resource' | 'set';
+  /** Scope `resource`: the violations of one resource (an empty array when it complies). */
+  evaluate?(resource: Resource, ctx: EvalContext): Violation[];
+  /** Scope `set`: the violations across all resources the policy matched. */
+  evaluateSet?(resources: Resource[], ctx: EvalContext): SetViolation[];
+}
+
+export interface RuleType {
+  name: string;
+  /** Compile once at load; a broken rule throws a ParapetError naming the policy file. */
+  compile(policy: Policy, rule: Record<string, unknown>, ctx: CompileContext): CompiledRule | Promise<CompiledRule>;
+}

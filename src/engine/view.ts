@@ -1,0 +1,48 @@
+import type { Resource } from '../model/resource.js';
+
+export interface ResourceView {
+  kind: string;
+  id: string;
+  name: string;
+  namespace?: string;
+  labels: Record<string, string>;
+  source: string;
+  body: Record<string, unknown>;
+  facts: Resource['facts'];
+}
+
+const views = new WeakMap<Resource, ResourceView>();
+
+/** The whole-resource object that `resource`-target schemas, relations and aggregates see. Cached per resource. */
+export function resourceView(resource: Resource): ResourceView {
+  let view = views.get(resource);
+  if (!view) {
+    view = {
+      kind: resource.kind,
+      id: resource.id,
+      name: resource.name,
+      namespace: resource.namespace,
+      labels: resource.labels,
+      source: resource.source,
+      body: resource.body,
+      facts: resource.facts,
+    };
+    views.set(resource, view);
+  }
+  return view;
+}
+
+/** Map a pointer inside a resource view to a pointer inside the body where it denotes a body field. */
+export function viewPointerToBodyPointer(resource: Resource, pointer: string): string {
+  if (pointer.startsWith('/body')) return pointer.slice(5);
+  const facts = resource.facts;
+  if (facts.podSpecPath !== undefined && pointer.startsWith('/facts/podSpec')) {
+    const rest = pointer.slice('/facts/podSpec'.length);
+    if (rest === '' || rest.startsWith('/')) return facts.podSpecPath + rest;
+  }
+  if (facts.podMetadataPath !== undefined && pointer.startsWith('/facts/podMetadata')) {
+    const rest = pointer.slice('/facts/podMetadata'.length);
+    if (rest === '' || rest.startsWith('/')) return facts.podMetadataPath + rest;
+  }
+  return pointer;
+}

@@ -1,0 +1,9 @@
+import { kubernetesInput } from './kubernetes.js';
+import type { InputAdapter } from './types.js';
+
+/**
+ * Every input format, in detection order: a JSON document goes to the first adapter whose
+ * `detectJson` claims it; YAML goes to the first whose `detectYaml` claims its first document,
+ * else to the Kubernetes adapter. Kubernetes stays last: its detection is the loosest.
+ */
+export const inputAdapters: InputAdapter[] = [kubernetesInput];

@@ -1,0 +1,200 @@
+/**
+ * The JSON Schema of a policy file. `policies/policy.schema.json` is generated from this object
+ * (`npm run schemas`) so editors can complete policy files; a test keeps the two equal.
+ */
+const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+const jsonSchema = { type: ['object', 'boolean'] } as const;
+const paramRef = {
+  type: 'object',
+  required: ['$param'],
+  properties: { $param: { type: 'string' } },
+  additionalProperties: false,
+} as const;
+const sourceName = { enum: ['kubernetes', 'terraform', 'image'] } as const;
+
+export const policySchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://parapet.dev/schemas/policy.schema.json',
+  title: 'parapet policy',
+  type: 'object',
+  required: ['id', 'title', 'severity', 'category', 'match', 'rule', 'message'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    id: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9.-]*[a-z0-9]$',
+      maxLength: 100,
+      description: 'Stable identifier: lowercase letters, digits, dots and dashes.',
+    },
+    title: { type: 'string', minLength: 1, maxLength: 200 },
+    description: { type: 'string' },
+    severity: { enum: ['critical', 'high', 'medium', 'low', 'info'] },
+    category: { type: 'string', minLength: 1, description: 'security, cost, reliability, best-practice ...' },
+    tags: stringList,
+    match: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        source: { anyOf: [sourceName, { type: 'array', items: sourceName, minItems: 1 }] },
+        kinds: stringList,
+        excludeKinds: stringList,
+        namespaces: stringList,
+        excludeNamespaces: stringList,
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+        actions: {
+          type: 'array',
+          items: { enum: ['create', 'update', 'delete', 'replace', 'read', 'no-op', 'forget'] },
+        },
+      },
+    },
+    rule: {
+      type: 'object',
+      minProperties: 1,
+      maxProperties: 1,
+      description: 'Exactly one rule: schema, relation, aggregate, check or rego.',
+      properties: {
+        schema: {
+          type: 'object',
+          required: ['assert'],
+          additionalProperties: false,
+          properties: {
+            target: { enum: ['body', 'podSpec', 'containers', 'resource'] },
+            assert: jsonSchema,
+            when: jsonSchema,
+            path: { type: 'string', description: 'JSON pointer (relative to the target) to report instead of the error path.' },
+          },
+        },
+        relation: {
+          type: 'object',
+          required: ['related', 'join', 'expect'],
+          additionalProperties: false,
+          properties: {
+            related: {
+              type: 'object',
+              required: ['kinds'],
+              additionalProperties: false,
+              properties: { source: sourceName, kinds: stringList, assert: jsonSchema },
+            },
+            join: {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'object',
+                minProperties: 1,
+                maxProperties: 1,
+                additionalProperties: false,
+                properties: {
+                  sameNamespace: { const: true },
+                  selects: {
+                    type: 'object',
+                    required: ['selector'],
+                    additionalProperties: false,
+                    properties: { selector: { type: 'string' } },
+                  },
+                  references: {
+                    type: 'object',
+                    required: ['attribute'],
+                    additionalProperties: false,
+                    properties: { attribute: { type: 'string' } },
+                  },
+                  referencedBy: {
+                    type: 'object',
+                    required: ['attribute'],
+                    additionalProperties: false,
+                    properties: { attribute: { type: 'string' } },
+                  },
+                  equal: {
+                    type: 'object',
+                    required: ['self', 'related'],
+                    additionalProperties: false,
+                    properties: { self: { type: 'string' }, related: { type: 'string' } },
+                  },
+                },
+              },
+            },
+            expect: { enum: ['present', 'absent'] },
+            unless: jsonSchema,
+            path: { type: 'string' },
+          },
+        },
+        aggregate: {
+          type: 'object',
+          additionalProperties: false,
+          anyOf: [{ required: ['max'] }, { required: ['min'] }],
+          properties: {
+            where: jsonSchema,
+            sum: { type: 'string' },
+            groupBy: { enum: ['all', 'file', 'namespace'] },
+            max: { anyOf: [{ type: 'number' }, paramRef] },
+            min: { anyOf: [{ type: 'number' }, paramRef] },
+          },
+        },
+        check: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string' }, with: { type: 'object' } },
+        },
+        rego: {
+          type: 'object',
+          required: ['module', 'entrypoint'],
+          additionalProperties: false,
+          properties: { module: { type: 'string' }, entrypoint: { type: 'string' }, data: { type: 'string' } },
+        },
+      },
+      additionalProperties: false,
+    },
+    message: { type: 'string', minLength: 1 },
+    remediation: { type: 'string' },
+    references: stringList,
+    parameters: {
+      type: 'object',
+      additionalProperties: { type: 'object', properties: { description: { type: 'string' } } },
+    },
+    defaultMode: { enum: ['enforce', 'warn', 'audit'] },
+    fix: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['op', 'path'],
+        properties: {
+          op: { enum: ['add', 'remove', 'replace', 'copy', 'move', 'test'] },
+          path: { type: 'string' },
+          from: { type: 'string' },
+          value: true,
+        },
+      },
+    },
+    tests: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        fail: { $ref: '#/$defs/testCases' },
+        pass: { $ref: '#/$defs/testCases' },
+        unknown: { $ref: '#/$defs/testCases' },
+      },
+    },
+  },
+  $defs: {
+    testCases: {
+      type: 'array',
+      items: {
+        anyOf: [
+          { type: 'string' },
+          {
+            type: 'object',
+            required: ['file'],
+            additionalProperties: false,
+            properties: {
+              file: { type: 'string' },
+              count: { type: 'integer', minimum: 0 },
+              paths: stringList,
+              params: { type: 'object' },
+            },
+          },
+        ],
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,17 @@
+import { ParapetError } from '../model/errors.js';
+import { jsonReporter } from './json.js';
+import { textReporter } from './text.js';
+import type { Reporter } from './types.js';
+
+/** Every output format, selected by name with `--format`. */
+export const reporters: Reporter[] = [textReporter, jsonReporter];
+
+export function getReporter(name: string): Reporter {
+  const reporter = reporters.find((candidate) => candidate.name === name);
+  if (!reporter) {
+    throw new ParapetError('PARAPET_USAGE', `--format: unknown format "${name}" (known: ${reporters.map((r) => r.name).join(', ')})`);
+  }
+  return reporter;
+}
+
+export type { Reporter, ReportOptions } from './types.js';
