@@ -1,4 +1,5 @@
 import { kubernetesInput } from './kubernetes.js';
+import { terraformPlanInput } from './terraform-plan.js';
 import type { InputAdapter } from './types.js';
 
 /**
@@ -6,4 +7,4 @@ import type { InputAdapter } from './types.js';
  * `detectJson` claims it; YAML goes to the first whose `detectYaml` claims its first document,
  * else to the Kubernetes adapter. Kubernetes stays last: its detection is the loosest.
  */
-export const inputAdapters: InputAdapter[] = [kubernetesInput];
+export const inputAdapters: InputAdapter[] = [terraformPlanInput, kubernetesInput];

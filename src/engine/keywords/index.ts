@@ -1,5 +1,8 @@
 import type { KeywordDefinition } from 'ajv';
+import { cidrKeyword } from './cidr.js';
 import { globKeyword } from './glob.js';
+import { jsonStringKeyword } from './jsonString.js';
+import { portRangeKeyword } from './portRange.js';
 
 /** parapet's domain keywords, added to every ajv instance that compiles policy rules. */
-export const keywords: KeywordDefinition[] = [globKeyword];
+export const keywords: KeywordDefinition[] = [globKeyword, cidrKeyword, jsonStringKeyword, portRangeKeyword];
