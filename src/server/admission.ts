@@ -1,0 +1,278 @@
+/**
+ * One admission decision: an AdmissionReview request in, the AdmissionResponse and the decision-log
+ * record out. Verdicts come from the same engine and gate rule as `parapet check`: a request is
+ * denied exactly when the same object would make `parapet check` exit 1.
+ */
+import { Minimatch } from 'minimatch';
+import type { Engine } from '../engine/engine.js';
+import { admissionResource } from '../inputs/admission-review.js';
+import { describeError } from '../model/errors.js';
+import type { Finding } from '../model/finding.js';
+import type { Policy } from '../model/policy.js';
+import type { Resource } from '../model/resource.js';
+import { gates, type Result } from '../model/result.js';
+import { buildMutation } from './mutation.js';
+import { denial, type AdmissionRequest, type AdmissionResponse } from './review.js';
+import type { ServerSettings } from './settings.js';
+
+export type AdmissionRoute = 'validate' | 'mutate';
+
+/** What the decision log records for one request (one JSON line). */
+export interface DecisionRecord {
+  uid: string;
+  route: AdmissionRoute;
+  operation: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+  user?: string;
+  dryRun: boolean;
+  /** allowed, denied, or skipped (excluded by scope). */
+  decision: 'allowed' | 'denied' | 'skipped';
+  /** Why: `policies`, `excluded-namespace`, `excluded-user`, `no-object`, `budget-exceeded`, `evaluation-error`. */
+  reason: string;
+  failing: string[];
+  warnings: string[];
+  audit: string[];
+  unknown: string[];
+  errors: string[];
+  waived: string[];
+  patched?: string[];
+  durationMs: number;
+  evaluationMs?: number;
+}
+
+export interface AdmissionOutcome {
+  response: AdmissionResponse;
+  record: DecisionRecord;
+  /** Findings of the evaluation, when there was one. */
+  findings: Finding[];
+  budgetExceeded: boolean;
+}
+
+const MAX_WARNING_LENGTH = 240;
+const MAX_WARNINGS = 20;
+
+function shortLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_WARNING_LENGTH ? `${line.slice(0, MAX_WARNING_LENGTH - 1)}…` : line;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+class BudgetExceeded extends Error {}
+
+function withBudget<T>(promise: Promise<T>, budgetMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExceeded(`evaluation exceeded its ${budgetMs} ms budget`)), budgetMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Compiled scope rules: who and what the webhook never evaluates. */
+export class AdmissionScope {
+  private readonly namespaces: Minimatch[];
+  private readonly users: Minimatch[];
+  private readonly groups: Minimatch[];
+  private readonly deletePolicies: Minimatch[];
+
+  constructor(settings: ServerSettings) {
+    const globs = (patterns: string[]) => patterns.map((p) => new Minimatch(p, { dot: true }));
+    this.namespaces = globs([...settings.excludeNamespaces, settings.namespace]);
+    this.users = globs(settings.excludeUsers);
+    this.groups = globs(settings.excludeGroups);
+    this.deletePolicies = globs(settings.deletePolicies);
+  }
+
+  /** The reason `request` is out of scope, or undefined when it is evaluated. */
+  exclusion(request: AdmissionRequest): string | undefined {
+    const namespace = request.namespace ?? metadataNamespace(request.object);
+    if (namespace !== undefined && this.namespaces.some((g) => g.match(namespace))) return 'excluded-namespace';
+    // A Namespace object is judged by its own name: excluding kube-system also protects the namespace itself.
+    if (request.kind.kind === 'Namespace' && request.name && this.namespaces.some((g) => g.match(request.name!))) return 'excluded-namespace';
+    const user = request.userInfo.username;
+    if (user !== undefined && this.users.some((g) => g.match(user))) return 'excluded-user';
+    if (this.groups.length && (request.userInfo.groups ?? []).some((group) => this.groups.some((g) => g.match(group)))) return 'excluded-group';
+    return undefined;
+  }
+
+  evaluatesOnDelete(policyId: string): boolean {
+    return this.deletePolicies.some((g) => g.match(policyId));
+  }
+
+  get hasDeletePolicies(): boolean {
+    return this.deletePolicies.length > 0;
+  }
+}
+
+function metadataNamespace(object: Record<string, unknown> | undefined): string | undefined {
+  const metadata = object?.metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const namespace = (metadata as Record<string, unknown>).namespace;
+  return typeof namespace === 'string' && namespace !== '' ? namespace : undefined;
+}
+
+function formatDenial(resourceId: string, failing: Finding[], policies: ReadonlyMap<string, Policy>): string {
+  const byPolicy = new Map<string, Finding[]>();
+  for (const finding of failing) {
+    const list = byPolicy.get(finding.policyId) ?? [];
+    list.push(finding);
+    byPolicy.set(finding.policyId, list);
+  }
+  const parts: string[] = [];
+  for (const [policyId, findings] of byPolicy) {
+    const messages = unique(findings.map((f) => f.message)).join('; ');
+    const remediation = policies.get(policyId)?.remediation;
+    parts.push(`[${policyId}] ${messages}${remediation ? ` (fix: ${shortLine(remediation)})` : ''}`);
+  }
+  return `parapet denied ${resourceId}: ${parts.join(' ')}`;
+}
+
+export interface AdmissionContext {
+  engine: Engine;
+  settings: ServerSettings;
+  scope: AdmissionScope;
+  /** Policy documents by id, for remediation text and fixes. */
+  policies: ReadonlyMap<string, Policy>;
+}
+
+/** Decides one admission request on `route`. Never throws: failures become the configured failure decision. */
+export async function decideAdmission(route: AdmissionRoute, request: AdmissionRequest, ctx: AdmissionContext, started = performance.now()): Promise<AdmissionOutcome> {
+  const record: DecisionRecord = {
+    uid: request.uid,
+    route,
+    operation: request.operation,
+    kind: request.kind.kind,
+    namespace: request.namespace ?? metadataNamespace(request.object ?? request.oldObject),
+    name: request.name ?? nameOf(request.object ?? request.oldObject),
+    user: request.userInfo.username,
+    dryRun: request.dryRun,
+    decision: 'allowed',
+    reason: 'policies',
+    failing: [],
+    warnings: [],
+    audit: [],
+    unknown: [],
+    errors: [],
+    waived: [],
+    durationMs: 0,
+  };
+  const finish = (response: AdmissionResponse, findings: Finding[] = [], budgetExceeded = false): AdmissionOutcome => {
+    record.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+    return { response, record, findings, budgetExceeded };
+  };
+
+  const excluded = ctx.scope.exclusion(request);
+  if (excluded) {
+    record.decision = 'skipped';
+    record.reason = excluded;
+    return finish({ uid: request.uid, allowed: true });
+  }
+
+  const isDelete = request.operation === 'DELETE';
+  const object = isDelete ? request.oldObject : request.object;
+  if (!object || (isDelete && (route === 'mutate' || !ctx.scope.hasDeletePolicies))) {
+    // DELETE and CONNECT carry no object to judge; DELETE is judged only by policies configured for it.
+    if (!object && !isDelete && request.operation !== 'CONNECT') {
+      record.decision = 'denied';
+      record.reason = 'no-object';
+      return finish(denial(request.uid, `parapet: ${request.operation} request for ${request.kind.kind} carries no object to evaluate`, 400));
+    }
+    record.reason = 'no-object';
+    return finish({ uid: request.uid, allowed: true });
+  }
+
+  let resource: Resource;
+  let result: Result;
+  const evaluationStart = performance.now();
+  try {
+    resource = admissionResource(request, object, { file: `admission:${request.uid}`, line: 1 });
+    result = await withBudget(ctx.engine.evaluate([resource]), ctx.settings.budgetMs);
+  } catch (error) {
+    const overBudget = error instanceof BudgetExceeded;
+    record.reason = overBudget ? 'budget-exceeded' : 'evaluation-error';
+    record.evaluationMs = performance.now() - evaluationStart;
+    const warning = `parapet: ${describeError(error)}; ${ctx.settings.failureDecision === 'allow' ? 'allowed' : 'denied'} by the configured failure decision`;
+    if (ctx.settings.failureDecision === 'allow') {
+      return finish({ uid: request.uid, allowed: true, warnings: [shortLine(warning)] }, [], overBudget);
+    }
+    record.decision = 'denied';
+    const response = denial(request.uid, warning);
+    response.warnings = [shortLine(warning)];
+    return finish(response, [], overBudget);
+  }
+  record.evaluationMs = Math.round((performance.now() - evaluationStart) * 1000) / 1000;
+
+  let findings = result.findings;
+  if (isDelete) findings = findings.filter((f) => ctx.scope.evaluatesOnDelete(f.policyId));
+  const gateOptions = { failOn: ctx.engine.settings.failOn, unknown: ctx.engine.settings.unknown };
+  const failing: Finding[] = [];
+  const warnings: string[] = [];
+  for (const finding of findings) {
+    if (gates(finding, gateOptions)) {
+      failing.push(finding);
+      if (finding.status === 'error') record.errors.push(finding.policyId);
+      else record.failing.push(finding.policyId);
+      continue;
+    }
+    switch (finding.status) {
+      case 'warn':
+        record.warnings.push(finding.policyId);
+        warnings.push(shortLine(`[${finding.policyId}] ${finding.message}`));
+        break;
+      case 'unknown':
+        record.unknown.push(finding.policyId);
+        if ((ctx.engine.settings.unknown ?? 'warn') === 'warn') warnings.push(shortLine(`[${finding.policyId}] ${finding.message}`));
+        break;
+      case 'audit':
+        record.audit.push(finding.policyId);
+        break;
+      case 'waived':
+      case 'approved':
+        record.waived.push(finding.policyId);
+        break;
+      case 'fail':
+      case 'error':
+        // Below the failOn threshold: reported to the user, never gating (as in `parapet check`).
+        record.warnings.push(finding.policyId);
+        warnings.push(shortLine(`[${finding.policyId}] ${finding.message}`));
+        break;
+    }
+  }
+  for (const key of ['failing', 'warnings', 'audit', 'unknown', 'errors', 'waived'] as const) record[key] = unique(record[key]);
+  const uniqueWarnings = unique(warnings).slice(0, MAX_WARNINGS);
+
+  if (route === 'mutate') {
+    // The mutating webhook never denies: it repairs what it can; the validating webhook judges.
+    const plan = buildMutation(resource, findings, ctx.policies, ctx.settings.mutate);
+    const response: AdmissionResponse = { uid: request.uid, allowed: true };
+    if (plan.patch.length > 0) {
+      response.patchType = 'JSONPatch';
+      response.patch = Buffer.from(JSON.stringify(plan.patch)).toString('base64');
+      record.patched = plan.policies;
+      response.warnings = plan.policies.map((id) => `parapet mutated ${resource.id}: applied the fix of ${id}`);
+    }
+    return finish(response, findings);
+  }
+
+  if (failing.length > 0) {
+    record.decision = 'denied';
+    const response = denial(request.uid, formatDenial(resource.id, failing, ctx.policies));
+    if (uniqueWarnings.length) response.warnings = uniqueWarnings;
+    return finish(response, findings);
+  }
+  const response: AdmissionResponse = { uid: request.uid, allowed: true };
+  if (uniqueWarnings.length) response.warnings = uniqueWarnings;
+  return finish(response, findings);
+}
+
+function nameOf(object: Record<string, unknown> | undefined): string | undefined {
+  const metadata = object?.metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const { name, generateName } = metadata as Record<string, unknown>;
+  if (typeof name === 'string' && name !== '') return name;
+  return typeof generateName === 'string' && generateName !== '' ? `${generateName}*` : undefined;
+}
