@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ParapetError } from '../model/errors.js';
 import { severities, type Policy, type Severity } from '../model/policy.js';
 import { defaultSettings, type Settings } from '../model/settings.js';
+import { parseApproval } from '../engine/approvals.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { loadPolicies } from '../policies/load.js';
 import { collect } from './io.js';
@@ -13,6 +14,10 @@ export interface PolicyOptions {
   policies: string[];
   builtin: boolean;
   failOn?: string;
+  /** `check`: how unknown-until-apply findings count (fail|warn|pass). */
+  unknown?: string;
+  /** `check`: POLICY:ADDRESS approvals. */
+  approve?: string[];
 }
 
 export function addPolicyOptions(command: Command): Command {
@@ -36,6 +41,13 @@ export function buildSettings(options: PolicyOptions, base: Settings = defaultSe
   if (options.select.length) settings.select = options.select;
   if (options.skip.length) settings.skip = [...base.skip, ...options.skip];
   if (options.failOn !== undefined) settings.failOn = parseSeverity(options.failOn, '--fail-on');
+  if (options.unknown !== undefined) {
+    if (!['fail', 'warn', 'pass'].includes(options.unknown)) {
+      throw new ParapetError('PARAPET_USAGE', `--unknown: "${options.unknown}" is not fail, warn or pass`);
+    }
+    settings.unknown = options.unknown as Settings['unknown'];
+  }
+  if (options.approve?.length) settings.approvals = [...base.approvals, ...options.approve.map((spec) => parseApproval(spec))];
   return settings;
 }
 

@@ -3,7 +3,7 @@ import { ParapetError } from '../../model/errors.js';
 import { exitCode } from '../../model/result.js';
 import { loadInputs, readStdin } from '../../inputs/load.js';
 import { getReporter } from '../../reporters/registry.js';
-import { colorEnabled, writeReport, type CliIO } from '../io.js';
+import { collect, colorEnabled, writeReport, type CliIO } from '../io.js';
 import { addPolicyOptions, engineFromOptions, type PolicyOptions } from '../settings.js';
 import { toolInfo } from '../version.js';
 
@@ -19,7 +19,9 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
     .argument('[paths...]', 'files, directories (recursive) or - for stdin')
     .option('-f, --format <format>', 'report format: text or json', 'text')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--fail-on <severity>', 'failing findings at or above this severity fail the run (default: any)');
+    .option('--fail-on <severity>', 'failing findings at or above this severity fail the run (default: any)')
+    .option('--unknown <mode>', 'how findings on values unknown until apply count: fail, warn or pass (default: warn)')
+    .option('--approve <policy:address>', 'accept one finding explicitly, e.g. tf-destroy-protected:aws_db_instance.orders (repeatable)', collect, []);
   addPolicyOptions(command);
   command.action(async (paths: string[], options: CheckOptions) => {
     if (paths.length === 0) throw new ParapetError('PARAPET_USAGE', 'check: give at least one file, directory, or - for stdin');
