@@ -127,7 +127,7 @@ function documentResources(
 ): void {
   if (value === null || value === undefined) return;
   if (!isKubernetesObject(value)) {
-    notices.push({ level: 'info', code: 'not-kubernetes', file, message: `${file}:${docLine}: skipped a document that is not a Kubernetes object (no apiVersion/kind)` });
+    notices.push({ level: 'info', code: 'not-kubernetes', file, message: `${file}:${docLine}: skipped: not a Kubernetes object (no apiVersion/kind)` });
     return;
   }
   if (/List$/.test(value.kind as string) && Array.isArray(value.items)) {

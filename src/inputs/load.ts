@@ -4,6 +4,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Notice } from '../model/result.js';
 import type { Resource } from '../model/resource.js';
+import { jsonErrorOffset } from './json-position.js';
 import { kubernetesInput } from './kubernetes.js';
 import { inputAdapters } from './registry.js';
 import type { AdapterOutput } from './types.js';
@@ -23,11 +24,11 @@ export interface LoadedInputs {
   notices: Notice[];
 }
 
-/** `file:line:col` for a JSON.parse error message that carries a position. */
+/** `:line:col` of the first JSON syntax error. */
 function jsonErrorLocation(text: string, message: string): string {
   const match = /position (\d+)/.exec(message);
-  if (!match) return '';
-  const offset = Number(match[1]);
+  const offset = match ? Number(match[1]) : jsonErrorOffset(text);
+  if (offset < 0) return '';
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i += 1) {
@@ -54,7 +55,8 @@ export function parseInput(file: string, text: string, options: { explicit: bool
       value = JSON.parse(text);
     } catch (error) {
       const message = describeError(error);
-      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}${jsonErrorLocation(text, message)}: invalid JSON: ${message}`, { file });
+      const reason = message.replace(/^Unexpected token '(.)', .*$/s, "unexpected character '$1'").replace(/ in JSON at position \d+.*$/s, '');
+      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}${jsonErrorLocation(text, message)}: invalid JSON: ${reason}`, { file });
     }
     for (const adapter of inputAdapters) {
       if (adapter.detectJson?.(value) && adapter.fromJson) return adapter.fromJson(value, { file, text });
@@ -62,18 +64,19 @@ export function parseInput(file: string, text: string, options: { explicit: bool
     if (Array.isArray(value) && value.every((item) => kubernetesInput.detectJson!(item))) {
       return kubernetesInput.fromJson!({ apiVersion: 'v1', kind: 'List', items: value }, { file, text });
     }
-    const note = `${file}: not a recognised input (expected a Kubernetes manifest, a Terraform plan from "terraform show -json", or an AdmissionReview)`;
-    if (options.explicit) throw new ParapetError('PARAPET_INPUT_FORMAT', note, { file });
-    return { resources: [], notices: [{ level: 'info', code: 'not-recognised', file, message: `skipped ${note.slice(file.length + 2)}: ${file}` }] };
+    const what = 'not a recognised input (expected a Kubernetes manifest, a Terraform plan from "terraform show -json", or an AdmissionReview)';
+    if (options.explicit) throw new ParapetError('PARAPET_INPUT_FORMAT', `${file}: ${what}`, { file });
+    return { resources: [], notices: [{ level: 'info', code: 'not-recognised', file, message: `${file}: skipped: ${what}` }] };
   }
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const documents = parseAllDocuments(text, { lineCounter });
   const docs = Array.isArray(documents) ? documents : [];
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) {
-      const pos = error.linePos?.[0];
-      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`, { file });
+      const pos = lineCounter.linePos(error.pos[0]);
+      const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`, { file });
     }
   }
   const source = { file, text, documents: docs, lineCounter };

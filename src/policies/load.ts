@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Policy, PolicyDocument } from '../model/policy.js';
 import { builtinPolicyDir } from './paths.js';
@@ -55,15 +55,13 @@ export function loadPolicyFile(file: string, options: { builtin?: boolean; text?
       throw new ParapetError('PARAPET_POLICY_READ', `${file}: cannot read policy file: ${describeError(error)}`, { file });
     }
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
-    const pos = first.linePos?.[0];
-    throw new ParapetError(
-      'PARAPET_POLICY_INVALID',
-      `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${first.message.split('\n')[0]}`,
-      { file },
-    );
+    const pos = lineCounter.linePos(first.pos[0]);
+    const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ParapetError('PARAPET_POLICY_INVALID', `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`, { file });
   }
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const validate = policyValidator();

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { repoPath, runCli } from '../helpers.js';
+
+const demo = ['--no-builtin', '--policies', 'fixtures/engine/policies'];
+const shop = 'fixtures/engine/inputs/shop.yaml';
+
+describe('parapet check', () => {
+  it('prints a readable report grouped by resource and exits 1 on failing findings', async () => {
+    const { code, stdout, stderr } = await runCli(['check', shop, ...demo]);
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('fixtures/engine/inputs/shop.yaml\n  Deployment/shop/web (Deployment, kubernetes)\n');
+    expect(stdout).toContain('FAIL     high     demo-privileged\n      Container "web" sets privileged to true (at /spec/template/spec/containers/0/securityContext/privileged, line 33)');
+    expect(stdout).toMatch(/5 resources checked against 4 policies: 5 failed\n$/);
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('colours only on a TTY and never with NO_COLOR', async () => {
+    const tty = await runCli(['check', shop, ...demo], { tty: true });
+    expect(tty.stdout).toContain('\u001b[');
+    const noColor = await runCli(['check', shop, ...demo], { tty: true, env: { NO_COLOR: '1' } });
+    expect(noColor.stdout).not.toContain('\u001b[');
+  });
+
+  it('writes the documented JSON report', async () => {
+    const { code, stdout } = await runCli(['check', shop, ...demo, '--format', 'json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report)).toEqual(['version', 'summary', 'resources', 'findings', 'notices']);
+    expect(report.version).toBe(1);
+    expect(report.summary.byStatus.fail).toBe(5);
+    expect(report.summary.bySeverity).toEqual({ critical: 0, high: 2, medium: 2, low: 1, info: 0 });
+    expect(report.resources[0]).toEqual({ id: 'Deployment/shop/web', kind: 'Deployment', source: 'kubernetes', file: shop, line: 4 });
+    const replicas = report.findings.find((f: { policyId: string }) => f.policyId === 'demo-max-replicas');
+    expect(report.findings.map((f: { resource: { line: number } }) => f.resource.line)).toEqual([4, 12, 26, 33, 69]);
+    expect(replicas).toMatchObject({
+      policyId: 'demo-max-replicas',
+      severity: 'medium',
+      status: 'fail',
+      path: '/spec/replicas',
+      resource: { id: 'Deployment/shop/web', kind: 'Deployment', source: 'kubernetes', file: shop, line: 12 },
+    });
+    expect(replicas.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('reads standard input as "-"', async () => {
+    const { code, stdout } = await runCli(['check', '-', ...demo, '-f', 'json'], { stdin: readFileSync(repoPath(shop), 'utf8') });
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).resources.every((r: { file: string }) => r.file === '-')).toBe(true);
+  });
+
+  it('writes to --output and gates with --fail-on', async () => {
+    const out = repoPath('test/artifacts/check-output.json');
+    const { code, stdout } = await runCli(['check', shop, ...demo, '-f', 'json', '-o', out, '--fail-on', 'critical']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).summary.findings).toBe(5);
+  });
+
+  it('exits 0 on compliant input', async () => {
+    const { code, stdout } = await runCli(['check', 'fixtures/engine/inputs/compliant.yaml', ...demo, '--skip', 'demo-load-balancer-count']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/3 resources checked against 3 policies: no findings/);
+  });
+
+  it('walks directories recursively, skipping documents and files that are not inputs with a note', async () => {
+    const { code, stdout } = await runCli(['check', 'fixtures/engine/mixed', ...demo, '--select', 'demo-privileged', '-f', 'json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.resources.map((r: { id: string }) => r.id)).toEqual(['Pod/ops/debug']);
+    expect(report.findings.map((f: { path: string }) => f.path)).toEqual([
+      '/spec/containers/0/securityContext/privileged',
+      '/spec/ephemeralContainers/0/securityContext/privileged',
+    ]);
+    expect(report.findings.map((f: { resource: { line: number } }) => f.resource.line)).toEqual([7, 10]);
+    expect(report.notices.map((n: { code: string; file: string }) => [n.code, n.file])).toEqual([
+      ['not-recognised', 'fixtures/engine/mixed/nested/tsconfig.json'],
+      ['not-kubernetes', 'fixtures/engine/mixed/values.yaml'],
+    ]);
+  });
+
+  it.each([
+    [['check', 'fixtures/engine/inputs/malformed.yaml', ...demo], /^error: fixtures\/engine\/inputs\/malformed\.yaml:6:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]\n$/],
+    [['check', 'fixtures/engine/inputs/nope.yaml', ...demo], /^error: fixtures\/engine\/inputs\/nope\.yaml: no such file or directory\n$/],
+    [['check', 'package.json', ...demo], /^error: package\.json: not a recognised input .+\n$/],
+    [['check', shop, '--policies', 'fixtures/engine/broken', '--no-builtin'], /^error: .*fixtures\/engine\/broken\/bad-severity\.yaml: severity: must be equal to one of the allowed values \(critical, high, medium, low, info\)\n$/],
+    [['check', shop, ...demo, '--fail-on', 'urgent'], /^error: --fail-on: "urgent" is not a severity/],
+    [['check', shop, ...demo, '--format', 'yaml'], /^error: --format: unknown format "yaml"/],
+    [['check', ...demo], /^error: check: give at least one file/],
+  ])('exits 2 with a one-line error: %j', async (argv, pattern) => {
+    const { code, stdout, stderr } = await runCli(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(pattern);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names the position of malformed JSON', async () => {
+    const { code, stderr } = await runCli(['check', '-', ...demo], { stdin: '{\n  "apiVersion": "v1",\n  "kind": Pod\n}' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: -:3:11: invalid JSON: unexpected character 'P'\n$/);
+  });
+
+  it('treats an unknown option as a usage error (exit 2)', async () => {
+    const { code, stderr } = await runCli(['check', shop, '--frobnicate']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--frobnicate'");
+  });
+});
+
+describe('parapet policies and parapet test', () => {
+  it('lists policies as text and JSON', async () => {
+    const text = await runCli(['policies', ...demo]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ID +SEVERITY +CATEGORY +TITLE/);
+    expect(text.stdout).toContain('demo-privileged');
+    const json = await runCli(['policies', ...demo, '--format', 'json', '--select', 'tag:demo']);
+    expect(JSON.parse(json.stdout).map((p: { id: string }) => p.id)).toEqual(['demo-max-replicas', 'demo-network-policy', 'demo-privileged']);
+  });
+
+  it('runs the declared test cases of each policy', async () => {
+    const { code, stdout } = await runCli(['test', 'fixtures/engine/policies']);
+    expect(stdout).toContain('ok   demo-privileged (2 cases)');
+    expect(stdout).toMatch(/6 passed, 0 failed|[0-9]+ passed, 0 failed/);
+    expect(code).toBe(0);
+  });
+
+  it('fails when a policy disagrees with its fixtures', async () => {
+    const { code, stdout } = await runCli(['test', 'test/fixtures-wrong-expectations']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('FAIL demo-wrong-expectation (2 cases)');
+    expect(stdout).toContain('pass ../../fixtures/engine/inputs/shop.yaml: expected no finding, got 2 failing');
+    expect(stdout).toContain('fail ../../fixtures/engine/inputs/compliant.yaml: expected a failing finding, got none');
+  });
+});
