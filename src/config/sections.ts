@@ -4,6 +4,8 @@
  * its schema and adds a `normalize` here (one entry per domain) so that a typo in its section is a
  * configuration error like any other.
  */
+import { normalizeServerSection, serverSectionSchema } from '../server/settings.js';
+
 export interface DomainSection {
   /** Top-level key in `parapet.yaml`, and the key in `Settings.domains`. */
   key: string;
@@ -39,7 +41,8 @@ export const domainSections: DomainSection[] = [
   },
   {
     key: 'server',
-    description: 'Admission webhook settings (mutation, budgets).',
-    schema: { type: 'object' },
+    description: 'Admission webhook settings (mutation, scope, budgets).',
+    schema: serverSectionSchema,
+    normalize: normalizeServerSection,
   },
 ];

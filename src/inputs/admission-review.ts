@@ -30,7 +30,12 @@ export interface AdmissionRequestLike {
 
 /** True for an AdmissionReview of a version parapet answers. */
 export function isAdmissionReview(value: unknown): value is Obj {
-  return isObject(value) && value.kind === 'AdmissionReview' && typeof value.apiVersion === 'string' && value.apiVersion.startsWith('admission.k8s.io/');
+  return (
+    isObject(value) &&
+    value.kind === 'AdmissionReview' &&
+    typeof value.apiVersion === 'string' &&
+    value.apiVersion.startsWith('admission.k8s.io/')
+  );
 }
 
 function metadataNamespace(object: Obj): string | undefined {
@@ -44,7 +49,12 @@ function metadataNamespace(object: Obj): string | undefined {
  * the request's namespace filled in when the object omits it, and `facts.admission` (operation,
  * subResource, userInfo, oldObject, dryRun) for policies that judge the request itself.
  */
-export function admissionResource(request: AdmissionRequestLike, object: Obj, location: { file: string; line: number }, lineOf?: (pointer: string) => number | undefined): Resource {
+export function admissionResource(
+  request: AdmissionRequestLike,
+  object: Obj,
+  location: { file: string; line: number },
+  lineOf?: (pointer: string) => number | undefined,
+): Resource {
   let body = object;
   if (request.namespace && metadataNamespace(object) === undefined && request.kind.kind !== 'Namespace') {
     const metadata = isObject(object.metadata) ? object.metadata : {};
@@ -71,11 +81,20 @@ function nodeLine(doc: Document, tokens: string[], lineCounter: LineCounter): nu
   return undefined;
 }
 
-function fromReview(value: Obj, file: string, locate: (tokens: string[]) => number | undefined): AdapterOutput {
+function fromReview(
+  value: Obj,
+  file: string,
+  locate: (tokens: string[]) => number | undefined,
+): AdapterOutput {
   const notices: Notice[] = [];
   const request = value.request;
   if (!isObject(request) || !isObject(request.kind) || typeof request.kind.kind !== 'string') {
-    notices.push({ level: 'warning', code: 'admission-no-request', file, message: `${file}: AdmissionReview has no request with a kind; nothing to evaluate` });
+    notices.push({
+      level: 'warning',
+      code: 'admission-no-request',
+      file,
+      message: `${file}: AdmissionReview has no request with a kind; nothing to evaluate`,
+    });
     return { resources: [], notices };
   }
   const operation = typeof request.operation === 'string' ? request.operation : 'CREATE';
@@ -83,7 +102,12 @@ function fromReview(value: Obj, file: string, locate: (tokens: string[]) => numb
   const field = operation === 'DELETE' ? 'oldObject' : 'object';
   const object = request[field];
   if (!isObject(object)) {
-    notices.push({ level: 'info', code: 'admission-no-object', file, message: `${file}: ${operation} AdmissionReview carries no ${field}; nothing to evaluate` });
+    notices.push({
+      level: 'info',
+      code: 'admission-no-object',
+      file,
+      message: `${file}: ${operation} AdmissionReview carries no ${field}; nothing to evaluate`,
+    });
     return { resources: [], notices };
   }
   const prefix = ['request', field];

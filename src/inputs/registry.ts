@@ -1,3 +1,5 @@
+import { admissionReviewInput } from './admission-review.js';
+import { imageInput } from './image.js';
 import { kubernetesInput } from './kubernetes.js';
 import { terraformPlanInput } from './terraform-plan.js';
 import type { InputAdapter } from './types.js';
@@ -7,4 +9,4 @@ import type { InputAdapter } from './types.js';
  * `detectJson` claims it; YAML goes to the first whose `detectYaml` claims its first document,
  * else to the Kubernetes adapter. Kubernetes stays last: its detection is the loosest.
  */
-export const inputAdapters: InputAdapter[] = [terraformPlanInput, kubernetesInput];
+export const inputAdapters: InputAdapter[] = [terraformPlanInput, admissionReviewInput, imageInput, kubernetesInput];

@@ -67,7 +67,10 @@ class BudgetExceeded extends Error {}
 function withBudget<T>(promise: Promise<T>, budgetMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BudgetExceeded(`evaluation exceeded its ${budgetMs} ms budget`)), budgetMs);
+    timer = setTimeout(
+      () => reject(new BudgetExceeded(`evaluation exceeded its ${budgetMs} ms budget`)),
+      budgetMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -90,12 +93,22 @@ export class AdmissionScope {
   /** The reason `request` is out of scope, or undefined when it is evaluated. */
   exclusion(request: AdmissionRequest): string | undefined {
     const namespace = request.namespace ?? metadataNamespace(request.object);
-    if (namespace !== undefined && this.namespaces.some((g) => g.match(namespace))) return 'excluded-namespace';
+    if (namespace !== undefined && this.namespaces.some((g) => g.match(namespace)))
+      return 'excluded-namespace';
     // A Namespace object is judged by its own name: excluding kube-system also protects the namespace itself.
-    if (request.kind.kind === 'Namespace' && request.name && this.namespaces.some((g) => g.match(request.name!))) return 'excluded-namespace';
+    if (
+      request.kind.kind === 'Namespace' &&
+      request.name &&
+      this.namespaces.some((g) => g.match(request.name!))
+    )
+      return 'excluded-namespace';
     const user = request.userInfo.username;
     if (user !== undefined && this.users.some((g) => g.match(user))) return 'excluded-user';
-    if (this.groups.length && (request.userInfo.groups ?? []).some((group) => this.groups.some((g) => g.match(group)))) return 'excluded-group';
+    if (
+      this.groups.length &&
+      (request.userInfo.groups ?? []).some((group) => this.groups.some((g) => g.match(group)))
+    )
+      return 'excluded-group';
     return undefined;
   }
 
@@ -140,7 +153,12 @@ export interface AdmissionContext {
 }
 
 /** Decides one admission request on `route`. Never throws: failures become the configured failure decision. */
-export async function decideAdmission(route: AdmissionRoute, request: AdmissionRequest, ctx: AdmissionContext, started = performance.now()): Promise<AdmissionOutcome> {
+export async function decideAdmission(
+  route: AdmissionRoute,
+  request: AdmissionRequest,
+  ctx: AdmissionContext,
+  started = performance.now(),
+): Promise<AdmissionOutcome> {
   const record: DecisionRecord = {
     uid: request.uid,
     route,
@@ -160,7 +178,11 @@ export async function decideAdmission(route: AdmissionRoute, request: AdmissionR
     waived: [],
     durationMs: 0,
   };
-  const finish = (response: AdmissionResponse, findings: Finding[] = [], budgetExceeded = false): AdmissionOutcome => {
+  const finish = (
+    response: AdmissionResponse,
+    findings: Finding[] = [],
+    budgetExceeded = false,
+  ): AdmissionOutcome => {
     record.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     return { response, record, findings, budgetExceeded };
   };
@@ -179,7 +201,13 @@ export async function decideAdmission(route: AdmissionRoute, request: AdmissionR
     if (!object && !isDelete && request.operation !== 'CONNECT') {
       record.decision = 'denied';
       record.reason = 'no-object';
-      return finish(denial(request.uid, `parapet: ${request.operation} request for ${request.kind.kind} carries no object to evaluate`, 400));
+      return finish(
+        denial(
+          request.uid,
+          `parapet: ${request.operation} request for ${request.kind.kind} carries no object to evaluate`,
+          400,
+        ),
+      );
     }
     record.reason = 'no-object';
     return finish({ uid: request.uid, allowed: true });
@@ -225,7 +253,8 @@ export async function decideAdmission(route: AdmissionRoute, request: AdmissionR
         break;
       case 'unknown':
         record.unknown.push(finding.policyId);
-        if ((ctx.engine.settings.unknown ?? 'warn') === 'warn') warnings.push(shortLine(`[${finding.policyId}] ${finding.message}`));
+        if ((ctx.engine.settings.unknown ?? 'warn') === 'warn')
+          warnings.push(shortLine(`[${finding.policyId}] ${finding.message}`));
         break;
       case 'audit':
         record.audit.push(finding.policyId);
@@ -242,7 +271,8 @@ export async function decideAdmission(route: AdmissionRoute, request: AdmissionR
         break;
     }
   }
-  for (const key of ['failing', 'warnings', 'audit', 'unknown', 'errors', 'waived'] as const) record[key] = unique(record[key]);
+  for (const key of ['failing', 'warnings', 'audit', 'unknown', 'errors', 'waived'] as const)
+    record[key] = unique(record[key]);
   const uniqueWarnings = unique(warnings).slice(0, MAX_WARNINGS);
 
   if (route === 'mutate') {
@@ -253,7 +283,9 @@ export async function decideAdmission(route: AdmissionRoute, request: AdmissionR
       response.patchType = 'JSONPatch';
       response.patch = Buffer.from(JSON.stringify(plan.patch)).toString('base64');
       record.patched = plan.policies;
-      response.warnings = plan.policies.map((id) => `parapet mutated ${resource.id}: applied the fix of ${id}`);
+      response.warnings = plan.policies.map(
+        (id) => `parapet mutated ${resource.id}: applied the fix of ${id}`,
+      );
     }
     return finish(response, findings);
   }

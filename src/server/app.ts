@@ -35,14 +35,22 @@ export interface WebhookServer extends FastifyInstance {
 const MAX_LOGGED_FINDINGS = 50;
 
 function errorBody(statusCode: number, message: string) {
-  return { statusCode, error: statusCode === 413 ? 'Payload Too Large' : statusCode >= 500 ? 'Service Unavailable' : 'Bad Request', message };
+  return {
+    statusCode,
+    error:
+      statusCode === 413 ? 'Payload Too Large' : statusCode >= 500 ? 'Service Unavailable' : 'Bad Request',
+    message,
+  };
 }
 
 /**
  * Builds the webhook app around `engine` (or the promise of one: /readyz answers 503 and admission
  * routes 503 until it resolves). Throws `PARAPET_TLS` when the TLS files are unusable.
  */
-export function buildServer(engine: Engine | Promise<Engine>, options: BuildServerOptions = {}): WebhookServer {
+export function buildServer(
+  engine: Engine | Promise<Engine>,
+  options: BuildServerOptions = {},
+): WebhookServer {
   const settings: ServerSettings = { ...defaultServerSettings(), ...options.settings };
   const tls = options.tls ? loadTlsMaterial(options.tls) : undefined;
   const app = Fastify({
@@ -64,7 +72,10 @@ export function buildServer(engine: Engine | Promise<Engine>, options: BuildServ
   const engineReady = Promise.resolve(engine).then(
     (compiled) => {
       ready = { engine: compiled, policies: new Map(compiled.policies.map((p) => [p.policy.id, p.policy])) };
-      app.log.info({ event: 'ready', policies: compiled.policies.length }, 'policies compiled; ready for admission requests');
+      app.log.info(
+        { event: 'ready', policies: compiled.policies.length },
+        'policies compiled; ready for admission requests',
+      );
       return compiled;
     },
     (error: unknown) => {
@@ -88,7 +99,10 @@ export function buildServer(engine: Engine | Promise<Engine>, options: BuildServ
         },
         onError(error) {
           metrics.tlsReloads.inc({ result: 'error' });
-          app.log.error({ event: 'tls-reload-failed', error: error.message }, 'TLS reload failed; still serving the previous certificate');
+          app.log.error(
+            { event: 'tls-reload-failed', error: error.message },
+            'TLS reload failed; still serving the previous certificate',
+          );
         },
       },
       files.reloadIntervalMs,
@@ -97,7 +111,8 @@ export function buildServer(engine: Engine | Promise<Engine>, options: BuildServ
   }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const statusCode =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (statusCode === 500) {
       request.log.error({ event: 'internal-error', error: describeError(error) }, 'request failed');
       return reply.code(500).send(errorBody(500, 'internal error; see the webhook log'));
@@ -112,11 +127,21 @@ export function buildServer(engine: Engine | Promise<Engine>, options: BuildServ
   });
 
   const admit = (route: AdmissionRoute) =>
-    async function admissionRoute(request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) {
+    async function admissionRoute(
+      request: import('fastify').FastifyRequest,
+      reply: import('fastify').FastifyReply,
+    ) {
       const started = performance.now();
       if (!ready) {
         metrics.requests.inc({ route, operation: '', kind: '', decision: 'unavailable' });
-        return reply.code(503).send(errorBody(503, failure ? `policies could not be compiled: ${failure}` : 'policies are still being compiled'));
+        return reply
+          .code(503)
+          .send(
+            errorBody(
+              503,
+              failure ? `policies could not be compiled: ${failure}` : 'policies are still being compiled',
+            ),
+          );
       }
       let review;
       try {
@@ -124,20 +149,32 @@ export function buildServer(engine: Engine | Promise<Engine>, options: BuildServ
       } catch (error) {
         if (!(error instanceof ReviewError)) throw error;
         metrics.requests.inc({ route, operation: '', kind: '', decision: 'invalid' });
-        request.log.warn({ event: 'admission-invalid', route, error: error.message }, 'invalid AdmissionReview');
+        request.log.warn(
+          { event: 'admission-invalid', route, error: error.message },
+          'invalid AdmissionReview',
+        );
         return reply.code(400).send(errorBody(400, `invalid AdmissionReview: ${error.message}`));
       }
-      const outcome = await decideAdmission(route, review.request, { engine: ready.engine, settings, scope, policies: ready.policies }, started);
+      const outcome = await decideAdmission(
+        route,
+        review.request,
+        { engine: ready.engine, settings, scope, policies: ready.policies },
+        started,
+      );
       const { record } = outcome;
       const labels = { route, operation: record.operation, kind: record.kind, decision: record.decision };
       metrics.requests.inc(labels);
       metrics.requestDuration.observe(labels, record.durationMs / 1000);
-      if (record.evaluationMs !== undefined) metrics.evaluationDuration.observe({ route }, record.evaluationMs / 1000);
+      if (record.evaluationMs !== undefined)
+        metrics.evaluationDuration.observe({ route }, record.evaluationMs / 1000);
       if (outcome.budgetExceeded) metrics.budgetExceeded.inc({ route });
       if (!record.dryRun && route === 'validate') {
-        for (const finding of outcome.findings) metrics.findings.inc({ policy: finding.policyId, status: finding.status });
+        for (const finding of outcome.findings)
+          metrics.findings.inc({ policy: finding.policyId, status: finding.status });
       }
-      const findings = outcome.findings.slice(0, MAX_LOGGED_FINDINGS).map((f) => ({ policy: f.policyId, status: f.status, path: f.path, message: f.message }));
+      const findings = outcome.findings
+        .slice(0, MAX_LOGGED_FINDINGS)
+        .map((f) => ({ policy: f.policyId, status: f.status, path: f.path, message: f.message }));
       request.log.info({ event: 'admission', ...record, findings }, 'admission decision');
       return reply.code(200).send(admissionReviewResponse(review.apiVersion, outcome.response));
     };
@@ -147,7 +184,9 @@ export function buildServer(engine: Engine | Promise<Engine>, options: BuildServ
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     if (ready) return { status: 'ready', policies: ready.engine.policies.length };
-    return reply.code(503).send({ status: failure ? 'failed' : 'starting', ...(failure ? { error: failure } : {}) });
+    return reply
+      .code(503)
+      .send({ status: failure ? 'failed' : 'starting', ...(failure ? { error: failure } : {}) });
   });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
@@ -164,7 +203,10 @@ export async function closeGracefully(app: FastifyInstance, timeoutMs = 10_000):
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      app.log.warn({ event: 'shutdown-timeout', timeoutMs }, 'in-flight requests did not finish in time; closing anyway');
+      app.log.warn(
+        { event: 'shutdown-timeout', timeoutMs },
+        'in-flight requests did not finish in time; closing anyway',
+      );
       app.server.closeAllConnections?.();
       resolve();
     }, timeoutMs);
@@ -173,4 +215,3 @@ export async function closeGracefully(app: FastifyInstance, timeoutMs = 10_000):
   await Promise.race([app.close(), timeout]);
   clearTimeout(timer);
 }
-

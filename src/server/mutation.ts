@@ -44,7 +44,12 @@ function containerOf(resource: Resource, path: string): ContainerFact | undefine
 }
 
 /** Maps a fix pointer (relative to the target instance) onto the object; undefined when it cannot. */
-function rebase(pointer: string, target: Target, resource: Resource, container: ContainerFact | undefined): string | undefined {
+function rebase(
+  pointer: string,
+  target: Target,
+  resource: Resource,
+  container: ContainerFact | undefined,
+): string | undefined {
   const prefixed = (prefix: string, base: string | undefined): string | undefined => {
     if (base === undefined || !isUnder(pointer, prefix)) return undefined;
     return base + pointer.slice(prefix.length);
@@ -82,7 +87,9 @@ function createParents(document: Record<string, unknown>, pointer: string, out: 
     const next = tokens[i + 1]!;
     if (!isContainer(current)) return false;
     path += '/' + escapePointerToken(token);
-    let child: unknown = Array.isArray(current) ? current[Number(token)] : (current as Record<string, unknown>)[token];
+    let child: unknown = Array.isArray(current)
+      ? current[Number(token)]
+      : (current as Record<string, unknown>)[token];
     if (child === undefined || child === null) {
       if (Array.isArray(current)) return false;
       child = next === '-' || /^\d+$/.test(next) ? [] : {};
@@ -97,7 +104,12 @@ function createParents(document: Record<string, unknown>, pointer: string, out: 
 }
 
 /** Rebases one fix operation and appends what it takes to apply it; false when it cannot apply. */
-function placeOperation(document: Record<string, unknown>, raw: Record<string, unknown>, map: (p: string) => string | undefined, out: Operation[]): boolean {
+function placeOperation(
+  document: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  map: (p: string) => string | undefined,
+  out: Operation[],
+): boolean {
   const op = String(raw.op);
   const path = typeof raw.path === 'string' ? map(raw.path) : undefined;
   if (path === undefined) return false;
@@ -143,7 +155,12 @@ function placeOperation(document: Record<string, unknown>, raw: Record<string, u
  * The patch that applies the fixes of `findings` (violations of `resource` in any mode) whose policy id
  * matches one of `mutate`. `policies` maps policy ids to their documents.
  */
-export function buildMutation(resource: Resource, findings: Finding[], policies: ReadonlyMap<string, Policy>, mutate: string[]): MutationPlan {
+export function buildMutation(
+  resource: Resource,
+  findings: Finding[],
+  policies: ReadonlyMap<string, Policy>,
+  mutate: string[],
+): MutationPlan {
   const plan: MutationPlan = { patch: [], policies: [], skipped: [] };
   if (mutate.length === 0) return plan;
   const matchers = mutate.map((glob) => new Minimatch(glob, { dot: true }));
@@ -164,9 +181,14 @@ export function buildMutation(resource: Resource, findings: Finding[], policies:
     document ??= structuredClone(resource.body);
     const ops: Operation[] = [];
     const trial = structuredClone(document);
-    const placed = policy.fix.every((raw) => placeOperation(trial, raw, (p) => rebase(p, target, resource, container), ops));
+    const placed = policy.fix.every((raw) =>
+      placeOperation(trial, raw, (p) => rebase(p, target, resource, container), ops),
+    );
     if (!placed) {
-      plan.skipped.push({ policyId: policy.id, reason: `fix of ${policy.id} does not apply at ${finding.path || '/'}` });
+      plan.skipped.push({
+        policyId: policy.id,
+        reason: `fix of ${policy.id} does not apply at ${finding.path || '/'}`,
+      });
       continue;
     }
     document = trial;

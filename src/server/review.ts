@@ -98,16 +98,23 @@ export function parseAdmissionReview(body: unknown): AdmissionReview {
   if (typeof uid !== 'string' || uid === '') throw new ReviewError('request.uid is missing');
   const operation = request.operation;
   if (typeof operation !== 'string' || !operations.has(operation)) {
-    throw new ReviewError(`request.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got ${JSON.stringify(operation ?? null)}`);
+    throw new ReviewError(
+      `request.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got ${JSON.stringify(operation ?? null)}`,
+    );
   }
   const gvk = request.kind;
-  if (!isObject(gvk) || typeof gvk.kind !== 'string' || gvk.kind === '') throw new ReviewError('request.kind.kind is missing');
+  if (!isObject(gvk) || typeof gvk.kind !== 'string' || gvk.kind === '')
+    throw new ReviewError('request.kind.kind is missing');
   const object = request.object;
   const oldObject = request.oldObject;
-  if (object !== undefined && object !== null && !isObject(object)) throw new ReviewError('request.object must be an object');
-  if (oldObject !== undefined && oldObject !== null && !isObject(oldObject)) throw new ReviewError('request.oldObject must be an object');
+  if (object !== undefined && object !== null && !isObject(object))
+    throw new ReviewError('request.object must be an object');
+  if (oldObject !== undefined && oldObject !== null && !isObject(oldObject))
+    throw new ReviewError('request.oldObject must be an object');
   const userInfo = isObject(request.userInfo) ? request.userInfo : {};
-  const groups = Array.isArray(userInfo.groups) ? userInfo.groups.filter((g): g is string => typeof g === 'string') : undefined;
+  const groups = Array.isArray(userInfo.groups)
+    ? userInfo.groups.filter((g): g is string => typeof g === 'string')
+    : undefined;
   const resource = isObject(request.resource) ? request.resource : undefined;
   return {
     apiVersion: apiVersion as AdmissionApiVersion,
@@ -115,7 +122,11 @@ export function parseAdmissionReview(body: unknown): AdmissionReview {
       uid,
       kind: { group: String(gvk.group ?? ''), version: String(gvk.version ?? ''), kind: gvk.kind },
       resource: resource
-        ? { group: String(resource.group ?? ''), version: String(resource.version ?? ''), resource: String(resource.resource ?? '') }
+        ? {
+            group: String(resource.group ?? ''),
+            version: String(resource.version ?? ''),
+            resource: String(resource.resource ?? ''),
+          }
         : undefined,
       subResource: optionalString(request.subResource, 'subResource'),
       name: optionalString(request.name, 'name'),
@@ -134,7 +145,10 @@ export function parseAdmissionReview(body: unknown): AdmissionReview {
 }
 
 /** The AdmissionReview envelope answering `review`, in the version it was asked in. */
-export function admissionReviewResponse(apiVersion: AdmissionApiVersion, response: AdmissionResponse): Record<string, unknown> {
+export function admissionReviewResponse(
+  apiVersion: AdmissionApiVersion,
+  response: AdmissionResponse,
+): Record<string, unknown> {
   return { apiVersion, kind: 'AdmissionReview', response };
 }
 

@@ -50,12 +50,27 @@ export const serverSectionSchema = {
   additionalProperties: false,
   properties: {
     mutate: { ...globList, description: 'Policy id globs whose fix patches /mutate returns.' },
-    excludeNamespaces: { ...globList, description: 'Namespace globs never evaluated (default: kube-system).' },
+    excludeNamespaces: {
+      ...globList,
+      description: 'Namespace globs never evaluated (default: kube-system).',
+    },
     excludeUsers: { ...globList, description: 'User name globs never evaluated.' },
     excludeGroups: { ...globList, description: 'Group name globs never evaluated.' },
-    namespace: { type: 'string', minLength: 1, description: "The webhook's own namespace (default: $POD_NAMESPACE or parapet-system)." },
-    budgetMs: { type: 'integer', minimum: 1, maximum: 29000, description: 'Per-request evaluation budget in milliseconds (default 1500).' },
-    failureDecision: { enum: ['allow', 'deny'], description: 'Answer when the budget is exceeded (default deny).' },
+    namespace: {
+      type: 'string',
+      minLength: 1,
+      description: "The webhook's own namespace (default: $POD_NAMESPACE or parapet-system).",
+    },
+    budgetMs: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 29000,
+      description: 'Per-request evaluation budget in milliseconds (default 1500).',
+    },
+    failureDecision: {
+      enum: ['allow', 'deny'],
+      description: 'Answer when the budget is exceeded (default deny).',
+    },
     maxBodyBytes: { type: 'integer', minimum: 1024, description: 'Largest accepted request body in bytes.' },
     deletePolicies: { ...globList, description: 'Policy id globs evaluated against oldObject on DELETE.' },
   },

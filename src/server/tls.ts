@@ -52,7 +52,10 @@ export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
   } catch (error) {
     const reason = describeError(error);
     const file = /key/i.test(reason) ? files.key : files.cert;
-    throw new ParapetError('PARAPET_TLS', `${file}: unusable TLS material: ${reason}`, { file, cause: error });
+    throw new ParapetError('PARAPET_TLS', `${file}: unusable TLS material: ${reason}`, {
+      file,
+      cause: error,
+    });
   }
   return material;
 }
@@ -86,12 +89,22 @@ export function watchTlsFiles(
       handlers.onReload(loadTlsMaterial(files));
     } catch (error) {
       handlers.onError(
-        error instanceof ParapetError ? error : new ParapetError('PARAPET_TLS', `TLS reload failed: ${describeError(error)}`, { cause: error }),
+        error instanceof ParapetError
+          ? error
+          : new ParapetError('PARAPET_TLS', `TLS reload failed: ${describeError(error)}`, { cause: error }),
       );
     }
   };
-  const listener = (current: { mtimeMs: number; ino: number; size: number }, previous: { mtimeMs: number; ino: number; size: number }) => {
-    if (current.mtimeMs === previous.mtimeMs && current.ino === previous.ino && current.size === previous.size) return;
+  const listener = (
+    current: { mtimeMs: number; ino: number; size: number },
+    previous: { mtimeMs: number; ino: number; size: number },
+  ) => {
+    if (
+      current.mtimeMs === previous.mtimeMs &&
+      current.ino === previous.ino &&
+      current.size === previous.size
+    )
+      return;
     // Certificate and key are written one after the other; wait for both before reading.
     if (pending) clearTimeout(pending);
     pending = setTimeout(reload, Math.min(500, intervalMs));

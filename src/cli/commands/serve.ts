@@ -1,0 +1,162 @@
+import { Command, Option } from 'commander';
+import { describeError, ParapetError } from '../../model/errors.js';
+import { buildServer, closeGracefully, type WebhookServer } from '../../server/app.js';
+import { serverSettingsFrom, type FailureDecision, type ServerSettings } from '../../server/settings.js';
+import { collect, type CliIO } from '../io.js';
+import { addPolicyOptions, buildSettings, engineFromOptions, type PolicyOptions } from '../settings.js';
+
+interface ServeOptions extends PolicyOptions {
+  host: string;
+  port: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  clientCa?: string;
+  mutate: string[];
+  excludeNamespace: string[];
+  excludeUser: string[];
+  excludeGroup: string[];
+  namespace?: string;
+  budgetMs?: string;
+  failureDecision?: FailureDecision;
+  maxBodyBytes?: string;
+  logLevel: string;
+  tlsReloadInterval: string;
+  shutdownTimeout: string;
+}
+
+function positiveInteger(value: string, option: string, max = Number.MAX_SAFE_INTEGER): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > max) {
+    throw new ParapetError(
+      'PARAPET_USAGE',
+      `${option}: "${value}" is not a whole number between 1 and ${max}`,
+    );
+  }
+  return number;
+}
+
+/** Command-line flags over the configuration file's `server:` section. */
+function serverSettings(options: ServeOptions, fromConfig: ServerSettings): ServerSettings {
+  const settings = { ...fromConfig };
+  if (options.mutate.length) settings.mutate = options.mutate;
+  if (options.excludeNamespace.length) settings.excludeNamespaces = options.excludeNamespace;
+  if (options.excludeUser.length) settings.excludeUsers = options.excludeUser;
+  if (options.excludeGroup.length) settings.excludeGroups = options.excludeGroup;
+  if (options.namespace) settings.namespace = options.namespace;
+  if (options.budgetMs !== undefined)
+    settings.budgetMs = positiveInteger(options.budgetMs, '--budget-ms', 29_000);
+  if (options.failureDecision) settings.failureDecision = options.failureDecision;
+  if (options.maxBodyBytes !== undefined)
+    settings.maxBodyBytes = positiveInteger(options.maxBodyBytes, '--max-body-bytes');
+  return settings;
+}
+
+/** `parapet serve`: the validating and mutating admission webhook over HTTPS. Returns when shut down. */
+export function serveCommand(io: CliIO): Command {
+  const command = new Command('serve')
+    .description(
+      'run the Kubernetes admission webhook (POST /validate, /mutate; GET /healthz, /readyz, /metrics) over HTTPS',
+    )
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--port <port>', 'port to listen on', '8443')
+    .option('--tls-cert <file>', 'PEM certificate chain (reloaded when the file changes)')
+    .option('--tls-key <file>', 'PEM private key (reloaded when the file changes)')
+    .option(
+      '--client-ca <file>',
+      "require client certificates (the API server's) signed by this PEM CA bundle",
+    )
+    .option('--mutate <glob>', 'policy ids whose fix patches /mutate returns (repeatable)', collect, [])
+    .option(
+      '--exclude-namespace <glob>',
+      'namespaces never evaluated (repeatable; default kube-system)',
+      collect,
+      [],
+    )
+    .option('--exclude-user <glob>', 'user names never evaluated (repeatable)', collect, [])
+    .option('--exclude-group <glob>', 'groups never evaluated (repeatable)', collect, [])
+    .option(
+      '--namespace <name>',
+      "the webhook's own namespace, never evaluated (default $POD_NAMESPACE or parapet-system)",
+    )
+    .option('--budget-ms <ms>', 'per-request evaluation budget (default 1500)')
+    .addOption(
+      new Option(
+        '--failure-decision <decision>',
+        'answer when the budget is exceeded (default deny)',
+      ).choices(['allow', 'deny']),
+    )
+    .option('--max-body-bytes <bytes>', 'largest accepted request body (default 3211264)')
+    .option('--fail-on <severity>', 'failing findings at or above this severity deny (default: any)')
+    .addOption(
+      new Option('--log-level <level>', 'decision and server log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .option('--tls-reload-interval <ms>', 'how often the TLS files are checked for changes', '2000')
+    .option('--shutdown-timeout <ms>', 'how long in-flight requests may take after SIGTERM', '10000');
+  addPolicyOptions(command);
+  command.action(async (options: ServeOptions) => {
+    if (!options.tlsCert || !options.tlsKey) {
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        'serve: --tls-cert and --tls-key are required (the API server only calls webhooks over HTTPS)',
+      );
+    }
+    const port = positiveInteger(options.port, '--port', 65535);
+    const reloadIntervalMs = positiveInteger(options.tlsReloadInterval, '--tls-reload-interval');
+    const shutdownTimeoutMs = positiveInteger(options.shutdownTimeout, '--shutdown-timeout');
+    // Compile in the background: the port answers /healthz at once and /readyz once policies are ready.
+    const loading = engineFromOptions(options);
+    loading.catch(() => undefined);
+    // The configuration file's `server:` section (Settings.domains.server) under the flags.
+    const settings = serverSettings(options, serverSettingsFrom(buildSettings(options).domains));
+    const app: WebhookServer = buildServer(
+      loading.then((loaded) => loaded.engine),
+      {
+        settings,
+        tls: { cert: options.tlsCert, key: options.tlsKey, clientCa: options.clientCa, reloadIntervalMs },
+        logger: { level: options.logLevel, stream: { write: (line: string) => io.stdout(line) } },
+        processMetrics: true,
+      },
+    );
+    try {
+      await app.listen({ host: options.host, port });
+    } catch (error) {
+      await app.close();
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        `serve: cannot listen on ${options.host}:${port}: ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+    // Signals are honoured from the moment the port is open, while policies still compile.
+    let stopping = false;
+    const stopped = new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        app.log.info({ event: 'shutdown', signal }, 'shutting down: finishing in-flight requests');
+        void closeGracefully(app, shutdownTimeoutMs).then(() => {
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          resolve();
+        });
+      };
+      const onTerm = () => stop('SIGTERM');
+      const onInt = () => stop('SIGINT');
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onInt);
+    });
+    try {
+      const loaded = await loading;
+      app.log.info({ event: 'policies', count: loaded.engine.policies.length }, 'serving admission requests');
+    } catch (error) {
+      if (!stopping) {
+        await app.close();
+        throw error;
+      }
+    }
+    await stopped;
+  });
+  return command;
+}
