@@ -228,6 +228,7 @@ export function terraformPlanResources(
     if (!removing) {
       const unknown = markedPointers(change.after_unknown);
       if (unknown.length) resource.unknownPaths = unknown;
+      if (configResource) resource.facts.providerDefaulted = providerDefaulted(change.after_unknown, configResource.expressions);
     }
 
     const record: Entry = { resource, steps: parsed.module, local };
@@ -311,6 +312,22 @@ function resolveTarget(
     if (same.length) return same.map((resource) => resource.id);
   }
   return candidates.map((resource) => resource.id);
+}
+
+/**
+ * Top-level attributes unknown until apply that the configuration does not set: the provider picks
+ * their value. Policies where "not set" is itself the violation (an unset `storage_encrypted` on an
+ * Aurora cluster) use this to fail instead of reporting `unknown`. Only meaningful for plain
+ * attributes: `dynamic` blocks are missing from the configuration section too, so policies never
+ * read it for blocks.
+ */
+function providerDefaulted(afterUnknown: unknown, expressions: Record<string, unknown> | undefined): string[] {
+  if (!isRecord(afterUnknown)) return [];
+  const names: string[] = [];
+  for (const key in afterUnknown) {
+    if (afterUnknown[key] === true && !(expressions && key in expressions)) names.push(key);
+  }
+  return names;
 }
 
 function stringAttribute(body: Record<string, unknown>, key: string): string | undefined {
