@@ -109,8 +109,13 @@ func main() {
 			result.Baseline = evaluate(api.LevelBaseline, version, baselineIDs, byID, evaluator, meta, spec)
 			result.Restricted = evaluate(api.LevelRestricted, version, restrictedIDs, byID, evaluator, meta, spec)
 		}
-		if err := encoder.Encode(result); err != nil {
-			fmt.Fprintf(os.Stderr, "pss-oracle: writing output: %v\n", err)
+		// Flush per answer: callers may hold the process open and send one pod at a time.
+		writeErr := encoder.Encode(result)
+		if writeErr == nil {
+			writeErr = writer.Flush()
+		}
+		if writeErr != nil {
+			fmt.Fprintf(os.Stderr, "pss-oracle: writing output: %v\n", writeErr)
 			os.Exit(2)
 		}
 	}
