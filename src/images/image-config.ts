@@ -29,8 +29,8 @@ export interface ImageMetadata {
   cmd?: string[];
   workingDir?: string;
   layers: number;
-  /** Compressed size in bytes: the sum of the layer sizes plus the configuration blob. */
-  size: number;
+  /** Compressed size in bytes: the sum of the layer sizes plus the configuration blob (absent when the source does not tell). */
+  size?: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,10 @@
+import { imageKnownExploitedCheck } from './image-known-exploited.js';
+import { imageSecretEnvCheck } from './image-secret-env.js';
+import { imageSignedCheck } from './image-signed.js';
+import { imageVulnerabilitiesCheck } from './image-vulnerabilities.js';
 import type { CheckDefinition } from './types.js';
 
 /** Every named check, one file each in this folder. Names are unique. */
-export const checks: CheckDefinition[] = [];
+export const checks: CheckDefinition[] = [imageKnownExploitedCheck, imageSecretEnvCheck, imageSignedCheck, imageVulnerabilitiesCheck];
 
 export type { CheckDefinition } from './types.js';

@@ -1,6 +1,7 @@
+import { imagesFactProvider } from './images.js';
 import type { FactProvider } from './types.js';
 
 /** Fact providers, run in this order before every evaluation. */
-export const factProviders: FactProvider[] = [];
+export const factProviders: FactProvider[] = [imagesFactProvider];
 
 export type { FactContext, FactProvider } from './types.js';
