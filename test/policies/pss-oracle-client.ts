@@ -1,0 +1,96 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+
+/** Where `.ci/setup-pss-oracle.sh` puts the oracle; `PARAPET_PSS_ORACLE` overrides it. */
+export const oraclePath = process.env.PARAPET_PSS_ORACLE ?? '/var/cache/parapet/bin/pss-oracle';
+export const haveOracle = existsSync(oraclePath);
+
+export interface OracleLevel {
+  allowed: boolean;
+  forbidden: Array<{ check: string; reason: string; detail?: string }>;
+}
+
+export interface OracleAnswer {
+  line: number;
+  baseline?: OracleLevel;
+  restricted?: OracleLevel;
+  error?: string;
+}
+
+/** Upstream Pod Security Admission check ids -> the parapet policy that implements the control. */
+export const policyForCheck: Record<string, string> = {
+  windowsHostProcess: 'pss-baseline-host-process',
+  hostNamespaces: 'pss-baseline-host-namespaces',
+  privileged: 'pss-baseline-privileged',
+  capabilities_baseline: 'pss-baseline-capabilities',
+  hostPathVolumes: 'pss-baseline-host-path-volumes',
+  hostPorts: 'pss-baseline-host-ports',
+  hostProbesAndHostLifecycle: 'pss-baseline-host-probes',
+  appArmorProfile: 'pss-baseline-apparmor',
+  seLinuxOptions: 'pss-baseline-selinux',
+  procMount: 'pss-baseline-proc-mount',
+  seccompProfile_baseline: 'pss-baseline-seccomp',
+  sysctls: 'pss-baseline-sysctls',
+  restrictedVolumes: 'pss-restricted-volume-types',
+  allowPrivilegeEscalation: 'pss-restricted-privilege-escalation',
+  runAsNonRoot: 'pss-restricted-run-as-non-root',
+  runAsUser: 'pss-restricted-run-as-user',
+  seccompProfile_restricted: 'pss-restricted-seccomp',
+  capabilities_restricted: 'pss-restricted-capabilities',
+};
+
+/**
+ * One long-lived oracle process: objects go in as JSON lines, answers come back in order. Keeping it
+ * open lets fast-check shrink counterexamples without paying a process start per pod.
+ */
+export class PssOracle {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: Interface;
+  private readonly waiting: Array<{
+    resolve: (answer: OracleAnswer) => void;
+    reject: (error: Error) => void;
+  }> = [];
+  private stderr = '';
+  private closed = false;
+
+  constructor(binary = oraclePath) {
+    this.child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+    this.lines = createInterface({ input: this.child.stdout });
+    this.lines.on('line', (line) => {
+      const next = this.waiting.shift();
+      if (!next) return;
+      try {
+        next.resolve(JSON.parse(line) as OracleAnswer);
+      } catch (error) {
+        next.reject(error as Error);
+      }
+    });
+    this.child.on('exit', (code) => {
+      this.closed = true;
+      for (const next of this.waiting.splice(0))
+        next.reject(new Error(`pss-oracle exited with ${code}: ${this.stderr.trim()}`));
+    });
+  }
+
+  /** The oracle's verdicts for one pod-bearing object. */
+  ask(object: unknown): Promise<OracleAnswer> {
+    if (this.closed) return Promise.reject(new Error(`pss-oracle is not running: ${this.stderr.trim()}`));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin.write(JSON.stringify(object) + '\n');
+    });
+  }
+
+  /** Close stdin and wait for the process to end. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.stdin.end();
+    await exited;
+    this.lines.close();
+  }
+}
