@@ -54,7 +54,7 @@ export function imageResource(written: string, origin: ImageOrigin): Resource {
   let name: string;
   if (parsed.ok) {
     const reference = parsed.reference;
-    body = { image: written, registry: reference.registry, repository: reference.repository, normalized: reference.normalized };
+    body = { image: written, name: reference.name, registry: reference.registry, repository: reference.repository, normalized: reference.normalized };
     if (reference.tag !== undefined) body.tag = reference.tag;
     if (reference.digest !== undefined) body.digest = reference.digest;
     Object.assign(facts, {
