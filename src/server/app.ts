@@ -4,7 +4,12 @@
  * each answered in its own version), GET /healthz, /readyz (ready once the policies are compiled)
  * and /metrics (Prometheus text format).
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { describeError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
@@ -58,7 +63,7 @@ export function buildServer(
     ...(tls ? { https: httpsOptions(tls) } : {}),
     bodyLimit: settings.maxBodyBytes,
     // One line per admission decision is the log; per-request access lines would double it.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Admission requests are small and the API server keeps connections alive.
@@ -212,6 +217,12 @@ export async function closeGracefully(app: FastifyInstance, timeoutMs = 10_000):
     }, timeoutMs);
     timer.unref();
   });
-  await Promise.race([app.close(), timeout]);
-  clearTimeout(timer);
+  // Keep-alive connections (the API server's) are closed as soon as their in-flight request is done.
+  const idle = setInterval(() => app.server.closeIdleConnections?.(), 50);
+  try {
+    await Promise.race([app.close(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    clearInterval(idle);
+  }
 }

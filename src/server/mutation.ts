@@ -94,7 +94,8 @@ function createParents(document: Record<string, unknown>, pointer: string, out: 
       if (Array.isArray(current)) return false;
       child = next === '-' || /^\d+$/.test(next) ? [] : {};
       const op: Operation = { op: 'add', path, value: structuredClone(child) };
-      applyOperation(document, op, false, true, true);
+      // The document gets its own copy: later operations fill it, the emitted one stays as it was.
+      applyOperation(document, { ...op, value: structuredClone(child) }, false, true, true);
       out.push(op);
       child = (current as Record<string, unknown>)[token];
     }
@@ -142,7 +143,11 @@ function placeOperation(
       return false;
   }
   try {
-    applyOperation(document, operation, true, true, true);
+    const applied =
+      'value' in operation
+        ? ({ ...operation, value: structuredClone(operation.value) } as Operation)
+        : operation;
+    applyOperation(document, applied, true, true, true);
   } catch {
     return false;
   }
@@ -201,6 +206,16 @@ export function buildMutation(
 /** Applies a patch to a copy of `body` (what the API server will do with it). */
 export function applyMutation(body: Record<string, unknown>, patch: Operation[]): Record<string, unknown> {
   const copy = structuredClone(body);
-  for (const operation of patch) applyOperation(copy, operation, true, true, true);
+  for (const operation of patch) {
+    applyOperation(
+      copy,
+      'value' in operation
+        ? ({ ...operation, value: structuredClone(operation.value) } as Operation)
+        : operation,
+      true,
+      true,
+      true,
+    );
+  }
   return copy;
 }
