@@ -4,6 +4,7 @@
  * its schema and adds a `normalize` here (one entry per domain) so that a typo in its section is a
  * configuration error like any other.
  */
+import { normalizeRegoSection, regoSectionSchema } from '../rego/settings.js';
 import { normalizeServerSection, serverSectionSchema } from '../server/settings.js';
 
 export interface DomainSection {
@@ -37,7 +38,8 @@ export const domainSections: DomainSection[] = [
   {
     key: 'rego',
     description: 'Rego/OPA settings (namespaces, opa binary, cache).',
-    schema: { type: 'object' },
+    schema: regoSectionSchema,
+    normalize: normalizeRegoSection,
   },
   {
     key: 'server',

@@ -1,4 +1,5 @@
 import type { Policy } from '../model/policy.js';
+import { regoPolicySource } from '../rego/source.js';
 
 export interface PolicySourceContext {
   /** True for the built-in library shipped with parapet. */
@@ -18,4 +19,4 @@ export interface PolicySourceLoader {
 }
 
 /** Registered source loaders, in the order they run. */
-export const policySourceLoaders: PolicySourceLoader[] = [];
+export const policySourceLoaders: PolicySourceLoader[] = [regoPolicySource];

@@ -1,0 +1,210 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { ModuleEvaluator, type ModuleSpec, type Outcome } from './evaluator.js';
+import { instantiate } from './host.js';
+import type { WorkerReply, WorkerRequest } from './worker.js';
+
+export type { Outcome } from './evaluator.js';
+
+/**
+ * - `worker`: evaluate in a worker thread; an evaluation past its time budget is stopped by
+ *   terminating the worker (the default: a runaway policy cannot hold the webhook).
+ * - `inline`: evaluate on the calling thread; memory is still bounded, time is not.
+ */
+export type RegoIsolation = 'worker' | 'inline';
+
+export interface RuntimeOptions {
+  isolation: RegoIsolation;
+  /** Longest one evaluation (one input against one entrypoint) may run, in milliseconds. */
+  timeoutMs: number;
+  /** Linear memory limit of each module, in MiB. */
+  memoryLimitMiB: number;
+  /** Receives Rego `print` output. */
+  print?: (line: string) => void;
+  /** How long a new worker may take to start before Rego evaluation is declared broken. */
+  startupTimeoutMs?: number;
+}
+
+/** A module registered with the runtime; evaluate through `RegoRuntime.evaluate`. */
+export interface ModuleHandle {
+  readonly id: number;
+  readonly file: string;
+  readonly entrypoints: string[];
+}
+
+const sourceMode = import.meta.url.endsWith('.ts');
+
+/**
+ * Under vitest the sources are TypeScript, which a worker thread cannot import by itself; it gets a
+ * small loader that transpiles them with the `typescript` dev dependency. Built code (dist/) loads
+ * worker.js directly and never takes this path.
+ */
+const typescriptLoader = `
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+let ts;
+export async function resolve(specifier, context, next) {
+  if (specifier.endsWith('.js') && context.parentURL && context.parentURL.endsWith('.ts')) {
+    const url = new URL(specifier, context.parentURL);
+    if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) return { url: url.href.slice(0, -3) + '.ts', shortCircuit: true };
+  }
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (!url.endsWith('.ts')) return next(url, context);
+  ts ??= createRequire(url)('typescript');
+  const source = await readFile(fileURLToPath(url), 'utf8');
+  const output = ts.transpileModule(source, { fileName: fileURLToPath(url), compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false } });
+  return { format: 'module', source: output.outputText, shortCircuit: true };
+}`;
+
+function spawnWorker(port: MessagePort, progress: Int32Array): Worker {
+  const workerUrl = new URL(sourceMode ? './worker.ts' : './worker.js', import.meta.url);
+  const workerData = { port, progress };
+  if (!sourceMode || !existsSync(fileURLToPath(workerUrl))) {
+    return new Worker(workerUrl, { workerData, transferList: [port] });
+  }
+  const bootstrap = `
+    const { register } = await import('node:module');
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(typescriptLoader)}));
+    await import(${JSON.stringify(workerUrl.href)});`;
+  return new Worker(bootstrap, { eval: true, workerData, transferList: [port] });
+}
+
+interface WorkerState {
+  worker: Worker;
+  port: MessagePort;
+  progress: Int32Array;
+}
+
+/**
+ * Evaluates compiled Rego modules with bounded memory and, in `worker` isolation, a time budget per
+ * evaluation. The API is synchronous (rules evaluate synchronously); the worker is driven through
+ * a shared counter and `receiveMessageOnPort`.
+ */
+export class RegoRuntime {
+  private readonly specs = new Map<number, ModuleSpec>();
+  private readonly inline: ModuleEvaluator;
+  private state: WorkerState | undefined;
+  private nextHandle = 1;
+  private nextRequest = 1;
+
+  constructor(readonly options: RuntimeOptions) {
+    this.inline = new ModuleEvaluator(options.print);
+  }
+
+  /**
+   * Register a compiled module. It is instantiated once here so that a module needing a builtin
+   * parapet lacks, or with a broken ABI, fails at load with its file named, not on every input.
+   */
+  register(file: string, module: WebAssembly.Module, data: Record<string, unknown>): ModuleHandle {
+    const probe = instantiate(module, { memoryLimitMiB: this.options.memoryLimitMiB });
+    if (Object.keys(data).length > 0) probe.policy.setData(data);
+    const id = this.nextHandle++;
+    const spec: ModuleSpec = { module, data, memoryLimitMiB: this.options.memoryLimitMiB, file };
+    this.specs.set(id, spec);
+    if (this.options.isolation === 'inline') this.inline.load(id, spec);
+    else if (this.state) this.post({ type: 'load', handle: id, spec });
+    return { id, file, entrypoints: Object.keys(probe.entrypoints) };
+  }
+
+  /** Evaluate `entrypoint` for each input; one outcome per input, in order. */
+  evaluate(handle: ModuleHandle, entrypoint: string, inputs: unknown[]): Outcome[] {
+    if (inputs.length === 0) return [];
+    if (this.options.isolation === 'inline') return inputs.map((input) => this.inline.evaluate(handle.id, entrypoint, input));
+    return this.evaluateInWorker(handle, entrypoint, inputs);
+  }
+
+  /** Stop the worker thread (idempotent). */
+  close(): void {
+    const state = this.state;
+    this.state = undefined;
+    if (state) {
+      state.port.close();
+      void state.worker.terminate();
+    }
+  }
+
+  private post(request: WorkerRequest): void {
+    this.state!.port.postMessage(request);
+  }
+
+  private start(): WorkerState {
+    const { port1, port2 } = new MessageChannel();
+    const progress = new Int32Array(new SharedArrayBuffer(4));
+    const worker = spawnWorker(port2, progress);
+    worker.unref();
+    // A crashed worker is noticed by the next evaluation timing out; keep the error from going unhandled.
+    worker.on('error', () => undefined);
+    const state = { worker, port: port1, progress };
+    this.state = state;
+    for (const [handle, spec] of this.specs) this.post({ type: 'load', handle, spec });
+    // Startup (and module instantiation) is not charged to the first evaluation's budget.
+    const id = this.nextRequest++;
+    this.post({ type: 'ping', id });
+    const deadline = Date.now() + (this.options.startupTimeoutMs ?? 60_000);
+    for (;;) {
+      const reply = this.receive(state);
+      if (reply?.type === 'pong' && reply.id === id) return state;
+      if (reply) continue;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        this.close();
+        throw new Error('the Rego worker thread did not start');
+      }
+      Atomics.wait(progress, 0, Atomics.load(progress, 0), Math.min(remaining, 1000));
+    }
+  }
+
+  private receive(state: WorkerState): WorkerReply | undefined {
+    for (;;) {
+      const message = receiveMessageOnPort(state.port)?.message as WorkerReply | { type: 'print'; line: string } | undefined;
+      if (message?.type === 'print') {
+        this.options.print?.(message.line);
+        continue;
+      }
+      return message;
+    }
+  }
+
+  private evaluateInWorker(handle: ModuleHandle, entrypoint: string, inputs: unknown[]): Outcome[] {
+    const outcomes: Outcome[] = new Array<Outcome>(inputs.length);
+    let done = 0;
+    let state = this.state ?? this.start();
+    let id = this.nextRequest++;
+    this.post({ type: 'eval', id, handle: handle.id, entrypoint, inputs, offset: 0 });
+    let lastProgress = Date.now();
+    while (done < inputs.length) {
+      const reply = this.receive(state);
+      if (reply?.type === 'result' && reply.id === id) {
+        outcomes[reply.index] = reply.outcome;
+        done += 1;
+        lastProgress = Date.now();
+        continue;
+      }
+      if (reply) continue;
+      const remaining = this.options.timeoutMs - (Date.now() - lastProgress);
+      if (remaining > 0) {
+        Atomics.wait(state.progress, 0, Atomics.load(state.progress, 0), remaining);
+        continue;
+      }
+      // The input at `done` has run out of time: stop the thread, answer it, go on with the rest.
+      outcomes[done] = {
+        ok: false,
+        error: `evaluation exceeded its time budget of ${this.options.timeoutMs} ms`,
+        reason: 'timeout',
+      };
+      done += 1;
+      this.close();
+      if (done >= inputs.length) break;
+      state = this.start();
+      id = this.nextRequest++;
+      this.post({ type: 'eval', id, handle: handle.id, entrypoint, inputs: inputs.slice(done), offset: done });
+      lastProgress = Date.now();
+    }
+    return outcomes;
+  }
+}
