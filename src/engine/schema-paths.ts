@@ -29,44 +29,66 @@ const structural = new Set([
   'examples',
   '$defs',
   'definitions',
-  // `type` alone says nothing about the values inside an object or array.
-  'type',
 ]);
 
-function walk(schema: unknown, prefix: string[], out: Map<string, string[]>): void {
+/**
+ * Keywords that look at a value's shape only (its type, its length, which keys it has): a value
+ * unknown somewhere *inside* it does not change their verdict, one unknown at or above it does.
+ */
+const shallow = new Set(['type', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minContains', 'maxContains', 'propertyNames']);
+
+/** A place a schema reads; `deep` when the verdict depends on everything below it (const, enum, pattern ...). */
+export interface ReadPattern {
+  tokens: string[];
+  deep: boolean;
+}
+
+function walk(schema: unknown, prefix: string[], out: Map<string, ReadPattern>): void {
+  const add = (tokens: string[], deep: boolean) => {
+    const key = tokens.join('/');
+    const existing = out.get(key);
+    if (!existing) out.set(key, { tokens, deep });
+    else if (deep) existing.deep = true;
+  };
+  // `false` (for example `additionalProperties: false`) reads whether the value exists at all.
+  if (schema === false) add(prefix, false);
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
   const record = schema as Record<string, unknown>;
-  const add = (tokens: string[]) => out.set(tokens.join('/'), tokens);
-  for (const key of Object.keys(record)) if (!structural.has(key)) add(prefix);
+  for (const key of Object.keys(record)) {
+    if (shallow.has(key)) add(prefix, false);
+    else if (!structural.has(key)) add(prefix, true);
+  }
   const properties = record.properties as Record<string, unknown> | undefined;
   if (properties && typeof properties === 'object') {
-    for (const [name, sub] of Object.entries(properties)) {
-      add([...prefix, name]);
-      walk(sub, [...prefix, name], out);
-    }
+    for (const [name, sub] of Object.entries(properties)) walk(sub, [...prefix, name], out);
   }
-  if (Array.isArray(record.required)) for (const name of record.required) add([...prefix, String(name)]);
+  if (Array.isArray(record.required)) for (const name of record.required) add([...prefix, String(name)], false);
   for (const key of ['patternProperties'] as const) {
     const subs = record[key] as Record<string, unknown> | undefined;
     if (subs && typeof subs === 'object') for (const sub of Object.values(subs)) walk(sub, [...prefix, '*'], out);
   }
   for (const key of ['additionalProperties', 'items', 'contains'] as const) {
-    const sub = record[key];
-    if (sub && typeof sub === 'object') {
-      add([...prefix, '*']);
-      walk(sub, [...prefix, '*'], out);
-    }
+    if (record[key] !== undefined) walk(record[key], [...prefix, '*'], out);
   }
   if (Array.isArray(record.prefixItems)) record.prefixItems.forEach((sub, i) => walk(sub, [...prefix, String(i)], out));
   for (const key of applicators) if (Array.isArray(record[key])) for (const sub of record[key] as unknown[]) walk(sub, prefix, out);
   for (const key of inPlace) walk(record[key], prefix, out);
 }
 
-/** Token lists (relative to the schema's instance) of every place the schema reads. */
-export function schemaReadPatterns(schema: unknown): string[][] {
-  const out = new Map<string, string[]>();
+/** Every place (relative to the schema's instance) the schema reads. */
+export function schemaReadPatterns(schema: unknown): ReadPattern[] {
+  const out = new Map<string, ReadPattern>();
   walk(schema, [], out);
   return [...out.values()];
+}
+
+/**
+ * True when a value unknown at `tokens` can change what the schema sees at `pattern`: the unknown
+ * is at or above the read place, or below a place read deeply.
+ */
+export function readDependsOn(pattern: ReadPattern, tokens: string[]): boolean {
+  if (!pattern.deep && tokens.length > pattern.tokens.length) return false;
+  return patternOverlaps(pattern.tokens, tokens);
 }
 
 /** True when the concrete pointer tokens and the pattern tokens overlap (one is a prefix of the other). */

@@ -201,8 +201,28 @@ describe('values unknown until apply', () => {
 
   it('is unknown, not a silent pass, when a value the rule reads is unknown', async () => {
     const engine = await createEngine([bucketPolicy]);
-    const result = await engine.evaluate([bucket({ versioning: [{ enabled: true }] }, ['/versioning/0/mfa_delete'])]);
+    // A second versioning block whose content (and so its `enabled`) is known only after apply.
+    const result = await engine.evaluate([bucket({ versioning: [{ enabled: true }] }, ['/versioning/1'])]);
     expect(result.findings.map((f) => f.status)).toEqual(['unknown']);
+  });
+
+  it('passes when the unknown value sits inside a block beside the values the rule reads', async () => {
+    const engine = await createEngine([bucketPolicy]);
+    const result = await engine.evaluate([bucket({ versioning: [{ enabled: true }] }, ['/versioning/0/mfa_delete'])]);
+    expect(result.findings).toEqual([]);
+  });
+
+  it('fails a violation at the root of the schema despite unknown ids and ARNs', async () => {
+    const noPublicRead: Policy = {
+      ...bucketPolicy,
+      id: 'bucket-acl',
+      rule: { schema: { assert: { not: { properties: { acl: { const: 'public-read' } }, required: ['acl'] } } } },
+    };
+    const engine = await createEngine([noPublicRead]);
+    const result = await engine.evaluate([bucket({ acl: 'public-read' }, ['/arn', '/id'])]);
+    expect(result.findings.map((f) => f.status)).toEqual(['fail']);
+    const unknownAcl = await engine.evaluate([bucket({}, ['/acl', '/id'])]);
+    expect(unknownAcl.findings.map((f) => [f.status, f.unknownPaths])).toEqual([['unknown', ['/acl']]]);
   });
 
   it('still fails on a known violation next to unrelated unknowns', async () => {

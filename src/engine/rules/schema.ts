@@ -3,7 +3,7 @@ import { describeError, ParapetError } from '../../model/errors.js';
 import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
 import { escapePointerToken, getAtPointer, pointerTokens } from '../pointer.js';
-import { patternOverlaps, schemaReadPatterns } from '../schema-paths.js';
+import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
 import { resourceView, viewPointerToBodyPointer } from '../view.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
 
@@ -70,7 +70,16 @@ export const schemaRuleType: RuleType = {
     const when = spec.when === undefined ? undefined : compileSchema(policy, ctx, spec.when, 'when');
     const reportPath = spec.path;
     let validateAll: ValidateFunction | undefined;
-    let readPatterns: string[][] | undefined;
+    let schemaReads: ReadPattern[] | undefined;
+    /** Where the assert schema reads, as body pointer patterns of this target instance. */
+    const readPlaces = (toBody: (pointer: string) => string): ReadPattern[] => {
+      schemaReads ??= schemaReadPatterns(spec.assert);
+      if (target === 'body') return schemaReads;
+      return schemaReads.map((read) => ({
+        tokens: pointerTokens(toBody(read.tokens.map((token) => '/' + (token === '*' ? token : escapePointerToken(token))).join(''))),
+        deep: read.deep,
+      }));
+    };
 
     /** Evaluate one target instance; `toBody` maps a pointer inside `data` to a pointer inside the body. */
     const check = (
@@ -84,10 +93,10 @@ export const schemaRuleType: RuleType = {
       const unknownPaths = resource.unknownPaths;
       if (validate(data)) {
         if (!unknownPaths || unknownPaths.length === 0) return;
-        readPatterns ??= schemaReadPatterns(spec.assert).map((tokens) => pointerTokens(toBody(tokens.length ? '/' + tokens.join('/') : '')));
+        const reads = readPlaces(toBody);
         const relevant = unknownPaths.filter((unknown) => {
           const tokens = pointerTokens(unknown);
-          return readPatterns!.some((pattern) => patternOverlaps(pattern, tokens));
+          return reads.some((read) => readDependsOn(read, tokens));
         });
         if (relevant.length > 0) {
           out.push({ path: relevant[0]!, status: 'unknown', unknownPaths: relevant, values: { ...extra, value: undefined } });
@@ -101,13 +110,17 @@ export const schemaRuleType: RuleType = {
         validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
         validateAll(data);
         const errorPaths = (validateAll.errors ?? []).map((error) => pointerTokens(toBody(errorPointer(error))));
-        const relevant = unknownPaths.filter((unknown) => {
-          const tokens = pointerTokens(unknown);
-          return errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens));
-        });
-        const allOnUnknown = errorPaths.every((errorPath) =>
-          unknownPaths.some((unknown) => patternOverlaps(errorPath, pointerTokens(unknown))),
-        );
+        // An unknown value matters when the schema reads it and it lies on an error's path: an
+        // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
+        // ARNs) into an `unknown` verdict.
+        const reads = readPlaces(toBody);
+        const read = unknownPaths
+          .map((unknown) => ({ unknown, tokens: pointerTokens(unknown) }))
+          .filter(({ tokens }) => reads.some((place) => readDependsOn(place, tokens)));
+        const relevant = read
+          .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
+          .map(({ unknown }) => unknown);
+        const allOnUnknown = errorPaths.every((errorPath) => read.some(({ tokens }) => patternOverlaps(errorPath, tokens)));
         if (relevant.length > 0 && allOnUnknown) {
           out.push({ path, status: 'unknown', unknownPaths: relevant, values });
           return;
