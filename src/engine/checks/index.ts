@@ -1,3 +1,4 @@
+import { costChecks } from '../../cost/checks.js';
 import { imageKnownExploitedCheck } from './image-known-exploited.js';
 import { imageSecretEnvCheck } from './image-secret-env.js';
 import { imageSignedCheck } from './image-signed.js';
@@ -5,6 +6,6 @@ import { imageVulnerabilitiesCheck } from './image-vulnerabilities.js';
 import type { CheckDefinition } from './types.js';
 
 /** Every named check, one file each in this folder. Names are unique. */
-export const checks: CheckDefinition[] = [imageKnownExploitedCheck, imageSecretEnvCheck, imageSignedCheck, imageVulnerabilitiesCheck];
+export const checks: CheckDefinition[] = [imageKnownExploitedCheck, imageSecretEnvCheck, imageSignedCheck, imageVulnerabilitiesCheck, ...costChecks];
 
 export type { CheckDefinition } from './types.js';

@@ -1,7 +1,8 @@
+import { costFactProvider } from './cost.js';
 import { imagesFactProvider } from './images.js';
 import type { FactProvider } from './types.js';
 
 /** Fact providers, run in this order before every evaluation. */
-export const factProviders: FactProvider[] = [imagesFactProvider];
+export const factProviders: FactProvider[] = [imagesFactProvider, costFactProvider];
 
 export type { FactContext, FactProvider } from './types.js';

@@ -1,0 +1,154 @@
+import type { PriceCatalogue, PriceLookup } from './catalogue.js';
+import { isQuote } from './catalogue.js';
+import { HOURS_PER_MONTH, type CostComponent, type MachineInfo, type MachineName, type StateEstimate } from './types.js';
+
+/** A value read from planned values: known (possibly absent), or unknown until apply. */
+export type Read<T> = { known: true; value: T | undefined } | { known: false };
+
+function decodeToken(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/**
+ * One side of a change (before or after) with the pointers that are unknown until apply, read by
+ * JSON pointer so that a value below an unknown block is reported unknown instead of absent.
+ */
+export class StateView {
+  constructor(
+    readonly values: Record<string, unknown>,
+    private readonly unknownPaths: readonly string[] = [],
+  ) {}
+
+  /** True when `pointer` or one of its ancestors is unknown until apply. */
+  isUnknown(pointer: string): boolean {
+    for (const unknown of this.unknownPaths) {
+      if (pointer === unknown || unknown === '' || pointer.startsWith(unknown + '/')) return true;
+    }
+    return false;
+  }
+
+  get(pointer: string): Read<unknown> {
+    if (this.unknownPaths.length > 0 && this.isUnknown(pointer)) return { known: false };
+    let current: unknown = this.values;
+    for (const token of pointer.slice(1).split('/')) {
+      if (current === null || typeof current !== 'object') return { known: true, value: undefined };
+      current = (current as Record<string, unknown>)[decodeToken(token)];
+    }
+    return { known: true, value: current === null ? undefined : current };
+  }
+
+  string(pointer: string): Read<string> {
+    const read = this.get(pointer);
+    if (!read.known) return read;
+    const value = read.value;
+    return { known: true, value: typeof value === 'string' && value !== '' ? value : undefined };
+  }
+
+  number(pointer: string): Read<number> {
+    const read = this.get(pointer);
+    if (!read.known) return read;
+    const value = read.value;
+    if (typeof value === 'number' && Number.isFinite(value)) return { known: true, value };
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return { known: true, value: Number(value) };
+    return { known: true, value: undefined };
+  }
+
+  boolean(pointer: string): Read<boolean> {
+    const read = this.get(pointer);
+    if (!read.known) return read;
+    return { known: true, value: typeof read.value === 'boolean' ? read.value : undefined };
+  }
+
+  /** Length of the list at `pointer` (0 when absent); undefined when unknown. */
+  length(pointer: string): number | undefined {
+    const read = this.get(pointer);
+    if (!read.known) return undefined;
+    return Array.isArray(read.value) ? read.value.length : 0;
+  }
+}
+
+/** The attribute name of a pointer, for reasons: `/settings/0/tier` -> `settings.tier`. */
+export function attributeName(pointer: string): string {
+  return pointer
+    .slice(1)
+    .split('/')
+    .filter((token) => !/^\d+$/.test(token))
+    .join('.');
+}
+
+/** Why a value is missing, in the words a reviewer expects. */
+export function missingReason(pointer: string, read: Read<unknown>): string {
+  return read.known ? `${attributeName(pointer)} is not set in the plan` : `${attributeName(pointer)} is unknown until apply`;
+}
+
+/** Collects the components of one state; the first fixed component that cannot be priced makes it unknown. */
+export class EstimateBuilder {
+  readonly components: Array<Omit<CostComponent, 'phase'>> = [];
+  unknownReason: string | undefined;
+  machine: MachineInfo | undefined;
+
+  constructor(readonly catalogue: PriceCatalogue) {}
+
+  /** Records the machine type read at `path` (the first one wins: node pools of a cluster come later). */
+  setMachine(path: string, read: Read<string>, parse: (type: string) => MachineName): void {
+    if (this.machine) return;
+    if (!read.known) this.machine = { type: null, family: null, size: null, path };
+    else if (read.value !== undefined) this.machine = { ...parse(read.value), path };
+  }
+
+  /** A recurring line: `quantity` units a month at the looked-up price (× multiplier for Multi-AZ and the like). */
+  fixed(name: string, unit: string, quantity: number, lookup: PriceLookup, multiplier = 1): void {
+    if (!isQuote(lookup)) {
+      this.unknown(name, unit, lookup.reason);
+      return;
+    }
+    const unitPrice = roundPrice(lookup.price * multiplier);
+    const { price: _price, unit: _unit, usageBased: _usage, multiAzMultiplier: _multi, ...provenance } = lookup;
+    this.components.push({ name, unit, quantity, unitPrice, monthly: roundMoney(quantity * unitPrice), price: provenance });
+  }
+
+  /** `count` of something running all month (instances, nodes, gateways) at an hourly price. */
+  hourly(name: string, count: number, lookup: PriceLookup, multiplier = 1): void {
+    this.fixed(name, 'hours', count * HOURS_PER_MONTH, lookup, multiplier);
+  }
+
+  /** A usage-based line: listed with its unit price, never multiplied by a guessed usage. */
+  usage(name: string, unit: string, lookup: PriceLookup): void {
+    if (!isQuote(lookup)) return;
+    const { price, unit: _unit, usageBased: _usage, multiAzMultiplier: _multi, ...provenance } = lookup;
+    this.components.push({ name, unit, quantity: null, unitPrice: price, monthly: null, usageBased: true, price: provenance });
+  }
+
+  /** A fixed line whose quantity or price is unknown: the state's monthly cost becomes unknown. */
+  unknown(name: string, unit: string, reason: string): void {
+    this.components.push({ name, unit, quantity: null, unitPrice: null, monthly: null, unknownReason: reason });
+    this.unknownReason ??= reason;
+  }
+
+  /** Marks the whole state unknown without a component (no line could even be named). */
+  fail(reason: string): void {
+    this.unknownReason ??= reason;
+  }
+
+  result(): StateEstimate {
+    return { components: this.components, unknownReason: this.unknownReason, machine: this.machine };
+  }
+}
+
+/** Money is rounded to 1/10,000 of the currency unit so sums stay stable across platforms. */
+export function roundMoney(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}
+
+/** Unit prices keep more precision (Lambda bills per GB-second at 0.0000166667). */
+export function roundPrice(value: number): number {
+  return Number(value.toPrecision(10));
+}
+
+/** The monthly total of a state's fixed components, or null when one of them is unknown. */
+export function stateMonthly(estimate: StateEstimate): number | null {
+  if (estimate.unknownReason !== undefined) return null;
+  let sum = 0;
+  for (const component of estimate.components) if (component.monthly !== null) sum += component.monthly;
+  return roundMoney(sum);
+}

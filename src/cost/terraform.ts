@@ -1,0 +1,68 @@
+import type { Resource } from '../model/resource.js';
+import { awsEstimators, awsFreeTypes } from './aws.js';
+import { azureEstimators, azureFreeTypes } from './azure.js';
+import type { PriceCatalogue } from './catalogue.js';
+import { googleEstimators, googleFreeTypes } from './google.js';
+import { EstimateBuilder, StateView } from './state.js';
+import type { TerraformEstimator } from './terraform-context.js';
+import type { StateEstimate } from './types.js';
+
+const estimators: Record<string, TerraformEstimator> = { ...awsEstimators, ...googleEstimators, ...azureEstimators };
+
+function globToRegExp(globs: string[]): RegExp {
+  const escaped = globs.map((glob) => glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*'));
+  return new RegExp(`^(?:${escaped.join('|')})$`);
+}
+
+const freeTypes = globToRegExp([
+  ...awsFreeTypes,
+  ...googleFreeTypes,
+  ...azureFreeTypes,
+  // Providers that only compute values or talk to local files.
+  'random_*', 'null_resource', 'terraform_data', 'tls_*', 'time_*', 'local_*', 'archive_*', 'external', 'http', 'cloudinit_config',
+]);
+
+/** True when parapet has an estimator for this Terraform resource type. */
+export function isPricedTerraformType(type: string): boolean {
+  return type in estimators;
+}
+
+/** True when this Terraform resource type costs nothing by itself. */
+export function isFreeTerraformType(type: string): boolean {
+  return freeTypes.test(type);
+}
+
+function normaliseAzureRegion(location: string): string {
+  return location.toLowerCase().replace(/\s+/g, '');
+}
+
+/** The region a resource runs in, from its own attributes first (zones beat provider defaults). */
+function regionOf(resource: Resource, view: StateView): { name: string } | { reason: string } {
+  const provider = resource.facts.provider;
+  const fromFacts = typeof resource.facts.region === 'string' && resource.facts.region !== '' ? resource.facts.region : undefined;
+  const candidates: Array<[string, (value: string) => string]> =
+    provider === 'google'
+      ? [['/zone', (zone) => zone.replace(/-[a-z]$/, '')], ['/region', (r) => r], ['/location', (l) => l.replace(/-[a-z]$/, '')]]
+      : provider === 'azurerm'
+        ? [['/location', normaliseAzureRegion]]
+        : [['/region', (r) => r], ['/availability_zone', (zone) => zone.replace(/[a-z]$/, '')]];
+  for (const [pointer, normalise] of candidates) {
+    const read = view.string(pointer);
+    if (!read.known) {
+      if (fromFacts === undefined) return { reason: `the region is unknown: the provider configuration sets none and ${pointer.slice(1)} is unknown until apply` };
+      continue;
+    }
+    if (read.value !== undefined) return { name: normalise(read.value) };
+  }
+  if (fromFacts !== undefined) return { name: provider === 'azurerm' ? normaliseAzureRegion(fromFacts) : fromFacts };
+  return { reason: 'the region is not set in the plan or its provider configuration' };
+}
+
+/** The estimate of one side of a Terraform change, or 'free' / 'unsupported'. */
+export function estimateTerraformState(resource: Resource, view: StateView, catalogue: PriceCatalogue): StateEstimate | 'free' | 'unsupported' {
+  const estimator = estimators[resource.kind];
+  if (!estimator) return isFreeTerraformType(resource.kind) ? 'free' : 'unsupported';
+  const builder = new EstimateBuilder(catalogue);
+  const outcome = estimator({ view, region: regionOf(resource, view), catalogue, builder });
+  return outcome === 'free' ? 'free' : builder.result();
+}

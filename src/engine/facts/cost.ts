@@ -1,0 +1,38 @@
+import { loadPriceCatalogue } from '../../cost/catalogue.js';
+import { CostEstimator } from '../../cost/estimate.js';
+import { buildCostReport } from '../../cost/report.js';
+import { costSettingsOf } from '../../cost/settings.js';
+import type { Policy } from '../../model/policy.js';
+import type { FactProvider } from './types.js';
+
+const needsCostCache = new WeakMap<Policy, boolean>();
+
+/** A policy needs cost facts when it is about cost or reads `facts.cost`. */
+function needsCost(policy: Policy): boolean {
+  let needs = needsCostCache.get(policy);
+  if (needs === undefined) {
+    needs = policy.category === 'cost' || policy.tags.includes('cost') || JSON.stringify(policy.rule).includes('cost');
+    needsCostCache.set(policy, needs);
+  }
+  return needs;
+}
+
+/**
+ * `facts.cost` on every Terraform and Kubernetes resource: monthly cost before and after the change,
+ * the delta, and the priced components; `result.extras.cost` gets the report totals. Runs only when a
+ * selected policy needs it, so security-only runs pay nothing.
+ */
+export const costFactProvider: FactProvider = {
+  name: 'cost',
+  provide(resources, ctx) {
+    if (!ctx.policies.some(needsCost)) return;
+    const settings = costSettingsOf(ctx.settings);
+    const catalogue = loadPriceCatalogue(settings.pricing);
+    const estimator = new CostEstimator(catalogue, settings);
+    estimator.prepare(resources);
+    for (const resource of resources) {
+      if (resource.source === 'terraform' || resource.source === 'kubernetes') resource.facts.cost = estimator.estimate(resource);
+    }
+    ctx.extras.cost = buildCostReport(resources, catalogue.currency);
+  },
+};
