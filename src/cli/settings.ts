@@ -5,6 +5,7 @@ import { defaultSettings, type Settings } from '../model/settings.js';
 import { parseApproval } from '../engine/approvals.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { loadPolicies } from '../policies/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { collect } from './io.js';
 
 /** The policy-selection options `check`, `serve` and `policies` share. */
@@ -18,6 +19,10 @@ export interface PolicyOptions {
   unknown?: string;
   /** `check`: POLICY:ADDRESS approvals. */
   approve?: string[];
+  /** `--config FILE`; default: parapet.yaml (or .yml, or a dot file) in the working directory. */
+  config?: string;
+  /** `check`: Conftest namespaces (Rego packages) to run (`--namespace`, repeatable). */
+  conftestNamespaces?: string[];
 }
 
 export function addPolicyOptions(command: Command): Command {
@@ -25,7 +30,8 @@ export function addPolicyOptions(command: Command): Command {
     .option('--select <glob>', 'run only policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
     .option('--skip <glob>', 'skip policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
     .option('--policies <path>', 'also load policies from this directory or file (repeatable)', collect, [])
-    .option('--no-builtin', 'do not load the built-in policy library');
+    .option('--no-builtin', 'do not load the built-in policy library')
+    .option('--config <file>', 'configuration file (default: parapet.yaml in the working directory, if present)');
 }
 
 export function parseSeverity(value: string, option: string): Severity {
@@ -55,15 +61,23 @@ export interface LoadedEngine {
   engine: Engine;
   policies: Policy[];
   settings: Settings;
+  /** The configuration file that was read, if any. */
+  config?: LoadedConfig;
 }
 
 /** Load policies and compile the engine exactly as `check` and `serve` both need it. */
 export async function engineFromOptions(options: PolicyOptions): Promise<LoadedEngine> {
-  const settings = buildSettings(options);
-  const policies = await loadPolicies({ paths: options.policies, builtin: options.builtin });
+  const config = loadConfig({ cwd: process.cwd(), file: options.config });
+  const settings = buildSettings(options, config?.settings);
+  const policies = await loadPolicies({
+    paths: [...(config?.policyPaths ?? []), ...options.policies],
+    builtin: options.builtin && (config?.builtin ?? true),
+    // Conftest packages to run: --namespace, else the rego section of parapet.yaml, else main.
+    sourceOptions: { namespaces: options.conftestNamespaces?.length ? options.conftestNamespaces : (config?.settings.domains.rego as { namespaces?: string[] } | undefined)?.namespaces },
+  });
   if (policies.length === 0) {
     throw new ParapetError('PARAPET_USAGE', 'no policies to run: the built-in library is off (--no-builtin) and no --policies were given');
   }
   const engine = await createEngine(policies, settings);
-  return { engine, policies, settings };
+  return { engine, policies, settings, config };
 }

@@ -51,7 +51,12 @@ export function baselineOf(result: Result): Baseline {
 
 /** Writes the baseline of `result` to `file` as JSON (stable bytes for the same findings). */
 export function writeBaseline(result: Result, file: string): void {
-  writeFileSync(file, `${JSON.stringify(baselineOf(result), null, 2)}\n`);
+  try {
+    writeFileSync(file, `${JSON.stringify(baselineOf(result), null, 2)}\n`);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ParapetError('PARAPET_BASELINE_INVALID', `${file}: cannot write baseline: ${reason}`, { file, cause: error });
+  }
 }
 
 /** Reads and validates a baseline file; throws `PARAPET_BASELINE_INVALID` naming the file. */

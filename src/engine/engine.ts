@@ -36,6 +36,8 @@ export interface EvaluateOptions {
   notices?: Notice[];
   /** Skip fact providers (for callers that ran them already). */
   skipFacts?: boolean;
+  /** Called now and then with resources evaluated so far (the CLI's progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface Engine {
@@ -165,7 +167,9 @@ class PolicyEngine implements Engine {
     const evaluated = new Map<string, string[]>();
     const ctx: EvalContext = { settings: this.settings, notices, resources };
 
+    let done = 0;
     for (const resource of resources) {
+      if (options.onProgress && (done++ & 255) === 0) options.onProgress(done - 1, resources.length);
       const ids: string[] = [];
       for (const compiled of this.candidates(resource)) {
         if (compiled.matchesResource && !compiled.matchesResource(resource)) continue;

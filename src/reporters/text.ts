@@ -26,9 +26,17 @@ export const textReporter: Reporter = {
   render(result: Result, options) {
     const c = createColors(options.color ?? false);
     const paintStatus = (status: FindingStatus, text: string) =>
-      status === 'fail' || status === 'error' ? c.red(c.bold(text)) : status === 'unknown' || status === 'warn' ? c.yellow(text) : c.dim(text);
+      status === 'fail' || status === 'error'
+        ? c.red(c.bold(text))
+        : status === 'unknown' || status === 'warn'
+          ? c.yellow(text)
+          : c.dim(text);
     const paintSeverity = (severity: Severity, text: string) =>
-      severity === 'critical' || severity === 'high' ? c.red(text) : severity === 'medium' ? c.yellow(text) : c.dim(text);
+      severity === 'critical' || severity === 'high'
+        ? c.red(text)
+        : severity === 'medium'
+          ? c.yellow(text)
+          : c.dim(text);
     const lines: string[] = [];
     let file: string | undefined;
     let resource: string | undefined;
@@ -41,24 +49,41 @@ export const textReporter: Reporter = {
       }
       if (finding.resource.id !== resource) {
         resource = finding.resource.id;
-        lines.push(`  ${c.bold(resource)} ${c.dim(`(${finding.resource.kind}, ${finding.resource.source})`)}`);
+        lines.push(
+          `  ${c.bold(resource)} ${c.dim(`(${finding.resource.kind}, ${finding.resource.source})`)}`,
+        );
       }
       const label = statusLabel[finding.status].padEnd(8);
-      const where = c.dim(finding.path ? ` (at ${finding.path}, line ${finding.resource.line})` : ` (line ${finding.resource.line})`);
-      lines.push(`    ${paintStatus(finding.status, label)} ${paintSeverity(finding.severity, finding.severity.padEnd(8))} ${c.cyan(finding.policyId)}`);
+      const where = c.dim(
+        finding.path
+          ? ` (at ${finding.path}, line ${finding.resource.line})`
+          : ` (line ${finding.resource.line})`,
+      );
+      lines.push(
+        `    ${paintStatus(finding.status, label)} ${paintSeverity(finding.severity, finding.severity.padEnd(8))} ${c.cyan(finding.policyId)}`,
+      );
       lines.push(`      ${finding.message}${where}`);
-      if (finding.waiver) lines.push(`      ${c.dim(`waived by ${finding.waiver.owner} until ${finding.waiver.expires}: ${finding.waiver.reason}`)}`);
+      if (finding.waiver)
+        lines.push(
+          `      ${c.dim(`waived by ${finding.waiver.owner} until ${finding.waiver.expires}: ${finding.waiver.reason}`)}`,
+        );
       if (finding.approval) lines.push(`      ${c.dim(`approved by ${finding.approval.by}`)}`);
-      if (finding.unknownPaths) lines.push(`      ${c.dim(`depends on values known only after apply: ${finding.unknownPaths.join(', ')}`)}`);
+      if (finding.unknownPaths)
+        lines.push(
+          `      ${c.dim(`depends on values known only after apply: ${finding.unknownPaths.join(', ')}`)}`,
+        );
     }
     for (const notice of result.notices) {
-      if (notice.level === 'warning') lines.push(`${lines.length ? '\n' : ''}${c.yellow('warning:')} ${notice.message}`);
+      if (notice.level === 'warning')
+        lines.push(`${lines.length ? '\n' : ''}${c.yellow('warning:')} ${notice.message}`);
     }
     const s = result.summary;
     const counts = (['fail', 'error', 'unknown', 'warn', 'audit', 'approved', 'waived'] as const)
       .filter((status) => s.byStatus[status] > 0)
       .map((status) => paintStatus(status, `${s.byStatus[status]} ${status === 'fail' ? 'failed' : status}`));
-    const skipped = result.notices.filter((n) => n.code === 'not-kubernetes' || n.code === 'not-recognised').length;
+    const skipped = result.notices.filter(
+      (n) => n.code === 'not-kubernetes' || n.code === 'not-recognised',
+    ).length;
     if (lines.length) lines.push('');
     lines.push(
       `${plural(s.resources, 'resource')} checked against ${plural(s.policies, 'policy').replace('policys', 'policies')}: ` +

@@ -2,14 +2,21 @@ import { Command } from 'commander';
 import { ParapetError } from '../../model/errors.js';
 import { exitCode } from '../../model/result.js';
 import { loadInputs, readStdin } from '../../inputs/load.js';
-import { getReporter } from '../../reporters/registry.js';
-import { collect, colorEnabled, writeReport, type CliIO } from '../io.js';
+import { applyBaseline, readBaseline, writeBaseline } from '../../engine/baseline.js';
+import { collect, type CliIO } from '../io.js';
+import { parseOutputTargets, writeOutputs } from '../outputs.js';
+import { createProgress } from '../progress.js';
 import { addPolicyOptions, engineFromOptions, type PolicyOptions } from '../settings.js';
 import { toolInfo } from '../version.js';
+import { addImageOptions, applyImageOptions, type ImageCliOptions } from '../../images/cli-options.js';
+import { imageResourcesFromArguments } from '../../inputs/image.js';
 
-interface CheckOptions extends PolicyOptions {
-  format: string;
+interface CheckOptions extends PolicyOptions, ImageCliOptions {
+  format: string[];
   output?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  namespace: string[];
 }
 
 /** `parapet check [PATH...]`: evaluate inputs against the policies; exit 0, 1 (findings) or 2 (errors). */
@@ -17,25 +24,43 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
   const command = new Command('check')
     .description('check Kubernetes manifests, Terraform plans and images against the policies')
     .argument('[paths...]', 'files, directories (recursive) or - for stdin')
-    .option('-f, --format <format>', 'report format: text or json', 'text')
+    .option(
+      '-f, --format <format>',
+      'report format (text, json, sarif, junit, markdown, html, policy-report, github); FORMAT=FILE writes to a file (repeatable)',
+      collect,
+      [],
+    )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--baseline <file>', 'findings recorded in this baseline are reported as known and do not fail the run')
+    .option('--write-baseline <file>', 'record the current findings as the baseline in this file')
     .option('--fail-on <severity>', 'failing findings at or above this severity fail the run (default: any)')
     .option('--unknown <mode>', 'how findings on values unknown until apply count: fail, warn or pass (default: warn)')
-    .option('--approve <policy:address>', 'accept one finding explicitly, e.g. tf-destroy-protected:aws_db_instance.orders (repeatable)', collect, []);
+    .option('--approve <policy:address>', 'accept one finding explicitly, e.g. tf-destroy-protected:aws_db_instance.orders (repeatable)', collect, [])
+    .option('--namespace <package>', 'Conftest namespace (Rego package) to run from --policies directories (default: main; repeatable)', collect, []);
   addPolicyOptions(command);
+  addImageOptions(command);
   command.action(async (paths: string[], options: CheckOptions) => {
-    if (paths.length === 0) throw new ParapetError('PARAPET_USAGE', 'check: give at least one file, directory, or - for stdin');
-    const reporter = getReporter(options.format);
-    const { engine, settings } = await engineFromOptions(options);
-    const inputs = await loadInputs(paths, { readStdin: () => readStdin(io.stdin) });
-    const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
-    const report = reporter.render(result, {
-      color: reporter.name === 'text' && colorEnabled(io, options.output === undefined),
-      failOn: settings.failOn,
-      tool: toolInfo,
-    });
-    writeReport(io, report, options.output);
-    setExit(exitCode(result, { failOn: settings.failOn, unknown: settings.unknown }));
+    if (paths.length === 0 && options.image.length === 0) throw new ParapetError('PARAPET_USAGE', 'check: give at least one file, directory, - for stdin, or --image');
+    const images = await imageResourcesFromArguments(options.image);
+    const targets = parseOutputTargets(options.format, options.output);
+    const baseline = options.baseline === undefined ? undefined : readBaseline(options.baseline);
+    const { engine, settings } = await engineFromOptions({ ...options, conftestNamespaces: options.namespace });
+    applyImageOptions(settings, options);
+    const progress = createProgress(io);
+    let result;
+    try {
+      progress.phase('loading inputs');
+      const inputs = paths.length ? await loadInputs(paths, { readStdin: () => readStdin(io.stdin) }) : { resources: [], notices: [] };
+      inputs.resources.push(...images);
+      progress.phase('evaluating', inputs.resources.length);
+      result = await engine.evaluate(inputs.resources, { notices: inputs.notices, onProgress: progress.tick });
+    } finally {
+      progress.stop();
+    }
+    if (baseline) result = applyBaseline(result, baseline, options.baseline!);
+    writeOutputs(io, result, targets, { failOn: settings.failOn, tool: toolInfo });
+    if (options.writeBaseline !== undefined) writeBaseline(result, options.writeBaseline);
+    setExit(exitCode(result, { failOn: settings.failOn, unknown: settings.unknown, baseline: baseline !== undefined }));
   });
   return command;
 }
