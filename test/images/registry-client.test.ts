@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosignPublicKeyFromPem, verifyCosignSignature } from '../../src/images/cosign.js';
+import { ImageMetadataService } from '../../src/images/metadata-service.js';
+import { defaultImageSettings } from '../../src/images/settings.js';
 import { DockerConfigCredentials, StaticCredentials } from '../../src/images/docker-config.js';
 import { parseImageReference } from '../../src/images/reference.js';
 import { RegistryClient, RegistryRequestError, parseAuthenticateHeader } from '../../src/images/registry-client.js';
@@ -87,6 +89,18 @@ describe.skipIf(!haveRegistry)('registry client against a local docker-registry'
     expect(metadata.layers).toBe(2);
     expect(metadata.size).toBeGreaterThan(4096 + 1024);
     expect(metadata.created).toBe('2024-03-01T12:00:00Z');
+  });
+
+  it('answers a repeated lookup from the cache without a network call', async () => {
+    const client = new RegistryClient();
+    const service = new ImageMetadataService({ ...defaultImageSettings(), registry: true }, client);
+    const reference = parseImageReference(`${open.host}/shop/api:1.4.2`);
+    const first = await service.lookup(reference, 5_000);
+    expect(first).toMatchObject({ status: 'ok', cached: false });
+    const requests = client.requests;
+    const second = await service.lookup(reference, 5_000);
+    expect(second).toMatchObject({ status: 'ok', cached: true });
+    expect(client.requests).toBe(requests);
   });
 
   it('resolves the arm64/v8 variant when asked for that platform', async () => {
@@ -238,6 +252,16 @@ describe('registry failures are bounded and clear', () => {
     const started = Date.now();
     await expect(client.inspect(parseImageReference(`${base}/slow/app:1`))).rejects.toThrow(/did not answer .* within 300 ms/);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('gives up on a slow registry within the lookup budget and caches the failure briefly', async () => {
+    const client = new RegistryClient({ timeoutMs: 2_000 });
+    const service = new ImageMetadataService({ ...defaultImageSettings(), registry: true }, client);
+    const started = Date.now();
+    const lookup = await service.lookup(parseImageReference(`${base}/slow/app:1`), 200);
+    expect(lookup).toMatchObject({ status: 'unavailable', cached: false });
+    if (lookup.status === 'unavailable') expect(lookup.reason).toMatch(/exceeded the 200 ms budget/);
+    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('reports an unreachable registry', async () => {
