@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { kubernetesResource } from '../../src/inputs/kubernetes.js';
+import type { Policy } from '../../src/model/policy.js';
+import { defaultSettings } from '../../src/model/settings.js';
+import { loadPolicies } from '../../src/policies/load.js';
+import { applyMutation, buildMutation } from '../../src/server/mutation.js';
+import { repoPath } from '../helpers.js';
+
+let engine: Engine;
+let policies: Map<string, Policy>;
+
+beforeAll(async () => {
+  const loaded = await loadPolicies({ paths: [repoPath('fixtures/admission/policies')], builtin: false });
+  engine = await createEngine(loaded, defaultSettings());
+  policies = new Map(loaded.map((policy) => [policy.id, policy]));
+});
+
+function manifest(file: string): Record<string, unknown> {
+  return parse(readFileSync(repoPath('fixtures/admission/policies/tests', file), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+}
+
+async function plan(body: Record<string, unknown>, mutate: string[], policyMap = policies) {
+  const resource = kubernetesResource(body, { file: 'test', line: 1 });
+  const result = await engine.evaluate([resource]);
+  return { plan: buildMutation(resource, result.findings, policyMap, mutate), result };
+}
+
+describe('buildMutation', () => {
+  it('rebases container fixes onto each failing container and creates missing parents once', async () => {
+    const { plan: mutation } = await plan(manifest('privileged-pod.yaml'), [
+      'admission-no-privilege-escalation',
+    ]);
+    expect(mutation.policies).toEqual(['admission-no-privilege-escalation']);
+    expect(mutation.patch.map((op) => `${op.op} ${op.path}`)).toEqual([
+      'add /spec/containers/0/securityContext',
+      'add /spec/containers/0/securityContext/allowPrivilegeEscalation',
+      'add /spec/containers/0/securityContext/capabilities',
+      'add /spec/containers/0/securityContext/capabilities/drop',
+      'add /spec/containers/1/securityContext/allowPrivilegeEscalation',
+      'add /spec/containers/1/securityContext/capabilities',
+      'add /spec/containers/1/securityContext/capabilities/drop',
+    ]);
+  });
+
+  it('produces a patch after which the mutating policies pass, on a Deployment too', async () => {
+    const pod = manifest('privileged-pod.yaml');
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'node-debugger', namespace: 'payments' },
+      spec: {
+        selector: { matchLabels: { app: 'dbg' } },
+        template: { metadata: { labels: { app: 'dbg' } }, spec: (pod as { spec: unknown }).spec },
+      },
+    };
+    const mutate = [
+      'admission-no-privileged',
+      'admission-no-privilege-escalation',
+      'admission-seccomp-runtime-default',
+    ];
+    const { plan: mutation } = await plan(deployment, mutate);
+    expect(mutation.patch.every((op) => op.path.startsWith('/spec/template/spec/'))).toBe(true);
+    const patched = applyMutation(deployment, mutation.patch);
+    const after = await engine.evaluate([kubernetesResource(patched, { file: 'test', line: 1 })]);
+    expect(after.findings.filter((f) => mutate.includes(f.policyId))).toEqual([]);
+    // The input is never modified.
+    expect(JSON.stringify(deployment)).not.toContain('RuntimeDefault');
+  });
+
+  it('leaves out policies that are not configured to mutate, have no fix, or are waived', async () => {
+    const { plan: none } = await plan(manifest('privileged-pod.yaml'), []);
+    expect(none.patch).toEqual([]);
+    const { plan: noFix } = await plan(manifest('privileged-pod.yaml'), [
+      'admission-team-label',
+      'admission-pinned-image-tag',
+    ]);
+    expect(noFix.patch).toEqual([]);
+    const { plan: clean } = await plan(manifest('hardened-pod.yaml'), ['*']);
+    expect(clean.patch).toEqual([]);
+  });
+
+  it('skips a fix that cannot be placed instead of emitting a patch the API server would reject', async () => {
+    const broken = new Map(policies);
+    const original = policies.get('admission-no-privileged')!;
+    broken.set(original.id, {
+      ...original,
+      fix: [{ op: 'move', from: '/container/doesNotExist', path: '/container/x' }],
+    });
+    const { plan: mutation } = await plan(
+      manifest('privileged-pod.yaml'),
+      ['admission-no-privileged'],
+      broken,
+    );
+    expect(mutation.patch).toEqual([]);
+    expect(mutation.skipped).toEqual([
+      {
+        policyId: 'admission-no-privileged',
+        reason:
+          'fix of admission-no-privileged does not apply at /spec/containers/1/securityContext/privileged',
+      },
+    ]);
+  });
+});
