@@ -225,6 +225,9 @@ export function terraformPlanResources(
       },
     };
     if (region !== undefined) resource.facts.region = region;
+    // What the configuration wrote, shared by every instance (not copied): literals the plan hides
+    // (aws_instance keeps only a hash of user_data) and which attributes were set at all.
+    if (configResource?.expressions) resource.facts.expressions = configResource.expressions;
     if (!removing) {
       const unknown = markedPointers(change.after_unknown);
       if (unknown.length) resource.unknownPaths = unknown;

@@ -3,9 +3,10 @@ import { imageKnownExploitedCheck } from './image-known-exploited.js';
 import { imageSecretEnvCheck } from './image-secret-env.js';
 import { imageSignedCheck } from './image-signed.js';
 import { imageVulnerabilitiesCheck } from './image-vulnerabilities.js';
+import { tfPlaintextSecretsCheck } from './tf-plaintext-secrets.js';
 import type { CheckDefinition } from './types.js';
 
 /** Every named check, one file each in this folder. Names are unique. */
-export const checks: CheckDefinition[] = [imageKnownExploitedCheck, imageSecretEnvCheck, imageSignedCheck, imageVulnerabilitiesCheck, ...costChecks];
+export const checks: CheckDefinition[] = [imageKnownExploitedCheck, imageSecretEnvCheck, imageSignedCheck, imageVulnerabilitiesCheck, tfPlaintextSecretsCheck, ...costChecks];
 
 export type { CheckDefinition } from './types.js';

@@ -1,0 +1,169 @@
+import { escapePointerToken } from '../pointer.js';
+import type { Resource } from '../../model/resource.js';
+import type { CompiledRule, Violation } from '../rules/types.js';
+import type { CheckDefinition } from './types.js';
+
+/** Credentials recognisable by their shape alone, whatever they are called. */
+const tokenPatterns: Array<{ name: string; pattern: RegExp }> = [
+  { name: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { name: 'an AWS secret access key', pattern: /aws_?secret_?access_?key\s*[=:]\s*["']?[A-Za-z0-9/+=]{40}\b/i },
+  { name: 'a private key', pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----/ },
+  { name: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b/ },
+  { name: 'a Slack token', pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/ },
+  { name: 'a Stripe live secret key', pattern: /\b[rs]k_live_[0-9A-Za-z]{20,}\b/ },
+  { name: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },
+];
+
+/** Names that announce a secret, and suffixes that announce a pointer to one instead. */
+const secretName = /(pass(word|wd|phrase)?|pwd|secret|token|api_?key|access_?key|private_?key|credential|auth)/i;
+const pointerSuffix = /(_|-)?(file|path|arn|name|id|url|uri|ttl|seconds|length|len|version|ref|rotation|enabled|policy)$/i;
+
+/** A value that reads like a literal credential rather than a reference, flag, number or path. */
+function looksLikeSecretValue(value: string): boolean {
+  const text = value.trim().replace(/^["']|["']$/g, '');
+  if (text.length < 8 || /\s/.test(text)) return false;
+  if (/^(\$|\{\{|arn:|\/|\.\/|~\/|https?:\/\/|s3:\/\/|ssm:|secretsmanager:|vault:)/i.test(text)) return false;
+  if (/^[0-9.]+$/.test(text) || /^(true|false|null|none|changeme|placeholder|redacted)$/i.test(text)) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(text)).length;
+  return classes >= 2;
+}
+
+function knownToken(text: string): string | undefined {
+  for (const { name, pattern } of tokenPatterns) if (pattern.test(text)) return name;
+  return undefined;
+}
+
+/** `NAME=value` / `NAME: value` assignments in scripts (user data, cloud-init). */
+const assignment = /([A-Za-z0-9_.-]+)\s*[=:]\s*(["']?)([^\s"'#;]+)\2/g;
+
+function scanScript(text: string): string | undefined {
+  const token = knownToken(text);
+  if (token) return token;
+  for (const match of text.matchAll(assignment)) {
+    const name = match[1] ?? '';
+    if (secretName.test(name) && !pointerSuffix.test(name) && looksLikeSecretValue(match[3] ?? '')) {
+      return `a literal value for ${name}`;
+    }
+  }
+  return undefined;
+}
+
+function scanPair(key: string, value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const token = knownToken(value);
+  if (token) return token;
+  if (secretName.test(key) && !pointerSuffix.test(key) && looksLikeSecretValue(value)) return 'a literal value';
+  return undefined;
+}
+
+function decodeBase64(text: string): string | undefined {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(text) || text.length < 16) return undefined;
+  const decoded = Buffer.from(text, 'base64').toString('utf8');
+  // Binary (gzip-compressed cloud-init) is not text we can read.
+  return /[\u0000-\u0008\u000e-\u001f]/.test(decoded) ? undefined : decoded;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The constant a configuration expression holds, when the configuration wrote a literal. */
+function constantOf(resource: Resource, attribute: string): unknown {
+  const expressions = resource.facts.expressions;
+  if (!isRecord(expressions)) return undefined;
+  const expression = expressions[attribute];
+  return isRecord(expression) ? expression.constant_value : undefined;
+}
+
+/**
+ * `tf-plaintext-secrets`: credentials written in plain text where they end up readable by anyone
+ * with read access to the resource — user data and launch scripts, environment variable maps
+ * (Lambda, ECS container definitions, App Runner, Batch ...), and tags. Attributes meant for secrets
+ * (a database `password`, marked sensitive) are not its business. Messages never repeat the secret.
+ */
+export const tfPlaintextSecretsCheck: CheckDefinition = {
+  name: 'tf-plaintext-secrets',
+  description: 'credentials in plain text in user data, environment variables and tags of Terraform resources',
+  compile(options): CompiledRule {
+    const ignoreKeys = new Set((Array.isArray(options.ignoreKeys) ? options.ignoreKeys : []).map((key) => String(key)));
+    const scanTags = options.tags !== false;
+
+    const evaluate = (resource: Resource): Violation[] => {
+      const out: Violation[] = [];
+      const report = (path: string, what: string, where: string) => {
+        out.push({
+          path,
+          message: `${resource.id} has ${what} in plain text in ${where}`,
+          details: { kind: what },
+        });
+      };
+      const body = resource.body;
+
+      for (const attribute of ['user_data', 'user_data_base64', 'custom_data', 'startup_script', 'metadata_startup_script']) {
+        const planned = body[attribute];
+        const candidates: string[] = [];
+        if (typeof planned === 'string') candidates.push(planned, decodeBase64(planned) ?? '');
+        // aws_instance keeps only a hash of user_data in the plan; the configuration has the text.
+        const written = constantOf(resource, attribute);
+        if (typeof written === 'string') candidates.push(written, decodeBase64(written) ?? '');
+        const found = candidates.map(scanScript).find((what) => what !== undefined);
+        if (found) report(`/${attribute}`, found, attribute);
+      }
+
+      // Environment maps: Lambda `environment[].variables`, Batch/App Runner style `environment_variables`.
+      const environment = body.environment;
+      if (Array.isArray(environment)) {
+        environment.forEach((block, index) => {
+          const variables = isRecord(block) ? block.variables : undefined;
+          if (!isRecord(variables)) return;
+          for (const [key, value] of Object.entries(variables)) {
+            if (ignoreKeys.has(key)) continue;
+            const found = scanPair(key, value);
+            if (found) report(`/environment/${index}/variables/${escapePointerToken(key)}`, found, `environment variable ${key}`);
+          }
+        });
+      }
+      for (const attribute of ['environment_variables', 'app_settings', 'env']) {
+        const variables = body[attribute];
+        if (!isRecord(variables)) continue;
+        for (const [key, value] of Object.entries(variables)) {
+          if (ignoreKeys.has(key)) continue;
+          const found = scanPair(key, value);
+          if (found) report(`/${attribute}/${escapePointerToken(key)}`, found, `${attribute} ${key}`);
+        }
+      }
+
+      // ECS container definitions: a JSON document whose `environment` entries are name/value pairs.
+      if (typeof body.container_definitions === 'string') {
+        let containers: unknown;
+        try {
+          containers = JSON.parse(body.container_definitions);
+        } catch {
+          containers = undefined;
+        }
+        for (const container of Array.isArray(containers) ? containers : []) {
+          if (!isRecord(container) || !Array.isArray(container.environment)) continue;
+          for (const entry of container.environment) {
+            if (!isRecord(entry) || typeof entry.name !== 'string' || ignoreKeys.has(entry.name)) continue;
+            const found = scanPair(entry.name, entry.value);
+            if (found) {
+              report('/container_definitions', found, `environment variable ${entry.name} of container ${String(container.name)}`);
+              break;
+            }
+          }
+        }
+      }
+
+      if (scanTags) {
+        const tags = isRecord(body.tags) ? body.tags : {};
+        for (const [key, value] of Object.entries(tags)) {
+          if (ignoreKeys.has(key)) continue;
+          const found = scanPair(key, value);
+          if (found) report(`/tags/${escapePointerToken(key)}`, found, `tag ${key}`);
+        }
+      }
+      return out;
+    };
+    return { scope: 'resource', evaluate };
+  },
+};
