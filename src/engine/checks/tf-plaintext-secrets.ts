@@ -60,7 +60,11 @@ function decodeBase64(text: string): string | undefined {
   if (!/^[A-Za-z0-9+/=\s]+$/.test(text) || text.length < 16) return undefined;
   const decoded = Buffer.from(text, 'base64').toString('utf8');
   // Binary (gzip-compressed cloud-init) is not text we can read.
-  return /[\u0000-\u0008\u000e-\u001f]/.test(decoded) ? undefined : decoded;
+  for (let i = 0; i < decoded.length; i += 1) {
+    const code = decoded.charCodeAt(i);
+    if (code < 9 || (code > 13 && code < 32)) return undefined;
+  }
+  return decoded;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
