@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isParapetError } from '../model/errors.js';
 import { checkCommand } from './commands/check.js';
+import { costCommand } from './commands/cost.js';
 import { policiesCommand } from './commands/policies.js';
+import { regoCommand } from './commands/rego.js';
 import { serveCommand } from './commands/serve.js';
 import { testCommand } from './commands/test.js';
 import type { CliIO } from './io.js';
@@ -18,7 +20,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .version(toolInfo.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
-  const commands = [checkCommand(io, setExit), testCommand(io, setExit), policiesCommand(io), serveCommand(io)];
+  const commands = [checkCommand(io, setExit), testCommand(io, setExit), policiesCommand(io), costCommand(io), serveCommand(io), regoCommand(io)];
   for (const command of commands) program.addCommand(command);
   program.exitOverride();
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) });

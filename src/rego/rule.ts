@@ -6,7 +6,7 @@ import type { Resource } from '../model/resource.js';
 import type { CompileContext, CompiledRule, EvalContext, Violation } from '../engine/rules/types.js';
 import { prepareBundle, prepareSources, type PreparedModule } from './backend.js';
 import { parseBundle, type RegoBundle } from './bundle.js';
-import type { RegoSourceFile } from './compiler.js';
+import type { CompileRequest, RegoSourceFile } from './compiler.js';
 import { conftestCollector, conftestOutcome, type ConftestResult } from './conftest.js';
 import { gatekeeperReview, gatekeeperViolations, matchConstraint, type AdmissionRequestLike } from './gatekeeper.js';
 import type { Outcome } from './runtime.js';
@@ -95,21 +95,19 @@ function loadModuleFile(settings: RegoSettings, file: string, entrypoint: string
     const bundle: RegoBundle = { file, wasm: new Uint8Array(readFileSync(file)), data: data ?? {}, entrypoints: [], sources: {} };
     return prepareBundle(settings, bundle);
   }
+  return prepareSources(settings, nativeRequest(file, entrypoint, data, name, settings));
+}
+
+/** What compiling a native policy's Rego module (a file or a directory of them) means. */
+export function nativeRequest(file: string, entrypoint: string, data: Record<string, unknown> | undefined, name: string, settings: RegoSettings): CompileRequest {
   const root = statSync(file).isDirectory() ? file : dirname(file);
   const sources = listRegoFiles(file).map((source) => readSource(source, root));
   if (sources.length === 0) throw new ParapetError('PARAPET_REGO', `${file}: no .rego files`, { file });
-  return prepareSources(settings, {
-    label: file,
-    name,
-    sources,
-    entrypoints: [entrypoint],
-    version: settings.version,
-    data,
-    prebuiltDirs: [join(root, compiledFolder)],
-  });
+  return { label: file, name, sources, entrypoints: [entrypoint], version: settings.version, data, prebuiltDirs: [join(root, compiledFolder)] };
 }
 
-function readData(file: string | undefined): Record<string, unknown> | undefined {
+/** A native rule's `data` document (JSON object), if it names one. */
+export function readData(file: string | undefined): Record<string, unknown> | undefined {
   if (!file) return undefined;
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
@@ -177,23 +175,38 @@ function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext
   };
 }
 
+/** What compiling a Conftest directory's namespace means: its sources plus the generated collector. */
+export function conftestRequest(spec: ConftestRuleSpec, settings: RegoSettings): CompileRequest {
+  const sources = spec.files.map((file) => readSource(file, spec.root));
+  sources.push(conftestCollector(spec.namespace, spec.rules));
+  return {
+    label: spec.root,
+    name: `conftest-${spec.namespace}`,
+    sources,
+    entrypoints: [spec.entrypoint],
+    version: settings.version,
+    prebuiltDirs: [join(spec.root, compiledFolder)],
+  };
+}
+
+/** What compiling a ConstraintTemplate means: the template's Rego and its libs. */
+export function gatekeeperRequest(spec: GatekeeperRuleSpec): CompileRequest {
+  const { template } = spec;
+  return {
+    label: template.file,
+    name: template.name,
+    sources: template.sources,
+    entrypoints: [spec.entrypoint],
+    version: template.version,
+    prebuiltDirs: [join(spec.root, compiledFolder), join(dirname(template.file), compiledFolder)],
+  };
+}
+
 function compileConftest(spec: ConftestRuleSpec, ctx: CompileContext): CompiledRule {
   const settings = regoSettingsFrom(ctx.settings.domains);
-  let prepared: PreparedModule;
-  if (spec.bundle) {
-    prepared = loadModuleFile(settings, spec.bundle, spec.entrypoint, undefined, `conftest-${spec.namespace}`);
-  } else {
-    const sources = spec.files.map((file) => readSource(file, spec.root));
-    sources.push(conftestCollector(spec.namespace, spec.rules));
-    prepared = prepareSources(settings, {
-      label: spec.root,
-      name: `conftest-${spec.namespace}`,
-      sources,
-      entrypoints: [spec.entrypoint],
-      version: settings.version,
-      prebuiltDirs: [join(spec.root, compiledFolder)],
-    });
-  }
+  const prepared = spec.bundle
+    ? loadModuleFile(settings, spec.bundle, spec.entrypoint, undefined, `conftest-${spec.namespace}`)
+    : prepareSources(settings, conftestRequest(spec, settings));
   const collect = (outcome: Outcome | undefined): Record<string, unknown> => {
     if (!spec.bundle) return (resultOf(outcome, spec.root) as Record<string, unknown> | undefined) ?? {};
     return { [spec.rule]: resultOf(outcome, spec.bundle) };
@@ -288,14 +301,7 @@ function namespaceLabelLookup(resources: readonly Resource[]): (name: string) =>
 function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): CompiledRule {
   const settings = regoSettingsFrom(ctx.settings.domains);
   const { template, constraint } = spec;
-  const prepared = prepareSources(settings, {
-    label: template.file,
-    name: template.name,
-    sources: template.sources,
-    entrypoints: [spec.entrypoint],
-    version: template.version,
-    prebuiltDirs: [join(spec.root, compiledFolder), join(dirname(template.file), compiledFolder)],
-  });
+  const prepared = prepareSources(settings, gatekeeperRequest(spec));
   const key = `gatekeeper\0${prepared.handle.id}\0${constraint.kind}/${constraint.name}`;
   return {
     scope: 'resource',
@@ -329,7 +335,12 @@ export function compileRegoRule(policy: Policy, rule: Record<string, unknown>, c
   if (typeof spec.module !== 'string' || typeof spec.entrypoint !== 'string') {
     throw new ParapetError('PARAPET_POLICY_INVALID', `${policy.file}: rule.rego needs module and entrypoint`, { file: policy.file });
   }
-  const entrypoint = spec.entrypoint.replace(/^data\./, '').replace(/\./g, '/');
+  const entrypoint = normalizeEntrypoint(spec.entrypoint);
   return compileNative(policy, { ...spec, entrypoint }, ctx);
 }
 
+
+/** `data.pkg.rule` and `pkg.rule` name the same Wasm entrypoint as `pkg/rule`. */
+export function normalizeEntrypoint(entrypoint: string): string {
+  return entrypoint.replace(/^data\./, '').replace(/\./g, '/');
+}

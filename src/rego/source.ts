@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
@@ -183,7 +183,6 @@ export const regoPolicySource: PolicySourceLoader = {
     const bundles: string[] = [];
     const templates: ConstraintTemplate[] = [];
     const constraints: Constraint[] = [];
-    const compiledDir = join(root, compiledFolder);
     for (const file of files) {
       if (file.endsWith('.rego')) {
         claimed.push(file);
@@ -192,7 +191,8 @@ export const regoPolicySource: PolicySourceLoader = {
         claimed.push(file);
       } else if (file.endsWith('.tar.gz')) {
         claimed.push(file);
-        if (dirname(file) !== compiledDir) bundles.push(file);
+        // Bundles in a compiled/ folder are parapet's own compilations of the sources beside them.
+        if (basename(dirname(file)) !== compiledFolder) bundles.push(file);
       } else if (/\.ya?ml$/i.test(file)) {
         const text = readText(file);
         if (!/^\s*apiVersion:\s*(templates|constraints)\.gatekeeper\.sh\//m.test(text)) continue;
