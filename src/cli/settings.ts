@@ -41,8 +41,14 @@ export function parseSeverity(value: string, option: string): Severity {
   return value as Severity;
 }
 
-/** Settings from the command line over the defaults (the configuration file, when given, comes first). */
-export function buildSettings(options: PolicyOptions, base: Settings = defaultSettings()): Settings {
+/**
+ * Settings from the command line over `base`: by default the configuration file (`--config`, or
+ * parapet.yaml in the working directory), else the defaults.
+ */
+export function buildSettings(
+  options: PolicyOptions,
+  base: Settings = loadConfig({ cwd: process.cwd(), file: options.config })?.settings ?? defaultSettings(),
+): Settings {
   const settings: Settings = { ...base };
   if (options.select.length) settings.select = options.select;
   if (options.skip.length) settings.skip = [...base.skip, ...options.skip];

@@ -59,7 +59,8 @@ export function findConfigFile(cwd: string): string | undefined {
 export function loadConfig(options: { cwd: string; file?: string }): LoadedConfig | undefined {
   const absolute = options.file ? path.resolve(options.cwd, options.file) : findConfigFile(options.cwd);
   if (!absolute) return undefined;
-  const display = displayPath(absolute, options.cwd);
+  // A file named on the command line is shown as given; a discovered one relative to the working directory.
+  const display = options.file ?? displayPath(absolute, options.cwd);
   let text: string;
   try {
     text = readFileSync(absolute, 'utf8');
