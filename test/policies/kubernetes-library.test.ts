@@ -76,7 +76,7 @@ describe('the Kubernetes policy library', () => {
         problems.push(`${policy.id} ${testCase.expectation} ${testCase.file}: ${testCase.problem}`);
     }
     expect(problems).toEqual([]);
-  });
+  }, 180_000);
 
   it('offers fixes only where an admission webhook can apply them safely', () => {
     const withFix = library.filter((p) => p.fix?.length).map((p) => p.id);
