@@ -201,7 +201,7 @@ class PolicyEngine implements Engine {
       }
     }
 
-    applyApprovals(findings, this.settings.approvals);
+    applyApprovals(findings, this.settings.approvals, notices);
     applyWaivers(findings, this.settings.waivers, options.now ?? new Date(), notices, { resources, allowAnnotations: this.settings.allowAnnotationWaivers });
     findings.sort(compareFindings);
     const refs = resources.map(resourceRef).sort(compareResources);
