@@ -47,7 +47,7 @@ function location(finding: Finding): string {
   return code(`${finding.resource.file}:${finding.resource.line}`);
 }
 
-interface CostLine {
+export interface CostLine {
   id: string;
   before: number | null;
   after: number | null;
@@ -55,7 +55,7 @@ interface CostLine {
   reason?: string;
 }
 
-interface CostSummary {
+export interface CostSummary {
   currency: string;
   before: number | null;
   after: number | null;
@@ -68,7 +68,7 @@ function num(value: unknown): number | null {
 }
 
 /** Reads `result.extras.cost` ({ currency, monthlyBefore, monthlyAfter, delta, resources? } or under `totals`). */
-function costSummary(extras: Record<string, unknown>): CostSummary | undefined {
+export function costSummary(extras: Record<string, unknown>): CostSummary | undefined {
   const cost = extras.cost as Record<string, unknown> | undefined;
   if (!cost || typeof cost !== 'object') return undefined;
   const totals = (typeof cost.totals === 'object' && cost.totals !== null ? cost.totals : cost) as Record<
@@ -100,7 +100,7 @@ function costSummary(extras: Record<string, unknown>): CostSummary | undefined {
   };
 }
 
-function money(value: number | null, currency: string, signed = false): string {
+export function money(value: number | null, currency: string, signed = false): string {
   if (value === null) return 'unknown';
   const formatted = new Intl.NumberFormat('en-US', {
     style: 'currency',

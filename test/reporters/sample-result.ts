@@ -314,7 +314,7 @@ export function sampleResult(): Result {
         file: 'parapet.yaml',
       },
       {
-        level: 'info',
+        level: 'warning',
         code: 'waiver-stale',
         message: 'waiver for tf-rds-encrypted on aws_db_instance.legacy (owner team-data) matches no finding',
         file: 'parapet.yaml',
