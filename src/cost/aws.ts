@@ -60,7 +60,7 @@ function ebsVolume(input: TerraformEstimateInput, label: string, base: string, f
       builder.fixed(`${label} provisioned throughput above 125 MB/s (gp3)`, 'MBps-month', (throughputRead.value ?? 125) - 125, catalogue.lookup(AWS, 'ebs-throughput', region, 'gp3'));
     }
   }
-  if (type === 'standard') builder.usage(`${label} I/O requests (magnetic)`, 'million requests', catalogue.lookup(AWS, 'ebs-io-requests', region, 'standard'));
+  if (type === 'standard') builder.usage(`${label} I/O requests (magnetic)`, '1M requests', catalogue.lookup(AWS, 'ebs-io-requests', region, 'standard'));
 }
 
 const instanceVolumeFields = { type: 'volume_type', size: 'volume_size', iops: 'iops', throughput: 'throughput' };
@@ -89,7 +89,7 @@ const awsInstance: TerraformEstimator = (input) => {
           const credits = view.string('/credit_specification/0/cpu_credits');
           // T3 and newer launch in unlimited mode unless told otherwise; T2 defaults to standard.
           const unlimited = credits.known && credits.value !== undefined ? credits.value === 'unlimited' : family !== 't2';
-          if (unlimited) builder.usage(`Unlimited mode surplus CPU credits (${family})`, 'vCPU-hours', catalogue.lookup(AWS, 'ec2-cpu-credits', region, family));
+          if (unlimited) builder.usage(`Unlimited mode surplus CPU credits (${family})`, 'vCPU-hour', catalogue.lookup(AWS, 'ec2-cpu-credits', region, family));
         }
       }
     }
@@ -184,7 +184,7 @@ const awsRdsCluster: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Aurora storage', 'GB-month');
   if (region === undefined) return;
   builder.usage('Aurora storage', 'GB-month', catalogue.lookup(AWS, 'aurora-storage', region, 'storage'));
-  builder.usage('Aurora I/O requests', 'million requests', catalogue.lookup(AWS, 'aurora-storage', region, 'io'));
+  builder.usage('Aurora I/O requests', '1M requests', catalogue.lookup(AWS, 'aurora-storage', region, 'io'));
 };
 
 const awsNatGateway: TerraformEstimator = (input) => {
@@ -195,9 +195,9 @@ const awsNatGateway: TerraformEstimator = (input) => {
 };
 
 const capacityUnits: Record<string, [string, string]> = {
-  application: ['Load balancer capacity units (LCU)', 'LCU-hours'],
-  network: ['Load balancer capacity units (NLCU)', 'NLCU-hours'],
-  gateway: ['Load balancer capacity units (GLCU)', 'GLCU-hours'],
+  application: ['Load balancer capacity units (LCU)', 'LCU-hour'],
+  network: ['Load balancer capacity units (NLCU)', 'NLCU-hour'],
+  gateway: ['Load balancer capacity units (GLCU)', 'GLCU-hour'],
   classic: ['Classic load balancer data processed', 'GB'],
 };
 
@@ -311,8 +311,8 @@ const awsDynamodbTable: TerraformEstimator = (input) => {
       capacity(`/global_secondary_index/${index}/write_capacity`, `${label} write capacity`, 'write');
     }
   } else {
-    builder.usage('On-demand read request units', 'million requests', catalogue.lookup(AWS, 'dynamodb-usage', region, 'read-request-units'));
-    builder.usage('On-demand write request units', 'million requests', catalogue.lookup(AWS, 'dynamodb-usage', region, 'write-request-units'));
+    builder.usage('On-demand read request units', '1M requests', catalogue.lookup(AWS, 'dynamodb-usage', region, 'read-request-units'));
+    builder.usage('On-demand write request units', '1M requests', catalogue.lookup(AWS, 'dynamodb-usage', region, 'write-request-units'));
   }
   builder.usage('Table storage', 'GB-month', catalogue.lookup(AWS, 'dynamodb-usage', region, 'storage'));
 };
@@ -321,16 +321,16 @@ const awsS3Bucket: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Standard storage', 'GB-month');
   if (region === undefined) return;
   input.builder.usage('Standard storage', 'GB-month', input.catalogue.lookup(AWS, 's3-usage', region, 'storage'));
-  input.builder.usage('PUT, COPY, POST, LIST requests', 'thousand requests', input.catalogue.lookup(AWS, 's3-usage', region, 'put-requests'));
-  input.builder.usage('GET and other requests', 'thousand requests', input.catalogue.lookup(AWS, 's3-usage', region, 'get-requests'));
+  input.builder.usage('PUT, COPY, POST, LIST requests', '1,000 requests', input.catalogue.lookup(AWS, 's3-usage', region, 'put-requests'));
+  input.builder.usage('GET and other requests', '1,000 requests', input.catalogue.lookup(AWS, 's3-usage', region, 'get-requests'));
 };
 
 const awsLambdaFunction: TerraformEstimator = (input) => {
-  const region = requireRegion(input, 'Requests', 'million requests');
+  const region = requireRegion(input, 'Requests', '1M requests');
   if (region === undefined) return;
   const memory = input.view.number('/memory_size');
-  input.builder.usage('Requests', 'million requests', input.catalogue.lookup(AWS, 'lambda-usage', region, 'requests'));
-  input.builder.usage(`Duration${known(memory) ? ` (${memory.value} MB)` : ''}`, 'GB-seconds', input.catalogue.lookup(AWS, 'lambda-usage', region, 'gb-second'));
+  input.builder.usage('Requests', '1M requests', input.catalogue.lookup(AWS, 'lambda-usage', region, 'requests'));
+  input.builder.usage(`Duration${known(memory) ? ` (${memory.value} MB)` : ''}`, 'GB-second', input.catalogue.lookup(AWS, 'lambda-usage', region, 'gb-second'));
 };
 
 const awsKmsKey: TerraformEstimator = (input) => {

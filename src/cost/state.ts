@@ -114,7 +114,10 @@ export class EstimateBuilder {
 
   /** A usage-based line: listed with its unit price, never multiplied by a guessed usage. */
   usage(name: string, unit: string, lookup: PriceLookup): void {
-    if (!isQuote(lookup)) return;
+    if (!isQuote(lookup)) {
+      this.components.push({ name, unit, quantity: null, unitPrice: null, monthly: null, usageBased: true, unknownReason: lookup.reason });
+      return;
+    }
     const { price, unit: _unit, usageBased: _usage, multiAzMultiplier: _multi, ...provenance } = lookup;
     this.components.push({ name, unit, quantity: null, unitPrice: price, monthly: null, usageBased: true, price: provenance });
   }

@@ -42,7 +42,7 @@ function regionOf(resource: Resource, view: StateView): { name: string } | { rea
   const fromFacts = typeof resource.facts.region === 'string' && resource.facts.region !== '' ? resource.facts.region : undefined;
   const candidates: Array<[string, (value: string) => string]> =
     provider === 'google'
-      ? [['/zone', (zone) => zone.replace(/-[a-z]$/, '')], ['/region', (r) => r], ['/location', (l) => l.replace(/-[a-z]$/, '')]]
+      ? [['/zone', (zone) => zone.replace(/-[a-z]$/, '')], ['/region', (r) => r.toLowerCase()], ['/location', (l) => l.toLowerCase().replace(/-[a-z]$/, '')]]
       : provider === 'azurerm'
         ? [['/location', normaliseAzureRegion]]
         : [['/region', (r) => r], ['/availability_zone', (zone) => zone.replace(/[a-z]$/, '')]];
