@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Policy } from '../model/policy.js';
 import { compileRego, writePrebuilt, type CompileRequest } from './compiler.js';
 import { conftestRequest, gatekeeperRequest, nativeRequest, normalizeEntrypoint, readData } from './rule.js';
@@ -27,8 +27,8 @@ export function compileRequests(policies: Policy[], settings: RegoSettings): Com
       request = gatekeeperRequest(spec as unknown as GatekeeperRuleSpec);
     } else if (typeof spec.module === 'string' && typeof spec.entrypoint === 'string' && !/\.(wasm|tar\.gz)$/.test(spec.module)) {
       const base = dirname(policy.file);
-      const data = readData(typeof spec.data === 'string' ? resolve(base, spec.data) : undefined);
-      request = nativeRequest(resolve(base, spec.module), normalizeEntrypoint(spec.entrypoint), data, policy.id, settings);
+      const data = readData(typeof spec.data === 'string' ? join(base, spec.data) : undefined);
+      request = nativeRequest(join(base, spec.module), normalizeEntrypoint(spec.entrypoint), data, policy.id, settings);
     }
     if (request) requests.set(`${request.label}\0${request.entrypoints.join(',')}`, request);
   }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ParapetError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
@@ -55,7 +55,8 @@ function evaluateMany(prepared: PreparedModule, entrypoint: string, keys: unknow
 /** The value of a successful outcome (the entrypoint's result), or a thrown error naming the file. */
 function resultOf(outcome: Outcome | undefined, file: string): unknown {
   if (!outcome) throw new Error(`${file}: no evaluation result`);
-  if (!outcome.ok) throw new Error(`${file}: ${outcome.error}`);
+  // Aborts carry the Rego location as compiled (a scratch directory of `opa build`); keep the part inside the sources.
+  if (!outcome.ok) throw new Error(`${file}: ${outcome.error.replace(/\S*parapet-rego-[^/\s]+\/src\//g, '')}`);
   // opa-wasm answers [] for an undefined entrypoint and [{ result }] otherwise.
   return outcome.result.length === 0 ? undefined : (outcome.result[0] as { result?: unknown }).result;
 }
@@ -157,8 +158,8 @@ function nativeViolations(value: unknown, file: string): Violation[] {
 function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext): CompiledRule {
   const settings = regoSettingsFrom(ctx.settings.domains);
   const base = dirname(policy.file);
-  const file = resolve(base, spec.module);
-  const prepared = loadModuleFile(settings, file, spec.entrypoint, readData(spec.data === undefined ? undefined : resolve(base, spec.data)), policy.id);
+  const file = join(base, spec.module);
+  const prepared = loadModuleFile(settings, file, spec.entrypoint, readData(spec.data === undefined ? undefined : join(base, spec.data)), policy.id);
   const params = ctx.params;
   return {
     scope: 'resource',

@@ -23,18 +23,33 @@ function formatNumber(value: number): string {
   return String(value);
 }
 
-/** `%v`: strings bare, everything else in Rego syntax. */
-function plainString(value: unknown): string {
-  return typeof value === 'string' ? value : regoString(value);
+/**
+ * What Go's fmt receives from OPA: strings stay strings, integers become int64, other numbers
+ * float64, and every other value (booleans, null, arrays, objects, sets) its Rego text as a string.
+ */
+type GoValue = { type: 'string'; value: string } | { type: 'int64'; value: number } | { type: 'float64'; value: number };
+
+function toGo(value: unknown): GoValue {
+  if (typeof value === 'string') return { type: 'string', value };
+  if (typeof value === 'number') return Number.isInteger(value) ? { type: 'int64', value } : { type: 'float64', value };
+  return { type: 'string', value: regoString(value) };
 }
 
-function goTypeName(value: unknown): string {
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float64';
-  if (typeof value === 'boolean') return 'bool';
-  if (value === null) return 'ast.Null';
-  if (Array.isArray(value)) return '*ast.Array';
-  return 'ast.object';
+/** Go's %v for a float64 (strconv 'g', shortest): exponent form when the exponent is below -4 or at least 6. */
+function goFloat(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
+  const [mantissa = '0', exponentText = '0'] = value.toExponential().split('e');
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 6) {
+    const sign = exponent < 0 ? '-' : '+';
+    return `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  return String(value);
+}
+
+function plainString(value: GoValue): string {
+  if (value.type === 'string') return value.value;
+  return value.type === 'int64' ? value.value.toFixed(0) : goFloat(value.value);
 }
 
 interface Spec {
@@ -70,8 +85,8 @@ function goQuote(text: string): string {
   return JSON.stringify(text).replace(/\\u0007/g, '\\a').replace(/\\u000b/g, '\\v');
 }
 
-function badVerb(verb: string, value: unknown): string {
-  return `%!${verb}(${goTypeName(value)}=${plainString(value)})`;
+function badVerb(verb: string, value: GoValue): string {
+  return `%!${verb}(${value.type}=${plainString(value)})`;
 }
 
 function formatInteger(value: number, radix: number, spec: Spec, upper: boolean, prefix: string): string {
@@ -105,48 +120,50 @@ function formatFloat(value: number, verb: string, spec: Spec): string {
   return pad(signed(text, value < 0 || Object.is(value, -0), spec), spec, true);
 }
 
-function formatOne(verb: string, value: unknown, spec: Spec): string {
+function formatOne(verb: string, value: GoValue, spec: Spec): string {
+  const integer = value.type === 'int64' ? value.value : undefined;
   switch (verb) {
     case 'v':
-      return pad(spec.sharp ? regoString(value) : plainString(value), spec, false);
+      return pad(plainString(value), spec, value.type !== 'string');
     case 's': {
-      let text = plainString(value);
-      if (spec.precision !== undefined) text = [...text].slice(0, spec.precision).join('');
+      if (value.type !== 'string') return badVerb(verb, value);
+      const text = spec.precision === undefined ? value.value : [...value.value].slice(0, spec.precision).join('');
       return pad(text, spec, false);
     }
     case 'q':
-      return pad(typeof value === 'string' ? goQuote(value) : badVerb(verb, value), spec, false);
-    case 't':
-      return pad(typeof value === 'boolean' ? String(value) : badVerb(verb, value), spec, false);
+      if (value.type === 'string') return pad(goQuote(value.value), spec, false);
+      if (integer !== undefined) return pad(`'${String.fromCodePoint(integer)}'`, spec, false);
+      return badVerb(verb, value);
     case 'd':
-      return typeof value === 'number' && Number.isInteger(value) ? formatInteger(value, 10, spec, false, '') : badVerb(verb, value);
+      return integer !== undefined ? formatInteger(integer, 10, spec, false, '') : badVerb(verb, value);
     case 'b':
-      return typeof value === 'number' && Number.isInteger(value) ? formatInteger(value, 2, spec, false, '0b') : badVerb(verb, value);
+      return integer !== undefined ? formatInteger(integer, 2, spec, false, '0b') : badVerb(verb, value);
     case 'o':
-      return typeof value === 'number' && Number.isInteger(value) ? formatInteger(value, 8, spec, false, '0') : badVerb(verb, value);
+      return integer !== undefined ? formatInteger(integer, 8, spec, false, '0') : badVerb(verb, value);
     case 'x':
     case 'X': {
       const upper = verb === 'X';
-      if (typeof value === 'number' && Number.isInteger(value)) return formatInteger(value, 16, spec, upper, upper ? '0X' : '0x');
-      if (typeof value === 'string') {
-        const hex = Buffer.from(value, 'utf8').toString('hex');
+      if (integer !== undefined) return formatInteger(integer, 16, spec, upper, upper ? '0X' : '0x');
+      if (value.type === 'string') {
+        const hex = Buffer.from(value.value, 'utf8').toString('hex');
         return pad(upper ? hex.toUpperCase() : hex, spec, false);
       }
       return badVerb(verb, value);
     }
     case 'c':
-      return typeof value === 'number' && Number.isInteger(value) ? pad(String.fromCodePoint(value), spec, false) : badVerb(verb, value);
+      return integer !== undefined ? pad(String.fromCodePoint(integer), spec, false) : badVerb(verb, value);
     case 'e':
     case 'E':
     case 'f':
     case 'F':
     case 'g':
     case 'G':
-      return typeof value === 'number' ? formatFloat(value, verb, spec) : badVerb(verb, value);
+      // Go does not convert integers for float verbs: sprintf("%.1f", [3]) is "%!f(int64=3)" in OPA too.
+      return value.type === 'float64' ? formatFloat(value.value, verb, spec) : badVerb(verb, value);
     case 'T':
-      return pad(goTypeName(value), spec, false);
+      return pad(value.type, spec, false);
     default:
-      return `%!${verb}(${goTypeName(value)}=${plainString(value)})`;
+      return badVerb(verb, value);
   }
 }
 
@@ -181,13 +198,16 @@ export function sprintf(format: unknown, values: unknown): string {
       out += `%!${verb}(MISSING)`;
       continue;
     }
-    out += formatOne(verb, values[next++], spec);
+    out += formatOne(verb, toGo(values[next++]), spec);
   }
   out += format.slice(last);
   if (next < values.length) {
     out += `%!(EXTRA ${values
       .slice(next)
-      .map((value) => `${goTypeName(value)}=${plainString(value)}`)
+      .map((value) => {
+        const go = toGo(value);
+        return `${go.type}=${plainString(go)}`;
+      })
       .join(', ')})`;
   }
   return out;

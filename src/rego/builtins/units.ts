@@ -67,8 +67,10 @@ interface SemVer {
 
 function parseSemVer(value: unknown): SemVer | undefined {
   if (typeof value !== 'string') return undefined;
+  // OPA's semver accepts a leading v (v1.2.3), as most version strings in manifests carry one.
+  const text = value.startsWith('v') ? value.slice(1) : value;
   const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/.exec(
-    value,
+    text,
   );
   if (!match) return undefined;
   return {
