@@ -150,6 +150,11 @@ export interface AdmissionContext {
   scope: AdmissionScope;
   /** Policy documents by id, for remediation text and fixes. */
   policies: ReadonlyMap<string, Policy>;
+  /**
+   * Ids of set-scoped policies (relations, aggregates): they need the whole input (a NetworkPolicy
+   * beside the Deployment), which a single admission request does not carry, so they do not decide.
+   */
+  setPolicies: ReadonlySet<string>;
 }
 
 /** Decides one admission request on `route`. Never throws: failures become the configured failure decision. */
@@ -234,7 +239,10 @@ export async function decideAdmission(
   }
   record.evaluationMs = Math.round((performance.now() - evaluationStart) * 1000) / 1000;
 
-  let findings = result.findings;
+  // Set-scoped rules (relations, aggregates) judge a whole input set; one admitted object is not one.
+  let findings = ctx.setPolicies.size
+    ? result.findings.filter((f) => !ctx.setPolicies.has(f.policyId))
+    : result.findings;
   if (isDelete) findings = findings.filter((f) => ctx.scope.evaluatesOnDelete(f.policyId));
   const gateOptions = { failOn: ctx.engine.settings.failOn, unknown: ctx.engine.settings.unknown };
   const failing: Finding[] = [];

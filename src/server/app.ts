@@ -72,11 +72,15 @@ export function buildServer(
 
   const metrics = createMetrics({ processMetrics: options.processMetrics });
   const scope = new AdmissionScope(settings);
-  let ready: { engine: Engine; policies: Map<string, Policy> } | undefined;
+  let ready: { engine: Engine; policies: Map<string, Policy>; setPolicies: Set<string> } | undefined;
   let failure: string | undefined;
   const engineReady = Promise.resolve(engine).then(
     (compiled) => {
-      ready = { engine: compiled, policies: new Map(compiled.policies.map((p) => [p.policy.id, p.policy])) };
+      ready = {
+        engine: compiled,
+        policies: new Map(compiled.policies.map((p) => [p.policy.id, p.policy])),
+        setPolicies: new Set(compiled.policies.filter((p) => p.rule.scope === 'set').map((p) => p.policy.id)),
+      };
       app.log.info(
         { event: 'ready', policies: compiled.policies.length },
         'policies compiled; ready for admission requests',
@@ -163,7 +167,7 @@ export function buildServer(
       const outcome = await decideAdmission(
         route,
         review.request,
-        { engine: ready.engine, settings, scope, policies: ready.policies },
+        { engine: ready.engine, settings, scope, policies: ready.policies, setPolicies: ready.setPolicies },
         started,
       );
       const { record } = outcome;
