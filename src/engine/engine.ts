@@ -86,7 +86,9 @@ async function compilePolicy(policy: Policy, settings: Settings, ctx: Omit<Compi
 export async function createEngine(policies: Policy[], settings: Settings = defaultSettings()): Promise<Engine> {
   const ajv = createRuleAjv();
   const ajvAllErrors = createRuleAjv({ allErrors: true });
-  const selected = selectPolicies(policies, settings.select, settings.skip).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const chosen = selectPolicies(policies, settings.select, settings.skip);
+  const overridden = new Set(chosen.flatMap((policy) => policy.overrides ?? []));
+  const selected = chosen.filter((policy) => !overridden.has(policy.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const compiled: CompiledPolicy[] = [];
   for (const policy of selected) {
     try {

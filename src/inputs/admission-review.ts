@@ -3,12 +3,12 @@
  * review becomes a Kubernetes resource exactly as the webhook sees it, so `parapet check review.json`
  * gives the verdict `/validate` would. The webhook builds its resources with `admissionResource` too.
  */
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Notice } from '../model/result.js';
 import type { Resource } from '../model/resource.js';
 import { pointerTokens } from '../engine/pointer.js';
 import { kubernetesResource } from './kubernetes.js';
 import type { AdapterOutput, InputAdapter, JsonSource, YamlSource } from './types.js';
+import { jsonLineLocator } from './yaml.js';
 
 type Obj = Record<string, unknown>;
 
@@ -72,15 +72,6 @@ export function admissionResource(
   return resource;
 }
 
-function nodeLine(doc: Document, tokens: string[], lineCounter: LineCounter): number | undefined {
-  // The nearest existing ancestor's line when the field itself is missing.
-  for (let depth = tokens.length; depth >= 0; depth -= 1) {
-    const node = depth === 0 ? doc.contents : doc.getIn(tokens.slice(0, depth), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
 function fromReview(
   value: Obj,
   file: string,
@@ -136,23 +127,14 @@ export const admissionReviewInput: InputAdapter = {
   detectJson: isAdmissionReview,
   detectYaml: isAdmissionReview,
   fromJson(value: unknown, source: JsonSource): AdapterOutput {
-    // JSON has no positions; the text is parsed again (YAML is a superset) only if a line is asked for.
-    let located: { doc: Document; lineCounter: LineCounter } | undefined;
-    const locate = (tokens: string[]) => {
-      if (!located) {
-        const lineCounter = new LineCounter();
-        located = { doc: parseDocument(source.text, { lineCounter }), lineCounter };
-      }
-      return nodeLine(located.doc, tokens, located.lineCounter);
-    };
-    return fromReview(value as Obj, source.file, locate);
+    return fromReview(value as Obj, source.file, jsonLineLocator(source.text));
   },
   fromYaml(source: YamlSource): AdapterOutput {
     const out: AdapterOutput = { resources: [], notices: [] };
     for (const doc of source.documents) {
-      const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+      const value = doc.value;
       if (!isAdmissionReview(value)) continue;
-      const result = fromReview(value, source.file, (tokens) => nodeLine(doc, tokens, source.lineCounter));
+      const result = fromReview(value, source.file, doc.lineAt);
       out.resources.push(...result.resources);
       out.notices.push(...result.notices);
     }

@@ -1,8 +1,8 @@
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Notice } from '../model/result.js';
 import type { ContainerFact, Resource, SourceLocation } from '../model/resource.js';
 import { escapePointerToken, pointerTokens } from '../engine/pointer.js';
 import type { AdapterOutput, InputAdapter, JsonSource, YamlSource } from './types.js';
+import { jsonLineLocator } from './yaml.js';
 
 type Obj = Record<string, unknown>;
 
@@ -141,16 +141,6 @@ function documentResources(
   out.push(kubernetesResource(value, { file, line: docLine }, (pointer) => lineAt(pointerTokens(pointer))));
 }
 
-function nodeLine(doc: Document, tokens: string[], lineCounter: LineCounter): number | undefined {
-  // Walk down as far as the document goes, so a missing field reports its nearest parent's line.
-  let node: unknown = doc.contents;
-  for (let depth = tokens.length; depth >= 0; depth -= 1) {
-    node = tokens.length === 0 ? doc.contents : doc.getIn(tokens.slice(0, depth), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
 /** Kubernetes manifests from YAML (multi-document, Helm- and kustomize-rendered) and JSON. */
 export const kubernetesInput: InputAdapter = {
   name: 'kubernetes',
@@ -158,27 +148,13 @@ export const kubernetesInput: InputAdapter = {
   fromYaml(source: YamlSource): AdapterOutput {
     const resources: Resource[] = [];
     const notices: Notice[] = [];
-    for (const doc of source.documents) {
-      const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-      const start = doc.contents?.range?.[0] ?? doc.range[0];
-      const docLine = source.lineCounter.linePos(start).line;
-      documentResources(value, source.file, docLine, (tokens) => nodeLine(doc, tokens, source.lineCounter), notices, resources);
-    }
+    for (const doc of source.documents) documentResources(doc.value, source.file, doc.line, doc.lineAt, notices, resources);
     return { resources, notices };
   },
   fromJson(value: unknown, source: JsonSource): AdapterOutput {
     const resources: Resource[] = [];
     const notices: Notice[] = [];
-    // JSON gives no positions; parse the text as YAML (a superset) only when a line is asked for.
-    let located: { doc: Document; lineCounter: LineCounter } | undefined;
-    const lineAt = (tokens: string[]) => {
-      if (!located) {
-        const lineCounter = new LineCounter();
-        located = { doc: parseDocument(source.text, { lineCounter }), lineCounter };
-      }
-      return nodeLine(located.doc, tokens, located.lineCounter);
-    };
-    documentResources(value, source.file, 1, lineAt, notices, resources);
+    documentResources(value, source.file, 1, jsonLineLocator(source.text), notices, resources);
     return { resources, notices };
   },
 };

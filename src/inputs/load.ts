@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Notice } from '../model/result.js';
 import type { Resource } from '../model/resource.js';
 import { jsonErrorOffset } from './json-position.js';
 import { kubernetesInput } from './kubernetes.js';
 import { inputAdapters } from './registry.js';
+import { parseYamlDocuments } from './yaml.js';
 import type { AdapterOutput } from './types.js';
 
 /** Inputs larger than this are refused rather than exhausting memory. */
@@ -68,22 +68,12 @@ export function parseInput(file: string, text: string, options: { explicit: bool
     if (options.explicit) throw new ParapetError('PARAPET_INPUT_FORMAT', `${file}: ${what}`, { file });
     return { resources: [], notices: [{ level: 'info', code: 'not-recognised', file, message: `${file}: skipped: ${what}` }] };
   }
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter });
-  const docs = Array.isArray(documents) ? documents : [];
-  for (const doc of docs) {
-    const error = doc.errors[0];
-    if (error) {
-      const pos = lineCounter.linePos(error.pos[0]);
-      const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`, { file });
-    }
-  }
-  const source = { file, text, documents: docs, lineCounter };
-  const first = docs.find((doc) => doc.contents !== null);
+  const documents = parseYamlDocuments(file, text);
+  const source = { file, text, documents };
+  const first = documents.find((doc) => doc.value !== null && doc.value !== undefined);
   if (first) {
     for (const adapter of inputAdapters) {
-      if (adapter.detectYaml && adapter.fromYaml && adapter.detectYaml(first.toJS({ maxAliasCount: 100 }))) return adapter.fromYaml(source);
+      if (adapter.detectYaml && adapter.fromYaml && adapter.detectYaml(first.value)) return adapter.fromYaml(source);
     }
   }
   return kubernetesInput.fromYaml!(source);

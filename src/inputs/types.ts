@@ -1,4 +1,4 @@
-import type { Document, LineCounter } from 'yaml';
+import type { YamlDocument } from './yaml.js';
 import type { Notice } from '../model/result.js';
 import type { Resource } from '../model/resource.js';
 
@@ -16,8 +16,8 @@ export interface JsonSource {
 export interface YamlSource {
   file: string;
   text: string;
-  documents: Document.Parsed[];
-  lineCounter: LineCounter;
+  /** Every document of the file, parsed (see src/inputs/yaml.ts). */
+  documents: YamlDocument[];
 }
 
 /** One input format. JSON documents go to the first adapter whose `detectJson` claims them. */

@@ -135,6 +135,11 @@ export interface PolicyDocument {
   references?: string[];
   /** Parameter declarations: JSON Schema per parameter, with `default`. */
   parameters?: Record<string, Record<string, unknown> & { default?: unknown; description?: string }>;
+  /**
+   * Ids of policies this one replaces when both are selected (Pod Security Admission's restricted
+   * checks replace some baseline ones; running both would judge twice, and differently).
+   */
+  overrides?: string[];
   /** The mode used when configuration sets none (Gatekeeper's enforcementAction maps here). Default `enforce`. */
   defaultMode?: Mode;
   /**

@@ -152,6 +152,7 @@ export const policySchema = {
       type: 'object',
       additionalProperties: { type: 'object', properties: { description: { type: 'string' } } },
     },
+    overrides: { ...stringList, description: 'Ids of policies this one replaces when both are selected.' },
     defaultMode: { enum: ['enforce', 'warn', 'audit'] },
     fix: {
       type: 'array',

@@ -12,7 +12,8 @@ describe('parapet check', () => {
     expect(stderr).toBe('');
     expect(stdout).toContain('fixtures/engine/inputs/shop.yaml\n  Deployment/shop/web (Deployment, kubernetes)\n');
     expect(stdout).toContain('FAIL     high     demo-privileged\n      Container "web" sets privileged to true (at /spec/template/spec/containers/0/securityContext/privileged, line 33)');
-    expect(stdout).toMatch(/5 resources checked against 4 policies: 5 failed\n$/);
+    // 5 manifests plus the 4 container images they run.
+    expect(stdout).toMatch(/9 resources checked against 4 policies: 5 failed\n$/);
     expect(stdout).not.toContain('\u001b[');
   });
 
@@ -27,7 +28,7 @@ describe('parapet check', () => {
     const { code, stdout } = await runCli(['check', shop, ...demo, '--format', 'json']);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    expect(Object.keys(report)).toEqual(['version', 'summary', 'resources', 'findings', 'notices']);
+    expect(Object.keys(report).slice(0, 5)).toEqual(['version', 'summary', 'resources', 'findings', 'notices']);
     expect(report.version).toBe(1);
     expect(report.summary.byStatus.fail).toBe(5);
     expect(report.summary.bySeverity).toEqual({ critical: 0, high: 2, medium: 2, low: 1, info: 0 });
@@ -61,14 +62,14 @@ describe('parapet check', () => {
   it('exits 0 on compliant input', async () => {
     const { code, stdout } = await runCli(['check', 'fixtures/engine/inputs/compliant.yaml', ...demo, '--skip', 'demo-load-balancer-count']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/3 resources checked against 3 policies: no findings/);
+    expect(stdout).toMatch(/4 resources checked against 3 policies: no findings/);
   });
 
   it('walks directories recursively, skipping documents and files that are not inputs with a note', async () => {
     const { code, stdout } = await runCli(['check', 'fixtures/engine/mixed', ...demo, '--select', 'demo-privileged', '-f', 'json']);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    expect(report.resources.map((r: { id: string }) => r.id)).toEqual(['Pod/ops/debug']);
+    expect(report.resources.map((r: { id: string }) => r.id)).toEqual(['Pod/ops/debug', 'docker.io/library/alpine:3.20', 'docker.io/library/busybox:1.36']);
     expect(report.findings.map((f: { path: string }) => f.path)).toEqual([
       '/spec/containers/0/securityContext/privileged',
       '/spec/ephemeralContainers/0/securityContext/privileged',

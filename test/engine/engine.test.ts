@@ -80,6 +80,16 @@ describe('engine over the demo policies', () => {
     expect(skipped.findings.some((f) => f.policyId === 'demo-privileged')).toBe(false);
   });
 
+  it('drops a policy that a selected policy overrides, and only then', async () => {
+    const policies = await demoPolicies();
+    const strict = { ...policies.find((p) => p.id === 'demo-privileged')!, id: 'demo-privileged-strict', overrides: ['demo-privileged'] };
+    const both = await createEngine([...policies, strict], settings());
+    expect(both.policies.map((p) => p.policy.id)).not.toContain('demo-privileged');
+    expect(both.policies.map((p) => p.policy.id)).toContain('demo-privileged-strict');
+    const alone = await createEngine([...policies, strict], settings({ skip: ['demo-privileged-strict'] }));
+    expect(alone.policies.map((p) => p.policy.id)).toContain('demo-privileged');
+  });
+
   it('excludes namespaces, files and resource ids from evaluation', async () => {
     const result = await evaluate(shop, { exclude: { namespaces: ['shop'], files: [], resources: [] } });
     expect(result.findings).toEqual([]);
@@ -99,12 +109,19 @@ describe('engine over the demo policies', () => {
 
   it('lists every resource evaluated and which policies ran on it', async () => {
     const result = await evaluate(shop);
-    expect(result.resources.map((r) => r.id)).toEqual([
+    expect(result.resources.filter((r) => r.source === 'kubernetes').map((r) => r.id)).toEqual([
       'Deployment/shop/web',
       'Deployment/shop/api',
       'NetworkPolicy/shop/api-ingress',
       'Service/shop/web-public',
       'Service/shop/api-public',
+    ]);
+    // Every container image becomes a resource of its own, linked to its workload.
+    expect(result.resources.filter((r) => r.source === 'image').map((r) => r.id)).toEqual([
+      'docker.io/library/busybox:1.36',
+      'ghcr.io/acme/web:2.4.1',
+      'docker.io/fluent/fluent-bit:3.0',
+      'ghcr.io/acme/api:1.9.0',
     ]);
     expect(result.evaluated.get('Deployment/shop/web')).toEqual(
       expect.arrayContaining(['demo-max-replicas', 'demo-privileged', 'demo-network-policy']),

@@ -1,0 +1,58 @@
+// Kubernetes: the whole built-in library over >= 10,000 workload manifests, against plain YAML
+// parsing of the same text, measured in the same process (ratios survive noisy machines).
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { createEngine, defaultSettings, loadInputs, loadPolicies } from '../../dist/index.js';
+import { workloadStream } from './kubernetes-workloads.mjs';
+
+const COUNT = Number(process.env.BENCH_DOCS ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-bench-'));
+const file = path.join(dir, 'workloads.yaml');
+const text = workloadStream(COUNT);
+writeFileSync(file, text);
+
+const policies = await loadPolicies({ builtin: true });
+const engine = await createEngine(policies, defaultSettings());
+
+function parseOnly() {
+  let n = 0;
+  for (const doc of parseAllDocuments(text)) if (doc.toJS()) n += 1;
+  return n;
+}
+
+async function fullCheck() {
+  const inputs = await loadInputs([file]);
+  const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
+  return result;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const time = async (fn) => {
+  globalThis.gc?.();
+  const start = process.hrtime.bigint();
+  const out = await fn();
+  return [Number(process.hrtime.bigint() - start) / 1e6, out];
+};
+
+// Warm up both paths once (JIT, ajv code caches).
+parseOnly();
+const [, warm] = await time(fullCheck);
+const parseTimes = [];
+const checkTimes = [];
+for (let round = 0; round < ROUNDS; round += 1) {
+  parseTimes.push((await time(async () => parseOnly()))[0]);
+  checkTimes.push((await time(fullCheck))[0]);
+}
+const parseMs = median(parseTimes);
+const checkMs = median(checkTimes);
+console.log(`input: ${COUNT} workload documents, ${(text.length / 1024 / 1024).toFixed(1)} MiB; ${engine.policies.length} policies`);
+console.log(`findings: ${warm.findings.length} over ${warm.resources.length} resources`);
+console.log(`YAML parse only (yaml parseAllDocuments + toJS): ${parseMs.toFixed(0)} ms  = ${Math.round((COUNT / parseMs) * 1000)} docs/s`);
+console.log(`parapet check (read, parse, facts, all policies): ${checkMs.toFixed(0)} ms  = ${Math.round((COUNT / checkMs) * 1000)} docs/s`);
+console.log(`ratio check / parse: ${(checkMs / parseMs).toFixed(2)}x  (median of ${ROUNDS} rounds; target <= 3x, aim 2x)`);
+console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+rmSync(dir, { recursive: true, force: true });
