@@ -88,7 +88,9 @@ export function conftestOutcome(collected: Record<string, unknown>): ConftestOut
 function toResult(kind: ConftestRuleKind, rule: string, item: unknown): ConftestResult | undefined {
   if (typeof item === 'string') return { kind, rule, message: item };
   if (item && typeof item === 'object' && !Array.isArray(item) && typeof (item as Record<string, unknown>).msg === 'string') {
-    const { msg, ...details } = item as Record<string, unknown>;
+    // `{"msg": ..., "details": {...}}` (the Gatekeeper habit) and flat metadata keys both end up in details.
+    const { msg, details: nested, ...rest } = item as Record<string, unknown>;
+    const details = nested && typeof nested === 'object' && !Array.isArray(nested) ? { ...(nested as Record<string, unknown>), ...rest } : nested === undefined ? rest : { details: nested, ...rest };
     return { kind, rule, message: msg as string, details: Object.keys(details).length > 0 ? details : undefined };
   }
   return undefined;
