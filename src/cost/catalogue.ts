@@ -110,7 +110,8 @@ export function parsePricingFile(text: string, file: string): ProviderPrices {
   }
   validatePricingFile ??= new Ajv2020({ strict: false, allErrors: false }).compile(pricingFileSchema);
   if (!validatePricingFile(data)) {
-    const error = validatePricingFile.errors?.[0];
+    // Inside anyOf the deepest error names the offending value; the first one only its parent.
+    const error = [...(validatePricingFile.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
     const where = error?.instancePath || '/';
     throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: ${where} ${error?.message ?? 'is invalid'}`, { file });
   }
