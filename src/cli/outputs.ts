@@ -33,7 +33,8 @@ export function parseOutputTargets(formats: string[], output: string | undefined
     }
     const name = spec.slice(0, equals);
     const file = spec.slice(equals + 1);
-    if (!name || !file) throw new ParapetError('PARAPET_USAGE', `--format: "${spec}" is not FORMAT or FORMAT=FILE`);
+    if (!name || !file)
+      throw new ParapetError('PARAPET_USAGE', `--format: "${spec}" is not FORMAT or FORMAT=FILE`);
     targets.push({ reporter: getReporter(name), file });
   }
   targets.unshift({ reporter: getReporter(bare ?? 'text'), file: output === '-' ? undefined : output });
@@ -43,7 +44,10 @@ export function parseOutputTargets(formats: string[], output: string | undefined
     const key = path.resolve(target.file);
     const previous = seen.get(key);
     if (previous !== undefined) {
-      throw new ParapetError('PARAPET_USAGE', `--format: ${target.file} is the output of both ${previous} and ${target.reporter.name}`);
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        `--format: ${target.file} is the output of both ${previous} and ${target.reporter.name}`,
+      );
     }
     seen.set(key, target.reporter.name);
   }
@@ -51,7 +55,12 @@ export function parseOutputTargets(formats: string[], output: string | undefined
 }
 
 /** Renders every target and writes it; files get their parent directories created. */
-export function writeOutputs(io: CliIO, result: Result, targets: OutputTarget[], options: ReportOptions): void {
+export function writeOutputs(
+  io: CliIO,
+  result: Result,
+  targets: OutputTarget[],
+  options: ReportOptions,
+): void {
   for (const target of targets) {
     const color = target.reporter.name === 'text' && colorEnabled(io, target.file === undefined);
     const text = target.reporter.render(result, { ...options, color });
@@ -63,9 +72,13 @@ export function writeOutputs(io: CliIO, result: Result, targets: OutputTarget[],
       mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
       writeFileSync(target.file, text);
     } catch (error) {
-      throw new ParapetError('PARAPET_USAGE', `${target.file}: cannot write ${target.reporter.name} report: ${describeError(error)}`, {
-        file: target.file,
-      });
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        `${target.file}: cannot write ${target.reporter.name} report: ${describeError(error)}`,
+        {
+          file: target.file,
+        },
+      );
     }
   }
 }

@@ -55,7 +55,10 @@ export function writeBaseline(result: Result, file: string): void {
     writeFileSync(file, `${JSON.stringify(baselineOf(result), null, 2)}\n`);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ParapetError('PARAPET_BASELINE_INVALID', `${file}: cannot write baseline: ${reason}`, { file, cause: error });
+    throw new ParapetError('PARAPET_BASELINE_INVALID', `${file}: cannot write baseline: ${reason}`, {
+      file,
+      cause: error,
+    });
   }
 }
 

@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { builtinPolicyDir } from './paths.js';
 import { policySchema } from './schema.js';
+import { configSchema } from '../config/schema.js';
 
 /** The shipped JSON Schema files, generated from their TypeScript sources (`npm run schemas`). */
 export const generatedSchemas: Array<{ file: string; schema: unknown }> = [
   { file: path.join(builtinPolicyDir, 'policy.schema.json'), schema: policySchema },
+  { file: path.join(builtinPolicyDir, 'config.schema.json'), schema: configSchema },
 ];
 
 export function schemaText(schema: unknown): string {

@@ -10,7 +10,16 @@ import { textReporter } from './text.js';
 import type { Reporter } from './types.js';
 
 /** Every output format, selected by name with `--format`. */
-export const reporters: Reporter[] = [textReporter, jsonReporter, sarifReporter, junitReporter, markdownReporter, htmlReporter, policyReportReporter, githubReporter];
+export const reporters: Reporter[] = [
+  textReporter,
+  jsonReporter,
+  sarifReporter,
+  junitReporter,
+  markdownReporter,
+  htmlReporter,
+  policyReportReporter,
+  githubReporter,
+];
 
 export function getReporter(name: string): Reporter {
   const reporter = reporters.find((candidate) => candidate.name === name);

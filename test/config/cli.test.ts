@@ -21,6 +21,7 @@ describe('parapet check with configuration, formats and baselines', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as {
       findings: Array<{ policyId: string; status: string; resource: { id: string } }>;
+      notices: Array<{ code: string; message: string }>;
     };
     const ids = new Set(report.findings.map((f) => f.resource.id));
     expect(ids.has('DaemonSet/kube-system/cilium')).toBe(false);

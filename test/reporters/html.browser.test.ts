@@ -102,7 +102,7 @@ describe.skipIf(!haveChromium)('html report in headless chromium', () => {
     await page.locator('g.bar[data-filter="source:terraform"]').click();
     expect(await page.locator('#filter-source').inputValue()).toBe('terraform');
     const sources = await visibleRows().evaluateAll((rows) =>
-      rows.map((row) => (row as HTMLElement).dataset.source),
+      rows.map((row) => row.getAttribute('data-source')),
     );
     expect(sources).toEqual(['terraform', 'terraform', 'terraform', 'terraform']);
     await page.fill('#filter-text', 'no such thing');
@@ -113,7 +113,7 @@ describe.skipIf(!haveChromium)('html report in headless chromium', () => {
   it('sorts by severity and by resource when the headers are clicked', async () => {
     await page.click('th[data-sort="severityRank"] button');
     const severities = await visibleRows().evaluateAll((rows) =>
-      rows.map((row) => (row as HTMLElement).dataset.severity),
+      rows.map((row) => row.getAttribute('data-severity')),
     );
     expect(severities.slice(0, 2)).toEqual(['critical', 'critical']);
     expect(severities.at(-1)).toBe('low');
@@ -122,7 +122,7 @@ describe.skipIf(!haveChromium)('html report in headless chromium', () => {
     expect(await visibleRows().first().getAttribute('data-severity')).toBe('low');
     await page.click('th[data-sort="resource"] button');
     const resources = await visibleRows().evaluateAll((rows) =>
-      rows.map((row) => (row as HTMLElement).dataset.resource ?? ''),
+      rows.map((row) => row.getAttribute('data-resource') ?? ''),
     );
     expect(resources).toEqual([...resources].sort());
   }, 60_000);
