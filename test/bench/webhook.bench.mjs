@@ -1,0 +1,185 @@
+// Webhook: POST /validate over HTTPS keep-alive on loopback with a realistic Deployment review
+// (fixtures/admission/reviews/deployment-checkout-create.v1.json), served by `parapet serve` from
+// dist/ in its own process, loaded by autocannon from this one. In the same run: the full built-in
+// library, the same server with no policies (--no-builtin plus an empty policy directory), their
+// throughput ratio, and p99 at a fixed 1,000 req/s with the full library.
+// Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 8), BENCH_RATE (default 1000).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-webhook-bench-'));
+const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
+openssl(
+  'req',
+  '-x509',
+  '-new',
+  '-key',
+  'ca.key',
+  '-sha256',
+  '-days',
+  '1',
+  '-subj',
+  '/CN=bench-ca',
+  '-out',
+  'ca.crt',
+);
+openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'tls.key');
+openssl('req', '-new', '-key', 'tls.key', '-subj', '/CN=127.0.0.1', '-out', 'tls.csr');
+writeFileSync(path.join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+openssl(
+  'x509',
+  '-req',
+  '-in',
+  'tls.csr',
+  '-CA',
+  'ca.crt',
+  '-CAkey',
+  'ca.key',
+  '-set_serial',
+  '1',
+  '-days',
+  '1',
+  '-extfile',
+  'ext',
+  '-out',
+  'tls.crt',
+);
+const ca = readFileSync(path.join(dir, 'ca.crt'));
+const emptyPolicies = path.join(dir, 'no-policies');
+const noPolicy = path.join(emptyPolicies, 'always-passes.yaml');
+// The no-policy baseline still needs one policy to start; this one matches no kind in the review.
+execFileSync('mkdir', ['-p', emptyPolicies]);
+writeFileSync(
+  noPolicy,
+  [
+    'id: bench-matches-nothing',
+    'title: Matches no resource (baseline)',
+    'severity: info',
+    'category: best-practice',
+    'match: { source: kubernetes, kinds: [BenchNothing] }',
+    'rule: { schema: { target: body, assert: {} } }',
+    "message: 'never'",
+    '',
+  ].join('\n'),
+);
+const body = readFileSync(
+  path.join(root, 'fixtures/admission/reviews/deployment-checkout-create.v1.json'),
+  'utf8',
+);
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function status(port, pathname) {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: pathname, ca, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+async function startServer(extraArgs) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'dist/cli/main.js'),
+      'serve',
+      '--host=127.0.0.1',
+      `--port=${port}`,
+      `--tls-cert=${path.join(dir, 'tls.crt')}`,
+      `--tls-key=${path.join(dir, 'tls.key')}`,
+      ...extraArgs,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const deadline = Date.now() + 60_000;
+  while ((await status(port, '/readyz')) !== 200) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error('parapet serve did not become ready');
+    await sleep(100);
+  }
+  return { port, child };
+}
+
+async function stopServer({ child }) {
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+function load(port, options = {}) {
+  return autocannon({
+    url: `https://127.0.0.1:${port}/validate`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    tlsOptions: { ca },
+    ...options,
+  });
+}
+
+async function measure(label, args, runs) {
+  const server = await startServer(args);
+  try {
+    // Warm-up: JIT, ajv validators, TLS sessions.
+    await load(server.port, { duration: 2 });
+    const out = {};
+    for (const [name, options] of Object.entries(runs)) {
+      const result = await load(server.port, options);
+      if (result.non2xx || result.errors)
+        throw new Error(`${label}/${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      out[name] = {
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        total: result.requests.total,
+      };
+    }
+    return out;
+  } finally {
+    await stopServer(server);
+  }
+}
+
+const full = await measure('full', [], {
+  max: {},
+  fixed: { overallRate: RATE, connections: CONNECTIONS },
+});
+const none = await measure('none', ['--no-builtin', `--policies=${emptyPolicies}`], { max: {} });
+rmSync(dir, { recursive: true, force: true });
+
+const row = (name, r) =>
+  `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms`;
+console.log(
+  `POST /validate, Deployment review (${body.length} bytes), HTTPS keep-alive, ${CONNECTIONS} connections, ${SECONDS}s per run`,
+);
+console.log(row('full built-in library (max)', full.max));
+console.log(row('no policies (max)', none.max));
+console.log(`throughput ratio full/none: ${((full.max.rps / none.max.rps) * 100).toFixed(1)}%`);
+console.log(row(`full library at fixed ${RATE} req/s`, full.fixed));
+console.log(`p99 at ${RATE} req/s with the full library: ${full.fixed.p99} ms (target <= 5 ms)`);
