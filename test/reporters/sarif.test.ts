@@ -122,7 +122,7 @@ describe('sarif reporter', () => {
       },
     ]);
     expect(result.partialFingerprints).toEqual({
-      'parapetFingerprint/v1': expect.stringMatching(/^[0-9a-f]{32}$/),
+      'parapetFingerprint/v1': expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     const states = run.results.map((r) => r.baselineState);
     expect(states.filter((s) => s === 'unchanged')).toHaveLength(1);
