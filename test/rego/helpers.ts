@@ -12,6 +12,8 @@ export interface RegoRun {
   resources?: Resource[];
   rego?: Partial<RegoSettings>;
   namespaces?: string[];
+  /** Policy id globs to run (`--select`). */
+  select?: string[];
 }
 
 /** Load policies from fixture directories and evaluate inputs, as `parapet check --no-builtin --policies ...` does. */
@@ -19,6 +21,7 @@ export async function evaluateRego(run: RegoRun): Promise<Result> {
   const policies = await loadPolicies({ builtin: false, paths: run.policies ?? [], sourceOptions: { namespaces: run.namespaces } });
   const settings = defaultSettings();
   settings.domains.rego = { ...defaultRegoSettings(), ...run.rego };
+  if (run.select) settings.select = run.select;
   const engine = await createEngine(policies, settings);
   const resources = run.resources ?? (await loadInputs(run.inputs ?? [])).resources;
   return engine.evaluate(resources);
