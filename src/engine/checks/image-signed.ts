@@ -1,5 +1,6 @@
 import { minimatch } from 'minimatch';
 import { imageFactsOf } from '../../images/image-resource.js';
+import { imageSettingsFrom } from '../../images/settings.js';
 import type { Violation } from '../rules/types.js';
 import type { CheckDefinition } from './types.js';
 
@@ -7,11 +8,26 @@ import type { CheckDefinition } from './types.js';
 export const imageSignedCheck: CheckDefinition = {
   name: 'image-signed',
   description: 'fails when an image has no cosign signature verifying with the configured keys; unknown when verification could not run',
-  compile(options) {
+  compile(options, _policy, ctx) {
     const exempt = Array.isArray(options.exempt) ? options.exempt.filter((glob): glob is string => typeof glob === 'string') : [];
+    // Without a key there is nothing to verify against: the policy is inert (a notice says so)
+    // rather than an `unknown` on every image of every scan.
+    const keys = imageSettingsFrom(ctx.settings.domains.images).cosignKeys;
+    const noticed = new WeakSet<object>();
     return {
       scope: 'resource',
-      evaluate(resource): Violation[] {
+      evaluate(resource, evalCtx): Violation[] {
+        if (keys.length === 0) {
+          if (!noticed.has(evalCtx.notices)) {
+            noticed.add(evalCtx.notices);
+            evalCtx.notices.push({
+              level: 'info',
+              code: 'image-signed-inactive',
+              message: 'image-signed: no cosign public key configured (images.cosignKeys or --cosign-key); signatures not checked',
+            });
+          }
+          return [];
+        }
         const facts = imageFactsOf(resource);
         if (!facts?.valid || !facts.name) return [];
         if (exempt.some((glob) => minimatch(facts.name as string, glob))) return [];
