@@ -24,15 +24,19 @@ interface ServeOptions extends PolicyOptions {
   shutdownTimeout: string;
 }
 
-function positiveInteger(value: string, option: string, max = Number.MAX_SAFE_INTEGER): number {
+function wholeNumber(value: string, option: string, min: number, max: number): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > max) {
+  if (value.trim() === '' || !Number.isInteger(number) || number < min || number > max) {
     throw new ParapetError(
       'PARAPET_USAGE',
-      `${option}: "${value}" is not a whole number between 1 and ${max}`,
+      `${option}: "${value}" is not a whole number between ${min} and ${max}`,
     );
   }
   return number;
+}
+
+function positiveInteger(value: string, option: string, max = Number.MAX_SAFE_INTEGER): number {
+  return wholeNumber(value, option, 1, max);
 }
 
 /** Command-line flags over the configuration file's `server:` section. */
@@ -102,7 +106,8 @@ export function serveCommand(io: CliIO): Command {
         'serve: --tls-cert and --tls-key are required (the API server only calls webhooks over HTTPS)',
       );
     }
-    const port = positiveInteger(options.port, '--port', 65535);
+    // Port 0 picks a free port (tests, sidecars that read the address from the log).
+    const port = wholeNumber(options.port, '--port', 0, 65535);
     const reloadIntervalMs = positiveInteger(options.tlsReloadInterval, '--tls-reload-interval');
     const shutdownTimeoutMs = positiveInteger(options.shutdownTimeout, '--shutdown-timeout');
     // Compile in the background: the port answers /healthz at once and /readyz once policies are ready.
@@ -131,19 +136,23 @@ export function serveCommand(io: CliIO): Command {
     }
     // Signals are honoured from the moment the port is open, while policies still compile.
     let stopping = false;
+    let release = () => {};
     const stopped = new Promise<void>((resolve) => {
+      const onTerm = () => stop('SIGTERM');
+      const onInt = () => stop('SIGINT');
+      release = () => {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+      };
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
         app.log.info({ event: 'shutdown', signal }, 'shutting down: finishing in-flight requests');
         void closeGracefully(app, shutdownTimeoutMs).then(() => {
-          process.off('SIGTERM', onTerm);
-          process.off('SIGINT', onInt);
+          release();
           resolve();
         });
       };
-      const onTerm = () => stop('SIGTERM');
-      const onInt = () => stop('SIGINT');
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onInt);
     });
@@ -152,6 +161,7 @@ export function serveCommand(io: CliIO): Command {
       app.log.info({ event: 'policies', count: loaded.engine.policies.length }, 'serving admission requests');
     } catch (error) {
       if (!stopping) {
+        release();
         await app.close();
         throw error;
       }
