@@ -139,6 +139,8 @@ function opaErrorSummary(output: string, scratch: string, sources: RegoSourceFil
   let text = output;
   for (const source of sources) text = text.split(join(scratch, source.path)).join(source.displayPath);
   text = text.split(scratch + sep).join('');
+  // `opa build` wraps loader errors in "load error: bundle <dir>: N errors occurred during loading:".
+  text = text.replace(/(?:error: )?(?:load error: )?(?:bundle \S+: )?\d+ errors? occurred(?: during loading)?:?\s*/g, '\n');
   const lines = text
     .split('\n')
     .map((line) => line.trim())
