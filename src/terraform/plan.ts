@@ -8,12 +8,14 @@ import { ParapetError } from '../model/errors.js';
 import type { Resource } from '../model/resource.js';
 import type { Notice } from '../model/result.js';
 import {
+  formatKey,
   formatModuleInstance,
   localResourceAddress,
   moduleConfigKey,
   parseResourceAddress,
   type InstanceKey,
   type ModuleStep,
+  type ResourceInstanceAddress,
 } from './address.js';
 import { PlanConfiguration, type ReferenceTarget } from './configuration.js';
 import { PlanLineFinder } from './lines.js';
@@ -152,13 +154,16 @@ export function terraformPlanResources(
   const byInstance = new Map<string, Resource[]>();
   const byConfig = new Map<string, Entry[]>();
   let withoutConfiguration = 0;
+  // Thousands of resources share a module instance and a provider: parse and format those once.
+  const moduleSteps = new Map<string, ModuleStep[]>();
+  const shortNames = new Map<string, string>();
 
   for (let i = 0; i < changes.length; i += 1) {
     const entry = changes[i];
     if (!isRecord(entry)) throw invalid(file, i, 'is not an object');
     const address = entry.address;
     if (typeof address !== 'string') throw invalid(file, i, 'has no address');
-    const parsed = parseResourceAddress(address);
+    const parsed = parseAddress(address, entry, moduleSteps);
     if (!parsed) throw invalid(file, i, `has an address Terraform cannot have: ${address}`);
     const change = entry.change;
     if (!isRecord(change) || !Array.isArray(change.actions) || change.actions.length === 0) {
@@ -219,7 +224,7 @@ export function terraformPlanResources(
       body,
       facts: {
         change: facts,
-        provider: providerShortName(providerName, type),
+        provider: shortNames.get(providerName) ?? providerShortName(providerName, type),
         tags,
         references: {},
       },
@@ -234,11 +239,12 @@ export function terraformPlanResources(
       if (configResource) resource.facts.providerDefaulted = providerDefaulted(change.after_unknown, configResource.expressions);
     }
 
+    if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShortName(providerName, type));
     const record: Entry = { resource, steps: parsed.module, local };
     if (parsed.key !== undefined) record.key = parsed.key;
     entries.push(record);
     if (deposed === undefined) {
-      const instanceKey = `${formatModuleInstance(parsed.module)}|${local}`;
+      const instanceKey = `${parsed.moduleText}|${local}`;
       const list = byInstance.get(instanceKey);
       if (list) list.push(resource);
       else byInstance.set(instanceKey, [resource]);
@@ -276,6 +282,61 @@ export function terraformPlanResources(
     });
   }
   return { resources: entries.map((entry) => entry.resource), notices };
+}
+
+/**
+ * Parses an address, reusing the module part when the entry's `module_address` prefixes it (the
+ * module instance is then parsed once for all its resources). `moduleText` is the module instance
+ * in canonical form, the key the reference index uses.
+ */
+function parseAddress(
+  address: string,
+  entry: ResourceChangeJson,
+  cache: Map<string, ModuleStep[]>,
+): (ResourceInstanceAddress & { moduleText: string }) | undefined {
+  const { module_address: moduleAddress, mode, type, name, index } = entry;
+  // Terraform writes the parts next to the address; reading them is much cheaper than parsing,
+  // and the module instance is parsed once for all of its resources.
+  if (
+    (moduleAddress === undefined || typeof moduleAddress === 'string') &&
+    typeof type === 'string' &&
+    typeof name === 'string' &&
+    (index === undefined || typeof index === 'string' || typeof index === 'number')
+  ) {
+    const prefix = moduleAddress ? `${moduleAddress}.` : '';
+    const local = `${mode === 'data' ? 'data.' : ''}${type}.${name}`;
+    if (address.length === prefix.length + local.length + (index === undefined ? 0 : formatKey(index).length) && address.startsWith(prefix)) {
+      let steps = cache.get(moduleAddress ?? '');
+      if (!steps) {
+        steps = moduleAddress ? parseResourceAddress(`${moduleAddress}.x.y`)?.module : [];
+        if (!steps) return undefined;
+        cache.set(moduleAddress ?? '', steps);
+      }
+      const parsed: ResourceInstanceAddress & { moduleText: string } = {
+        module: steps,
+        mode: mode === 'data' ? 'data' : 'managed',
+        type,
+        name,
+        moduleText: formatModuleText(steps),
+      };
+      if (index !== undefined) parsed.key = index;
+      return parsed;
+    }
+  }
+  const parsed = parseResourceAddress(address);
+  return parsed && { ...parsed, moduleText: formatModuleText(parsed.module) };
+}
+
+const moduleTexts = new WeakMap<ModuleStep[], string>();
+
+function formatModuleText(steps: ModuleStep[]): string {
+  if (steps.length === 0) return '';
+  let text = moduleTexts.get(steps);
+  if (text === undefined) {
+    text = formatModuleInstance(steps);
+    moduleTexts.set(steps, text);
+  }
+  return text;
 }
 
 /** The instance ids a configuration-level reference target stands for, seen from `from`. */
@@ -343,7 +404,8 @@ function stringAttribute(body: Record<string, unknown>, key: string): string | u
  * them when known), then the resource's own `tags`; GCP `labels` count as tags too.
  */
 function mergedTags(defaults: Record<string, string> | undefined, body: Record<string, unknown>): Record<string, string> {
-  const tags: Record<string, string> = { ...defaults };
+  const tags: Record<string, string> = {};
+  if (defaults) for (const name in defaults) tags[name] = defaults[name]!;
   for (const key of ['labels', 'tags_all', 'tags']) {
     const value = body[key];
     if (!isRecord(value)) continue;

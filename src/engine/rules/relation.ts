@@ -22,6 +22,18 @@ function referenceNames(reference: string, resource: Resource): boolean {
   return bracket > 0 && resource.id.endsWith(']') && reference === resource.id.slice(0, bracket);
 }
 
+/** The address without its instance key: `aws_s3_bucket.b[0]` -> `aws_s3_bucket.b`. */
+function withoutIndex(id: string): string | undefined {
+  const bracket = id.lastIndexOf('[');
+  return bracket > 0 && id.endsWith(']') ? id.slice(0, bracket) : undefined;
+}
+
+function push(index: Map<string, Resource[]>, key: string, resource: Resource): void {
+  const list = index.get(key);
+  if (list) list.push(resource);
+  else index.set(key, [resource]);
+}
+
 function joinHolds(join: RelationJoin, self: Resource, related: Resource): boolean {
   if ('sameNamespace' in join) return (self.namespace ?? '') === (related.namespace ?? '');
   if ('selects' in join) {
@@ -60,6 +72,9 @@ export const relationRuleType: RuleType = {
     const unless = spec.unless === undefined ? undefined : compile(policy, spec.unless, 'unless', ctx);
     const kindPatterns = spec.related.kinds.map((kind) => new Minimatch(kind));
     const sameNamespace = spec.join.some((join) => 'sameNamespace' in join);
+    // Terraform joins go through indexes: a plan has tens of thousands of candidates.
+    const referencesJoin = spec.join.find((join): join is { references: { attribute: string } } => 'references' in join);
+    const referencedByJoin = spec.join.find((join): join is { referencedBy: { attribute: string } } => 'referencedBy' in join);
     const path = spec.path ?? '';
 
     return {
@@ -81,10 +96,38 @@ export const relationRuleType: RuleType = {
             else byNamespace.set(key, [candidate]);
           }
         }
+        // references: candidates by the addresses they refer to; referencedBy: candidates by address.
+        let byReference: Map<string, Resource[]> | undefined;
+        let byAddress: Map<string, Resource[]> | undefined;
+        if (referencesJoin) {
+          byReference = new Map();
+          for (const candidate of candidates) {
+            for (const reference of new Set(referenceTargets(candidate, referencesJoin.references.attribute))) {
+              push(byReference, reference, candidate);
+            }
+          }
+        } else if (referencedByJoin) {
+          byAddress = new Map();
+          for (const candidate of candidates) {
+            push(byAddress, candidate.id, candidate);
+            const base = withoutIndex(candidate.id);
+            if (base !== undefined) push(byAddress, base, candidate);
+          }
+        }
+        const indexedPool = (resource: Resource): Resource[] => {
+          const keys = byReference
+            ? [resource.id, withoutIndex(resource.id)]
+            : referenceTargets(resource, referencedByJoin!.referencedBy.attribute);
+          const index = (byReference ?? byAddress)!;
+          const found = new Set<Resource>();
+          for (const key of keys) if (key !== undefined) for (const candidate of index.get(key) ?? []) found.add(candidate);
+          return [...found];
+        };
         const out: SetViolation[] = [];
         for (const resource of resources) {
           if (unless && unless(resourceView(resource))) continue;
-          const pool = sameNamespace ? (byNamespace.get(resource.namespace ?? '') ?? []) : candidates;
+          const pool =
+            byReference || byAddress ? indexedPool(resource) : sameNamespace ? (byNamespace.get(resource.namespace ?? '') ?? []) : candidates;
           const related = pool.filter((candidate) => candidate !== resource && spec.join.every((join) => joinHolds(join, resource, candidate)));
           if (spec.expect === 'present' && related.length === 0) {
             out.push({ resource, path, values: { related: [] } });

@@ -72,14 +72,23 @@ export const schemaRuleType: RuleType = {
     let validateAll: ValidateFunction | undefined;
     let schemaReads: ReadPattern[] | undefined;
     /** Where the assert schema reads, as body pointer patterns of this target instance. */
-    const readPlaces = (toBody: (pointer: string) => string): ReadPattern[] => {
+    // Mapped places depend on where the target sits in the body; most resources share one layout.
+    const mappedReads = new Map<string, ReadPattern[]>();
+    const readPlaces = (toBody: (pointer: string) => string, layout: string): ReadPattern[] => {
       schemaReads ??= schemaReadPatterns(spec.assert);
       if (target === 'body') return schemaReads;
-      return schemaReads.map((read) => ({
-        tokens: pointerTokens(toBody(read.tokens.map((token) => '/' + (token === '*' ? token : escapePointerToken(token))).join(''))),
-        deep: read.deep,
-      }));
+      let mapped = mappedReads.get(layout);
+      if (!mapped) {
+        mapped = schemaReads.map((read) => ({
+          tokens: pointerTokens(toBody(read.tokens.map((token) => '/' + (token === '*' ? token : escapePointerToken(token))).join(''))),
+          deep: read.deep,
+        }));
+        if (mappedReads.size < 1024) mappedReads.set(layout, mapped);
+      }
+      return mapped;
     };
+    const layoutOf = (resource: Resource, toBody: (pointer: string) => string): string =>
+      target === 'containers' ? toBody('/container') + '\0' + toBody('/pod') : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
 
     /** Evaluate one target instance; `toBody` maps a pointer inside `data` to a pointer inside the body. */
     const check = (
@@ -93,7 +102,7 @@ export const schemaRuleType: RuleType = {
       const unknownPaths = resource.unknownPaths;
       if (validate(data)) {
         if (!unknownPaths || unknownPaths.length === 0) return;
-        const reads = readPlaces(toBody);
+        const reads = readPlaces(toBody, layoutOf(resource, toBody));
         const relevant = unknownPaths.filter((unknown) => {
           const tokens = pointerTokens(unknown);
           return reads.some((read) => readDependsOn(read, tokens));
@@ -113,7 +122,7 @@ export const schemaRuleType: RuleType = {
         // An unknown value matters when the schema reads it and it lies on an error's path: an
         // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
         // ARNs) into an `unknown` verdict.
-        const reads = readPlaces(toBody);
+        const reads = readPlaces(toBody, layoutOf(resource, toBody));
         const read = unknownPaths
           .map((unknown) => ({ unknown, tokens: pointerTokens(unknown) }))
           .filter(({ tokens }) => reads.some((place) => readDependsOn(place, tokens)));

@@ -1,0 +1,86 @@
+// Terraform: generated plans of 1,000 / 10,000 / 100,000 resources checked against the whole
+// built-in library, against reading + JSON.parse of the same file. Each measurement runs in its own
+// process so peak RSS belongs to it alone; the ratio compares two processes of the same run.
+// Sizes: BENCH_TF_SIZES=1000,10000,100000 (default). Rounds: BENCH_ROUNDS (default 3; 1 at 100k).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = () => Number(process.hrtime.bigint()) / 1e6;
+
+async function child(mode, file, rounds) {
+  const times = [];
+  let summary = {};
+  if (mode === 'parse') {
+    for (let round = 0; round < rounds; round += 1) {
+      globalThis.gc?.();
+      const start = ms();
+      const value = JSON.parse(readFileSync(file, 'utf8'));
+      times.push(ms() - start);
+      summary = { changes: value.resource_changes.length };
+    }
+  } else {
+    const { createEngine, defaultSettings, loadInputs, loadPolicies } = await import('../../dist/index.js');
+    const compileStart = ms();
+    const engine = await createEngine(await loadPolicies({ builtin: true }), defaultSettings());
+    const compileMs = ms() - compileStart;
+    for (let round = 0; round < rounds; round += 1) {
+      globalThis.gc?.();
+      const start = ms();
+      const inputs = await loadInputs([file]);
+      const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
+      times.push(ms() - start);
+      summary = {
+        compileMs,
+        policies: engine.policies.length,
+        resources: result.resources.length,
+        findings: result.findings.length,
+        byStatus: result.summary.byStatus,
+      };
+    }
+  }
+  process.stdout.write(JSON.stringify({ ms: median(times), rss: process.resourceUsage().maxRSS * 1024, ...summary }));
+}
+
+function run(mode, file, rounds) {
+  const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', self, '--child', mode, file, String(rounds)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (out.status !== 0) throw new Error(`${mode} run failed: ${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3], process.argv[4], Number(process.argv[5]));
+} else {
+  const { generatePlan } = await import('./terraform-plan-generator.mjs');
+  const sizes = (process.env.BENCH_TF_SIZES ?? '1000,10000,100000').split(',').map(Number);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-tf-bench-'));
+  const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+  try {
+    console.log('resources | plan size | read+JSON.parse | parapet check | ratio | peak RSS parse | peak RSS check | findings');
+    for (const size of sizes) {
+      const plan = generatePlan(size);
+      const file = path.join(dir, `plan-${size}.json`);
+      writeFileSync(file, plan.text);
+      const rounds = Number(process.env.BENCH_ROUNDS ?? (size >= 100_000 ? 1 : 3));
+      const parse = run('parse', file, rounds);
+      const check = run('check', file, rounds);
+      console.log(
+        `${plan.resources} | ${mib(plan.text.length)} | ${parse.ms.toFixed(0)} ms | ${check.ms.toFixed(0)} ms | ` +
+          `${(check.ms / parse.ms).toFixed(2)}x | ${mib(parse.rss)} | ${mib(check.rss)} | ` +
+          `${check.findings} (fail ${check.byStatus.fail}, unknown ${check.byStatus.unknown})`,
+      );
+      if (size === sizes[sizes.length - 1]) {
+        console.log(`(${check.policies} policies compiled once in ${check.compileMs.toFixed(0)} ms, not included above; targets at 100k: ratio <= 3x, peak RSS <= 1.5 GB)`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
