@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { ParapetError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
+import { compileMatch } from '../engine/match.js';
 import type { CompileContext, CompiledRule, EvalContext, Violation } from '../engine/rules/types.js';
 import { prepareBundle, prepareSources, type PreparedModule } from './backend.js';
 import { parseBundle, type RegoBundle } from './bundle.js';
@@ -161,13 +162,14 @@ function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext
   const file = join(base, spec.module);
   const prepared = loadModuleFile(settings, file, spec.entrypoint, readData(spec.data === undefined ? undefined : join(base, spec.data)), policy.id);
   const params = ctx.params;
+  const { kind: matchesKind, resource: matchesResource } = compileMatch(policy);
   return {
     scope: 'resource',
     evaluate(resource, evalCtx) {
       const key = `native\0${prepared.handle.id}\0${spec.entrypoint}\0${policy.id}`;
       const outcomes = memo.get(evalCtx, key, () => {
-        // Every resource the policy could match goes in one batch; the rest are evaluated on demand.
-        const batch = evalCtx.resources.filter((candidate) => candidate.source === resource.source && candidate.kind === resource.kind);
+        // Every resource the engine will ask about goes to the module in one batch (one worker round trip).
+        const batch = evalCtx.resources.filter((candidate) => matchesKind(candidate.source, candidate.kind) && (!matchesResource || matchesResource(candidate)));
         return evaluateMany(prepared, spec.entrypoint, batch, batch.map((item) => nativeInput(item, params)));
       });
       const outcome = outcomes.get(resource) ?? prepared.runtime.evaluate(prepared.handle, spec.entrypoint, [nativeInput(resource, params)])[0];

@@ -14,7 +14,8 @@ interface WorkerData {
 export type WorkerRequest =
   | { type: 'load'; handle: number; spec: ModuleSpec }
   | { type: 'ping'; id: number }
-  | { type: 'eval'; id: number; handle: number; entrypoint: string; inputs: unknown[]; offset: number };
+  /** `inputs` are JSON texts; opa-wasm takes the UTF-8 bytes as they are. */
+  | { type: 'eval'; id: number; handle: number; entrypoint: string; inputs: string[]; offset: number };
 
 export type WorkerReply =
   | { type: 'pong'; id: number }
@@ -22,6 +23,7 @@ export type WorkerReply =
   | { type: 'result'; id: number; index: number; outcome: import('./evaluator.js').Outcome };
 
 const { port, progress } = workerData as WorkerData;
+const encoder = new TextEncoder();
 const evaluator = new ModuleEvaluator((line) => port.postMessage({ type: 'print', line }));
 
 function signal(): void {
@@ -40,7 +42,7 @@ port.on('message', (request: WorkerRequest) => {
       break;
     case 'eval':
       request.inputs.forEach((input, i) => {
-        const outcome = evaluator.evaluate(request.handle, request.entrypoint, input);
+        const outcome = evaluator.evaluate(request.handle, request.entrypoint, encoder.encode(input).buffer);
         port.postMessage({ type: 'result', id: request.id, index: request.offset + i, outcome } satisfies WorkerReply);
         signal();
       });
