@@ -30,7 +30,10 @@ function ebsVolume(input: TerraformEstimateInput, label: string, base: string, f
   builder.fixed(`${name} (${type})`, 'GB-month', size, catalogue.lookup(AWS, 'ebs-storage', region, type));
   if (type === 'gp3' || type === 'io1' || type === 'io2') {
     const iopsRead = view.number(`${base}/${fields.iops}`);
-    if (!iopsRead.known) {
+    if (!iopsRead.known && type === 'gp3') {
+      // Terraform leaves an unset gp3 IOPS unknown until apply; AWS then applies the included baseline.
+      builder.fixed(`${label} provisioned IOPS above 3,000 (gp3)`, 'IOPS-month', 0, catalogue.lookup(AWS, 'ebs-iops', region, 'gp3'), 1, GP3_BASELINE_ASSUMPTION);
+    } else if (!iopsRead.known) {
       builder.unknown(`${label} provisioned IOPS (${type})`, 'IOPS-month', missingReason(`${base}/${fields.iops}`, iopsRead));
     } else {
       // gp3 includes 3,000 IOPS and 125 MB/s; io1/io2 bill every provisioned IOPS.
@@ -55,13 +58,15 @@ function ebsVolume(input: TerraformEstimateInput, label: string, base: string, f
   if (type === 'gp3') {
     const throughputRead = view.number(`${base}/${fields.throughput}`);
     if (!throughputRead.known) {
-      builder.unknown(`${label} provisioned throughput (gp3)`, 'MBps-month', missingReason(`${base}/${fields.throughput}`, throughputRead));
+      builder.fixed(`${label} provisioned throughput above 125 MB/s (gp3)`, 'MBps-month', 0, catalogue.lookup(AWS, 'ebs-throughput', region, 'gp3'), 1, GP3_BASELINE_ASSUMPTION);
     } else if ((throughputRead.value ?? 125) > 125) {
       builder.fixed(`${label} provisioned throughput above 125 MB/s (gp3)`, 'MBps-month', (throughputRead.value ?? 125) - 125, catalogue.lookup(AWS, 'ebs-throughput', region, 'gp3'));
     }
   }
   if (type === 'standard') builder.usage(`${label} I/O requests (magnetic)`, '1M requests', catalogue.lookup(AWS, 'ebs-io-requests', region, 'standard'));
 }
+
+const GP3_BASELINE_ASSUMPTION = 'unknown until apply: priced at the gp3 baseline (3,000 IOPS, 125 MB/s included) that AWS applies when none is configured';
 
 const instanceVolumeFields = { type: 'volume_type', size: 'volume_size', iops: 'iops', throughput: 'throughput' };
 

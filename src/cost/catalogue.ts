@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { ParapetError } from '../model/errors.js';
 import type { PriceProvenance } from './types.js';
@@ -34,6 +33,8 @@ export interface ProviderPrices {
 
 /** A found price with its provenance. */
 export interface PriceQuote extends PriceProvenance {
+  /** The provenance fields alone, shared by every component priced from this quote. */
+  provenance: PriceProvenance;
   price: number;
   unit: string;
   usageBased: boolean;
@@ -51,45 +52,70 @@ export function isQuote(lookup: PriceLookup): lookup is PriceQuote {
   return (lookup as PriceQuote).price !== undefined;
 }
 
-const priceMap = {
-  type: 'object',
-  additionalProperties: { anyOf: [{ type: 'number', minimum: 0 }, { $ref: '#/$defs/priceMap' }] },
-} as const;
+type Problem = { path: string; message: string };
 
-/** JSON Schema of a pricing file (documented at the top of `policies/cost/pricing/aws.yaml`). */
-export const pricingFileSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  type: 'object',
-  required: ['provider', 'currency', 'tables'],
-  additionalProperties: false,
-  $defs: { priceMap },
-  properties: {
-    provider: { type: 'string', minLength: 1 },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
-    defaultProfile: { type: 'string' },
-    tables: {
-      type: 'object',
-      minProperties: 1,
-      additionalProperties: {
-        type: 'object',
-        required: ['description', 'unit', 'source', 'date', 'method', 'regions'],
-        additionalProperties: false,
-        properties: {
-          description: { type: 'string' },
-          unit: { type: 'string', minLength: 1 },
-          usageBased: { type: 'boolean' },
-          multiAzMultiplier: { type: 'number', exclusiveMinimum: 0 },
-          source: { type: 'string', minLength: 1 },
-          date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-          method: { enum: ['transcribed', 'price-list-api'] },
-          regions: { type: 'object', minProperties: 1, additionalProperties: { $ref: '#/$defs/priceMap' } },
-        },
-      },
-    },
-  },
-} as const;
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
 
-let validatePricingFile: ReturnType<Ajv2020['compile']> | undefined;
+function checkPriceMap(value: unknown, path: string): Problem | undefined {
+  if (!isPlainObject(value)) return { path, message: 'must be an object of prices' };
+  for (const [key, entry] of Object.entries(value)) {
+    const where = `${path}/${key}`;
+    if (typeof entry === 'number') {
+      if (!Number.isFinite(entry) || entry < 0) return { path: where, message: 'must be a price of 0 or more' };
+    } else if (isPlainObject(entry)) {
+      const problem = checkPriceMap(entry, where);
+      if (problem) return problem;
+    } else return { path: where, message: 'must be number' };
+  }
+  return undefined;
+}
+
+const tableFields: Record<string, (value: unknown) => string | undefined> = {
+  description: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  unit: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string'),
+  usageBased: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+  multiAzMultiplier: (v) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number above 0'),
+  source: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string'),
+  date: (v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? undefined : 'must be a date (YYYY-MM-DD, quoted)'),
+  method: (v) => (v === 'transcribed' || v === 'price-list-api' ? undefined : 'must be transcribed or price-list-api'),
+  regions: () => undefined,
+};
+const requiredTableFields = ['description', 'unit', 'source', 'date', 'method', 'regions'];
+
+/**
+ * The first problem of a parsed pricing file (format documented at the top of
+ * `policies/cost/pricing/aws.yaml`), as a JSON pointer and a message. Hand-written rather than ajv:
+ * the catalogue loads on every cost run, and compiling a schema would cost more than the check.
+ */
+export function pricingFileProblem(data: unknown): Problem | undefined {
+  if (!isPlainObject(data)) return { path: '/', message: 'must be a mapping with provider, currency and tables' };
+  for (const key of Object.keys(data)) {
+    if (!['provider', 'currency', 'defaultProfile', 'tables'].includes(key)) return { path: `/${key}`, message: 'is not a known field (provider, currency, defaultProfile, tables)' };
+  }
+  if (typeof data.provider !== 'string' || data.provider === '') return { path: '/provider', message: 'must be a non-empty string' };
+  if (typeof data.currency !== 'string' || !/^[A-Z]{3}$/.test(data.currency)) return { path: '/currency', message: 'must be a three-letter currency code' };
+  if (data.defaultProfile !== undefined && typeof data.defaultProfile !== 'string') return { path: '/defaultProfile', message: 'must be a string' };
+  if (!isPlainObject(data.tables) || Object.keys(data.tables).length === 0) return { path: '/tables', message: 'must map table names to tables' };
+  for (const [name, table] of Object.entries(data.tables)) {
+    const base = `/tables/${name}`;
+    if (!isPlainObject(table)) return { path: base, message: 'must be a mapping' };
+    for (const field of requiredTableFields) if (table[field] === undefined) return { path: base, message: `must have required property '${field}'` };
+    for (const [field, value] of Object.entries(table)) {
+      const check = tableFields[field];
+      if (!check) return { path: `${base}/${field}`, message: 'is not a known table field' };
+      const message = check(value);
+      if (message) return { path: `${base}/${field}`, message };
+    }
+    if (!isPlainObject(table.regions) || Object.keys(table.regions).length === 0) return { path: `${base}/regions`, message: 'must map regions to prices' };
+    for (const [region, prices] of Object.entries(table.regions)) {
+      const problem = checkPriceMap(prices, `${base}/regions/${region}`);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
 
 function flatten(prefix: string, value: Record<string, unknown>, out: Map<string, number>): void {
   for (const [key, entry] of Object.entries(value)) {
@@ -108,13 +134,8 @@ export function parsePricingFile(text: string, file: string): ProviderPrices {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: not valid YAML: ${detail}`, { file, cause: error });
   }
-  validatePricingFile ??= new Ajv2020({ strict: false, allErrors: false }).compile(pricingFileSchema);
-  if (!validatePricingFile(data)) {
-    // Inside anyOf the deepest error names the offending value; the first one only its parent.
-    const error = [...(validatePricingFile.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
-    const where = error?.instancePath || '/';
-    throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: ${where} ${error?.message ?? 'is invalid'}`, { file });
-  }
+  const problem = pricingFileProblem(data);
+  if (problem) throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: ${problem.path} ${problem.message}`, { file });
   const document = data as {
     provider: string;
     currency: string;
@@ -157,8 +178,20 @@ export class PriceCatalogue {
     this.currency = files[0]?.currency ?? 'USD';
   }
 
-  /** The price of `key` in `table` for `region`, or the reason there is none. */
+  private readonly cache = new Map<string, PriceLookup>();
+
+  /** The price of `key` in `table` for `region`, or the reason there is none. Memoised: estimates look up the same few prices again and again. */
   lookup(provider: string, tableName: string, region: string | undefined, key: string): PriceLookup {
+    const cacheKey = `${provider}\0${tableName}\0${region ?? ''}\0${key}`;
+    let found = this.cache.get(cacheKey);
+    if (found === undefined) {
+      found = this.find(provider, tableName, region, key);
+      this.cache.set(cacheKey, found);
+    }
+    return found;
+  }
+
+  private find(provider: string, tableName: string, region: string | undefined, key: string): PriceLookup {
     const prices = this.providers.get(provider);
     if (!prices) return { reason: `no ${provider} prices in the catalogue` };
     const table = prices.tables.get(tableName);
@@ -191,13 +224,10 @@ export class PriceCatalogue {
       const where = region === '*' ? '' : ` in ${region}`;
       return { reason: `${key} has no ${tableName} price${where} in the catalogue` };
     }
+    const provenance: PriceProvenance = { provider: prices.provider, table: tableName, region, key, source: table.source, date: table.date };
     return {
-      provider: prices.provider,
-      table: tableName,
-      region,
-      key,
-      source: table.source,
-      date: table.date,
+      ...provenance,
+      provenance,
       price,
       unit: table.unit,
       usageBased: table.usageBased,

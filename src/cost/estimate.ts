@@ -19,9 +19,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function withPhase(estimate: StateOutcome, phase: 'before' | 'after'): CostComponent[] {
-  if (typeof estimate === 'string') return [];
-  return estimate.components.map((component) => ({ ...component, phase }));
+function componentsOf(estimate: StateOutcome): CostComponent[] {
+  return typeof estimate === 'string' ? [] : estimate.components;
 }
 
 function monthly(estimate: StateOutcome): number | null {
@@ -35,7 +34,7 @@ export function costFact(before: StateOutcome, after: StateOutcome, currency: st
   if (before === 'unsupported' || after === 'unsupported') {
     return { currency, monthlyBefore: null, monthlyAfter: null, delta: null, components: [], status: 'unsupported', unknownReason: 'parapet has no estimator for this resource type' };
   }
-  const components = [...withPhase(before, 'before'), ...withPhase(after, 'after')];
+  const components = componentsOf(before).concat(componentsOf(after));
   const monthlyBefore = monthly(before);
   const monthlyAfter = monthly(after);
   const delta = monthlyBefore === null || monthlyAfter === null ? null : roundMoney(monthlyAfter - monthlyBefore);
@@ -93,12 +92,13 @@ export class CostEstimator {
     const actions = change.actions ?? ['no-op'];
     const beforeValues = isRecord(change.before) ? change.before : undefined;
     const afterValues = isRecord(change.after) ? change.after : resource.body;
-    const beforeState = (): StateOutcome => (beforeValues ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue) : 'absent');
-    const afterState = (): StateOutcome => estimateTerraformState(resource, new StateView(afterValues, resource.unknownPaths), this.catalogue);
+    const beforeState = (): StateOutcome => (beforeValues ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'before') : 'absent');
+    const afterState = (): StateOutcome => estimateTerraformState(resource, new StateView(afterValues, resource.unknownPaths), this.catalogue, 'after');
     if (actions.includes('forget')) {
       // Forgotten objects keep running (and billing); only Terraform stops managing them.
-      const state = beforeState();
-      return costFact(state, state, currency);
+      const before = beforeState();
+      const after = beforeValues ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'after') : 'absent';
+      return costFact(before, after, currency);
     }
     if (actions.includes('delete') && !actions.includes('create')) return costFact(beforeState(), 'absent', currency);
     if (actions.includes('create') && !actions.includes('delete')) return costFact('absent', afterState(), currency);

@@ -35,7 +35,7 @@ function machineHourly(input: TerraformEstimateInput, region: string, type: stri
     if (!isQuote(memory)) return memory;
     if (custom[4]) return { reason: `${bare}: extended memory prices are not in the catalogue` };
     const price = roundPrice(Number(custom[2]) * vcpu.price + (Number(custom[3]) / 1024) * memory.price);
-    return { price, lookup: { ...vcpu, key: bare, price } };
+    return { price, lookup: { ...vcpu, key: bare, price, provenance: { ...vcpu.provenance, key: bare } } };
   }
   const lookup = catalogue.lookup(GOOGLE, 'compute-instance', region, bare);
   return isQuote(lookup) ? { price: lookup.price, lookup } : lookup;

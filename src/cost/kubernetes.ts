@@ -38,9 +38,10 @@ export interface KubernetesUnitPrices {
 /** Resolve the unit prices once per run. */
 export function kubernetesUnitPrices(catalogue: PriceCatalogue, settings: KubernetesCostSettings): KubernetesUnitPrices {
   const profile = settings.profile ?? catalogue.providers.get('kubernetes')?.defaultProfile ?? 'default';
-  const configured = (price: number, key: string): PriceLookup => ({
-    provider: 'kubernetes', table: 'parapet.yaml', region: profile, key, source: 'parapet.yaml cost.kubernetes', date: '', price, unit: key, usageBased: false,
-  });
+  const configured = (price: number, key: string): PriceLookup => {
+    const provenance = { provider: 'kubernetes', table: 'parapet.yaml', region: profile, key, source: 'parapet.yaml cost.kubernetes', date: '' };
+    return { ...provenance, provenance, price, unit: key, usageBased: false };
+  };
   return {
     profile,
     cpu: settings.cpuHour !== undefined ? configured(settings.cpuHour, 'cpuHour') : catalogue.lookup('kubernetes', 'pod-resources', profile, 'cpu'),
@@ -170,7 +171,7 @@ export function estimateKubernetes(
   settings: KubernetesCostSettings,
   autoscaled: Map<string, { min: number; max: number }>,
 ): StateEstimate | 'free' | 'unsupported' {
-  const builder = new EstimateBuilder(catalogue);
+  const builder = new EstimateBuilder(catalogue, 'after');
   if (resource.kind === 'PersistentVolumeClaim') {
     const size = storageRequest(resource.body);
     if (size === undefined) builder.unknown('Persistent volume', 'GiB-months', 'spec.resources.requests.storage is not set');

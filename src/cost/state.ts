@@ -6,7 +6,19 @@ import { HOURS_PER_MONTH, type CostComponent, type MachineInfo, type MachineName
 export type Read<T> = { known: true; value: T | undefined } | { known: false };
 
 function decodeToken(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+  return token.includes('~') ? token.replace(/~1/g, '/').replace(/~0/g, '~') : token;
+}
+
+const tokenCache = new Map<string, string[]>();
+
+/** Decoded tokens of a pointer; estimators read the same few dozen pointers, so they are cached. */
+function pointerTokens(pointer: string): string[] {
+  let tokens = tokenCache.get(pointer);
+  if (!tokens) {
+    tokens = pointer.slice(1).split('/').map(decodeToken);
+    if (tokenCache.size < 10_000) tokenCache.set(pointer, tokens);
+  }
+  return tokens;
 }
 
 /**
@@ -21,18 +33,19 @@ export class StateView {
 
   /** True when `pointer` or one of its ancestors is unknown until apply. */
   isUnknown(pointer: string): boolean {
+    // A plan marks a handful of paths per resource: a scan beats building an index.
     for (const unknown of this.unknownPaths) {
-      if (pointer === unknown || unknown === '' || pointer.startsWith(unknown + '/')) return true;
+      if (pointer === unknown || unknown === '' || (pointer.startsWith(unknown) && pointer.charCodeAt(unknown.length) === 47)) return true;
     }
     return false;
   }
 
   get(pointer: string): Read<unknown> {
-    if (this.unknownPaths.length > 0 && this.isUnknown(pointer)) return { known: false };
+    if (this.isUnknown(pointer)) return { known: false };
     let current: unknown = this.values;
-    for (const token of pointer.slice(1).split('/')) {
+    for (const token of pointerTokens(pointer)) {
       if (current === null || typeof current !== 'object') return { known: true, value: undefined };
-      current = (current as Record<string, unknown>)[decodeToken(token)];
+      current = (current as Record<string, unknown>)[token];
     }
     return { known: true, value: current === null ? undefined : current };
   }
@@ -83,11 +96,14 @@ export function missingReason(pointer: string, read: Read<unknown>): string {
 
 /** Collects the components of one state; the first fixed component that cannot be priced makes it unknown. */
 export class EstimateBuilder {
-  readonly components: Array<Omit<CostComponent, 'phase'>> = [];
+  readonly components: CostComponent[] = [];
   unknownReason: string | undefined;
   machine: MachineInfo | undefined;
 
-  constructor(readonly catalogue: PriceCatalogue) {}
+  constructor(
+    readonly catalogue: PriceCatalogue,
+    readonly phase: 'before' | 'after' = 'after',
+  ) {}
 
   /** Records the machine type read at `path` (the first one wins: node pools of a cluster come later). */
   setMachine(path: string, read: Read<string>, parse: (type: string) => MachineName): void {
@@ -97,14 +113,15 @@ export class EstimateBuilder {
   }
 
   /** A recurring line: `quantity` units a month at the looked-up price (× multiplier for Multi-AZ and the like). */
-  fixed(name: string, unit: string, quantity: number, lookup: PriceLookup, multiplier = 1): void {
+  fixed(name: string, unit: string, quantity: number, lookup: PriceLookup, multiplier = 1, assumption?: string): void {
     if (!isQuote(lookup)) {
       this.unknown(name, unit, lookup.reason);
       return;
     }
-    const unitPrice = roundPrice(lookup.price * multiplier);
-    const { price: _price, unit: _unit, usageBased: _usage, multiAzMultiplier: _multi, ...provenance } = lookup;
-    this.components.push({ name, unit, quantity, unitPrice, monthly: roundMoney(quantity * unitPrice), price: provenance });
+    const unitPrice = multiplier === 1 ? lookup.price : roundPrice(lookup.price * multiplier);
+    const component: CostComponent = { name, unit, phase: this.phase, quantity, unitPrice, monthly: roundMoney(quantity * unitPrice), price: lookup.provenance };
+    if (assumption !== undefined) component.assumption = assumption;
+    this.components.push(component);
   }
 
   /** `count` of something running all month (instances, nodes, gateways) at an hourly price. */
@@ -115,16 +132,15 @@ export class EstimateBuilder {
   /** A usage-based line: listed with its unit price, never multiplied by a guessed usage. */
   usage(name: string, unit: string, lookup: PriceLookup): void {
     if (!isQuote(lookup)) {
-      this.components.push({ name, unit, quantity: null, unitPrice: null, monthly: null, usageBased: true, unknownReason: lookup.reason });
+      this.components.push({ name, unit, phase: this.phase, quantity: null, unitPrice: null, monthly: null, usageBased: true, unknownReason: lookup.reason });
       return;
     }
-    const { price, unit: _unit, usageBased: _usage, multiAzMultiplier: _multi, ...provenance } = lookup;
-    this.components.push({ name, unit, quantity: null, unitPrice: price, monthly: null, usageBased: true, price: provenance });
+    this.components.push({ name, unit, phase: this.phase, quantity: null, unitPrice: lookup.price, monthly: null, usageBased: true, price: lookup.provenance });
   }
 
   /** A fixed line whose quantity or price is unknown: the state's monthly cost becomes unknown. */
   unknown(name: string, unit: string, reason: string): void {
-    this.components.push({ name, unit, quantity: null, unitPrice: null, monthly: null, unknownReason: reason });
+    this.components.push({ name, unit, phase: this.phase, quantity: null, unitPrice: null, monthly: null, unknownReason: reason });
     this.unknownReason ??= reason;
   }
 
@@ -145,7 +161,7 @@ export function roundMoney(value: number): number {
 
 /** Unit prices keep more precision (Lambda bills per GB-second at 0.0000166667). */
 export function roundPrice(value: number): number {
-  return Number(value.toPrecision(10));
+  return Math.round(value * 1e10) / 1e10;
 }
 
 /** The monthly total of a state's fixed components, or null when one of them is unknown. */

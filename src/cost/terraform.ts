@@ -59,10 +59,10 @@ function regionOf(resource: Resource, view: StateView): { name: string } | { rea
 }
 
 /** The estimate of one side of a Terraform change, or 'free' / 'unsupported'. */
-export function estimateTerraformState(resource: Resource, view: StateView, catalogue: PriceCatalogue): StateEstimate | 'free' | 'unsupported' {
+export function estimateTerraformState(resource: Resource, view: StateView, catalogue: PriceCatalogue, phase: 'before' | 'after'): StateEstimate | 'free' | 'unsupported' {
   const estimator = estimators[resource.kind];
   if (!estimator) return isFreeTerraformType(resource.kind) ? 'free' : 'unsupported';
-  const builder = new EstimateBuilder(catalogue);
+  const builder = new EstimateBuilder(catalogue, phase);
   const outcome = estimator({ view, region: regionOf(resource, view), catalogue, builder });
   return outcome === 'free' ? 'free' : builder.result();
 }

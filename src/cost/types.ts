@@ -28,6 +28,8 @@ export interface CostComponent {
   /** True when the bill depends on usage parapet cannot see; the unit price is listed, never multiplied. */
   usageBased?: boolean;
   unknownReason?: string;
+  /** A documented provider default the line relies on (for example the gp3 baseline when IOPS are unknown). */
+  assumption?: string;
   price?: PriceProvenance;
 }
 
@@ -70,7 +72,7 @@ export interface MachineInfo {
 
 /** The monthly cost of one side of a change (or of a manifest). */
 export interface StateEstimate {
-  components: Array<Omit<CostComponent, 'phase'>>;
+  components: CostComponent[];
   /** Set when a fixed component cannot be priced. */
   unknownReason?: string;
   machine?: MachineInfo;

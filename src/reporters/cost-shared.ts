@@ -20,5 +20,6 @@ export function componentQuantity(component: CostComponent, price: (value: numbe
   }
   if (component.quantity === null || component.unitPrice === null) return `unknown: ${component.unknownReason ?? 'no price'}`;
   const quantity = Math.round(component.quantity * 1000) / 1000;
-  return `${quantity.toLocaleString('en-US')} ${component.unit} × ${price(component.unitPrice)}`;
+  const text = `${quantity.toLocaleString('en-US')} ${component.unit} × ${price(component.unitPrice)}`;
+  return component.assumption === undefined ? text : `${text} (${component.assumption})`;
 }
