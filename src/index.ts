@@ -11,3 +11,5 @@ export { ParapetError, isParapetError, errorCodes, type ErrorCode } from './mode
 export type { Finding, FindingStatus, Waiver, Approval } from './model/finding.js';
 export type { Policy, PolicyDocument, PolicyInfo, Severity, Mode } from './model/policy.js';
 export type { Resource, ResourceRef, ContainerFact, SourceLocation } from './model/resource.js';
+export { closeRegoRuntimes } from './rego/backend.js';
+export { defaultRegoSettings, type RegoSettings } from './rego/settings.js';

@@ -112,7 +112,7 @@ function conftestPolicies(root: string, regoFiles: string[], bundles: string[], 
       const file = bundle ?? definedIn?.displayPath ?? root;
       policies.push({
         id: `conftest.${slug(namespace)}.${slug(rule.replace(/_/g, '-'))}`,
-        title: `Conftest ${rule} rules of package ${namespace}`,
+        title: `Conftest rule ${rule} (package ${namespace})`,
         description: `Results of the Rego rule ${rule} in package ${namespace} (${root}), as Conftest reports them.`,
         severity: (warn ? 'medium' : 'high') as Severity,
         category: 'conftest',
