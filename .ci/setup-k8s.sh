@@ -85,9 +85,13 @@ if [ $((need_apiserver + need_kubectl + need_etcd)) -gt 0 ]; then
   edits=()
   # Only modules replaced by a path under staging/ are rewritten (the `replace (...)` block lists them).
   while read -r module; do
-    edits+=("-dropreplace=$module" "-require=$module@$STAGING_VERSION")
+    case "$module" in
+      # Examples, not published for every release and never imported by the binaries built here.
+      k8s.io/sample-*) edits+=("-dropreplace=$module" "-droprequire=$module") ;;
+      *) edits+=("-dropreplace=$module" "-require=$module@$STAGING_VERSION") ;;
+    esac
   done < <(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\)[[:space:]]*=>[[:space:]]*\./staging/.*$#\1#p' go.mod)
-  log "pointing $((${#edits[@]} / 2)) staging modules at their published $STAGING_VERSION releases"
+  log "pointing the staging modules at their published $STAGING_VERSION releases (${#edits[@]} go.mod edits)"
   go mod edit "${edits[@]}"
 
   targets=()
@@ -103,8 +107,15 @@ if [ $((need_apiserver + need_kubectl + need_etcd)) -gt 0 ]; then
     echo "$K8S_VERSION" >"$STAMPS/$target"
   done
   if [ $need_etcd -eq 1 ]; then
-    log "building etcd from go.etcd.io/etcd/server/v3 at the version k8s.io/kubernetes $K8S_VERSION requires"
-    go get go.etcd.io/etcd/server/v3 >/dev/null 2>&1 || true
+    # The etcd server release this Kubernetes release is built and tested against.
+    ETCD_VERSION="$(sed -n 's#^[[:space:]]*go\.etcd\.io/etcd/server/v3 \(v[0-9.]*\).*#\1#p' go.mod | head -n 1)"
+    log "building etcd $ETCD_VERSION from the go.etcd.io/etcd/server/v3 module"
+    # etcd's own go.mod replaces its sibling modules with ../ paths; in a wrapper module those
+    # replaces do not apply and the published siblings of the same version are used.
+    mkdir -p "$WORK/etcd" && cd "$WORK/etcd"
+    go mod init parapet.local/etcd >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/api/v3@$ETCD_VERSION" \
+      "go.etcd.io/etcd/client/v3@$ETCD_VERSION" "go.etcd.io/etcd/client/pkg/v3@$ETCD_VERSION" "go.etcd.io/etcd/pkg/v3@$ETCD_VERSION"
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
     mv -f "$BIN/etcd.tmp" "$BIN/etcd"
     echo "module-$K8S_VERSION" >"$STAMPS/etcd"
