@@ -17,7 +17,7 @@ import {
   type ModuleStep,
   type ResourceInstanceAddress,
 } from './address.js';
-import { PlanConfiguration, type ReferenceTarget } from './configuration.js';
+import { PlanConfiguration, type ConfigModule, type ConfigResource, type ReferenceTarget } from './configuration.js';
 import { PlanLineFinder } from './lines.js';
 import { markedPointers, stepsToPointers } from './paths.js';
 
@@ -137,6 +137,8 @@ interface Entry {
   steps: ModuleStep[];
   local: string;
   key?: InstanceKey;
+  configModule: ConfigModule | undefined;
+  configResource: ConfigResource | undefined;
 }
 
 /** Builds one Resource per `resource_changes` entry of a validated plan. */
@@ -240,7 +242,7 @@ export function terraformPlanResources(
     }
 
     if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShortName(providerName, type));
-    const record: Entry = { resource, steps: parsed.module, local };
+    const record: Entry = { resource, steps: parsed.module, local, configModule, configResource };
     if (parsed.key !== undefined) record.key = parsed.key;
     entries.push(record);
     if (deposed === undefined) {
@@ -256,17 +258,16 @@ export function terraformPlanResources(
 
   // References need every instance indexed first: a rule may refer to a bucket planned after it.
   const keysOf = new Map<Resource, InstanceKey | undefined>();
+  const targetCache = new Map<ReferenceTarget, Map<string, Resource[]>>();
   for (const entry of entries) keysOf.set(entry.resource, entry.key);
   for (const entry of entries) {
-    const configKey = moduleConfigKey(entry.steps);
-    const configModule = configuration.module(configKey);
-    const configResource = configModule?.resources.get(entry.local);
+    const { configModule, configResource } = entry;
     if (!configModule || !configResource) continue;
     const references: Record<string, string[]> = {};
     for (const { attribute, targets } of configuration.references(configModule, configResource)) {
       const ids = new Set<string>();
       for (const target of targets) {
-        for (const id of resolveTarget(entry, target, byInstance, byConfig, keysOf)) ids.add(id);
+        for (const id of resolveTarget(entry, target, byInstance, byConfig, keysOf, targetCache)) ids.add(id);
       }
       if (ids.size) references[attribute] = [...ids].sort();
     }
@@ -346,9 +347,35 @@ function resolveTarget(
   byInstance: Map<string, Resource[]>,
   byConfig: Map<string, Entry[]>,
   keysOf: Map<Resource, InstanceKey | undefined>,
+  cache: Map<ReferenceTarget, Map<string, Resource[]>>,
 ): string[] {
   if (target.up > from.steps.length) return [];
-  const base = from.steps.slice(0, from.steps.length - target.up);
+  // Every resource of a module instance sees the same candidates for a target: find them once.
+  let perModule = cache.get(target);
+  if (!perModule) cache.set(target, (perModule = new Map()));
+  const moduleText = formatModuleText(from.steps);
+  let candidates = perModule.get(moduleText);
+  if (!candidates) {
+    candidates = targetCandidates(from.steps, target, byInstance, byConfig);
+    perModule.set(moduleText, candidates);
+  }
+  if (target.key !== undefined) {
+    return candidates.filter((resource) => keysOf.get(resource) === target.key).map((resource) => resource.id);
+  }
+  if (target.correlated && from.key !== undefined) {
+    const same = candidates.filter((resource) => keysOf.get(resource) === from.key);
+    if (same.length) return same.map((resource) => resource.id);
+  }
+  return candidates.map((resource) => resource.id);
+}
+
+function targetCandidates(
+  fromSteps: ModuleStep[],
+  target: ReferenceTarget,
+  byInstance: Map<string, Resource[]>,
+  byConfig: Map<string, Entry[]>,
+): Resource[] {
+  const base = fromSteps.slice(0, fromSteps.length - target.up);
   let candidates: Resource[];
   if (target.down.some((step) => step.any)) {
     const pattern = [...base, ...target.down];
@@ -368,14 +395,7 @@ function resolveTarget(
     ];
     candidates = byInstance.get(`${formatModuleInstance(steps)}|${target.local}`) ?? [];
   }
-  if (target.key !== undefined) {
-    return candidates.filter((resource) => keysOf.get(resource) === target.key).map((resource) => resource.id);
-  }
-  if (target.correlated && from.key !== undefined) {
-    const same = candidates.filter((resource) => keysOf.get(resource) === from.key);
-    if (same.length) return same.map((resource) => resource.id);
-  }
-  return candidates.map((resource) => resource.id);
+  return candidates;
 }
 
 /**

@@ -9,6 +9,18 @@ import type { CompileContext, CompiledRule, RuleType, Violation } from './types.
 
 type Target = NonNullable<SchemaRule['schema']['target']>;
 
+// Unknown paths are shared by every policy that looks at a resource; split each pointer once.
+const tokenCache = new Map<string, string[]>();
+function unknownTokens(pointer: string): string[] {
+  let tokens = tokenCache.get(pointer);
+  if (!tokens) {
+    tokens = pointerTokens(pointer);
+    if (tokenCache.size > 50_000) tokenCache.clear();
+    tokenCache.set(pointer, tokens);
+  }
+  return tokens;
+}
+
 /** The JSON pointer an ajv error denotes: for `required`, the missing property itself. */
 function errorPointer(error: ErrorObject): string {
   if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') {
@@ -104,7 +116,7 @@ export const schemaRuleType: RuleType = {
         if (!unknownPaths || unknownPaths.length === 0) return;
         const reads = readPlaces(toBody, layoutOf(resource, toBody));
         const relevant = unknownPaths.filter((unknown) => {
-          const tokens = pointerTokens(unknown);
+          const tokens = unknownTokens(unknown);
           return reads.some((read) => readDependsOn(read, tokens));
         });
         if (relevant.length > 0) {
@@ -124,7 +136,7 @@ export const schemaRuleType: RuleType = {
         // ARNs) into an `unknown` verdict.
         const reads = readPlaces(toBody, layoutOf(resource, toBody));
         const read = unknownPaths
-          .map((unknown) => ({ unknown, tokens: pointerTokens(unknown) }))
+          .map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }))
           .filter(({ tokens }) => reads.some((place) => readDependsOn(place, tokens)));
         const relevant = read
           .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
