@@ -7,6 +7,8 @@
 import { normalizeRegoSection, regoSectionSchema } from '../rego/settings.js';
 import { normalizeServerSection, serverSectionSchema } from '../server/settings.js';
 
+import { costConfigSchema, normalizeCostConfig } from '../cost/settings.js';
+
 export interface DomainSection {
   /** Top-level key in `parapet.yaml`, and the key in `Settings.domains`. */
   key: string;
@@ -27,8 +29,9 @@ export interface DomainSectionContext {
 export const domainSections: DomainSection[] = [
   {
     key: 'cost',
-    description: 'Cost estimation settings (currency, price catalogue, usage).',
-    schema: { type: 'object' },
+    description: 'Cost estimation settings (extra pricing files, Kubernetes unit costs and assumptions).',
+    schema: costConfigSchema,
+    normalize: normalizeCostConfig,
   },
   {
     key: 'images',

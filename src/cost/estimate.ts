@@ -1,3 +1,4 @@
+import { ParapetError } from '../model/errors.js';
 import type { Resource } from '../model/resource.js';
 import type { PriceCatalogue } from './catalogue.js';
 import { autoscaledWorkloads, estimateKubernetes, kubernetesUnitPrices } from './kubernetes.js';
@@ -71,6 +72,9 @@ export class CostEstimator {
     readonly catalogue: PriceCatalogue,
     readonly settings: CostSettings,
   ) {
+    if (settings.currency !== undefined && settings.currency !== catalogue.currency) {
+      throw new ParapetError('PARAPET_PRICING_INVALID', `cost.currency is ${settings.currency} but the pricing files are in ${catalogue.currency}`);
+    }
     this.prices = kubernetesUnitPrices(catalogue, settings.kubernetes);
   }
 

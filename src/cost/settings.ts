@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DomainSectionContext } from '../config/sections.js';
 import type { Settings } from '../model/settings.js';
+import { readPricingDir, readPricingFile } from './catalogue.js';
 
 /** Kubernetes unit costs and the assumptions workloads need; unset values leave costs unknown. */
 export interface KubernetesCostSettings {
@@ -18,6 +19,8 @@ export interface KubernetesCostSettings {
 
 /** The normalised `cost:` section of parapet.yaml (`Settings.domains.cost`). */
 export interface CostSettings {
+  /** When set, the pricing files must be in this currency (a guard against mixing rate cards). */
+  currency?: string;
   /** Extra pricing files or directories (absolute) whose tables replace built-in ones. */
   pricing: string[];
   kubernetes: KubernetesCostSettings;
@@ -30,6 +33,7 @@ export const costConfigSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'Currency the pricing files must use (ISO 4217); a mismatch is an error.' },
     pricing: {
       type: 'array',
       items: { type: 'string', minLength: 1 },
@@ -51,16 +55,26 @@ export const costConfigSchema = {
 } as const;
 
 /** Turns the validated `cost:` section into CostSettings, resolving pricing paths against the config file. */
-export function normalizeCostConfig(value: unknown, context: DomainSectionContext): CostSettings {
-  const section = (value ?? {}) as { pricing?: string[]; kubernetes?: KubernetesCostSettings };
-  return {
-    pricing: (section.pricing ?? []).map((entry) => path.resolve(context.directory, entry)),
-    kubernetes: { ...(section.kubernetes ?? {}) },
-  };
+export function normalizeCostConfig(value: unknown, context: DomainSectionContext): Partial<CostSettings> {
+  const section = (value ?? {}) as { currency?: string; pricing?: string[]; kubernetes?: KubernetesCostSettings };
+  const pricing = (section.pricing ?? []).map((entry) => path.resolve(context.directory, entry));
+  // A broken pricing file is a configuration error now, not a missing cost in the middle of a run.
+  for (const entry of pricing) {
+    if (/\.ya?ml$/.test(entry)) readPricingFile(entry);
+    else readPricingDir(entry);
+  }
+  // Only what was written: costSettingsOf() fills in the defaults.
+  const out: Partial<CostSettings> = {};
+  if (section.currency !== undefined) out.currency = section.currency;
+  if (section.pricing !== undefined) out.pricing = pricing;
+  if (section.kubernetes !== undefined) out.kubernetes = { ...section.kubernetes };
+  return out;
 }
 
 /** The cost settings of a run: `Settings.domains.cost` when configured, else the defaults. */
 export function costSettingsOf(settings: Settings | undefined): CostSettings {
   const domain = settings?.domains.cost as Partial<CostSettings> | undefined;
-  return { pricing: domain?.pricing ?? [], kubernetes: domain?.kubernetes ?? {} };
+  const out: CostSettings = { pricing: domain?.pricing ?? [], kubernetes: domain?.kubernetes ?? {} };
+  if (domain?.currency !== undefined) out.currency = domain.currency;
+  return out;
 }
