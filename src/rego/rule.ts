@@ -30,6 +30,22 @@ type RegoRuleSpec = ConftestRuleSpec | GatekeeperRuleSpec | NativeRuleSpec;
  */
 class OutcomeMemo {
   private readonly runs = new WeakMap<EvalContext, Map<string, Map<unknown, Outcome>>>();
+  private readonly attributions = new WeakMap<EvalContext, Map<string, Map<Resource, Violation[]>>>();
+
+  /** Plan-level Conftest results, split by the resource they are reported on, once per run. */
+  attribution(ctx: EvalContext, key: string, compute: () => Map<Resource, Violation[]>): Map<Resource, Violation[]> {
+    let byKey = this.attributions.get(ctx);
+    if (!byKey) {
+      byKey = new Map();
+      this.attributions.set(ctx, byKey);
+    }
+    let value = byKey.get(key);
+    if (!value) {
+      value = compute();
+      byKey.set(key, value);
+    }
+    return value;
+  }
 
   get(ctx: EvalContext, key: string, compute: () => Map<unknown, Outcome>): Map<unknown, Outcome> {
     let byKey = this.runs.get(ctx);
@@ -221,9 +237,18 @@ function compileConftest(spec: ConftestRuleSpec, ctx: CompileContext): CompiledR
       if (resource.source === 'kubernetes') return conftestViolations(conftestOutcome(collect(outcomes.get(resource))), spec.rule);
       if (resource.source !== 'terraform') return [];
       // A plan is one Conftest input; its results go to the resource they name, else to the plan's first resource.
-      const plan = planResources(evalCtx.resources, resource.location.file);
-      const results = conftestOutcome(collect(outcomes.get(resource.location.file))).results.filter((result) => result.rule === spec.rule);
-      return results.filter((result) => attribute(result, plan) === resource).map((result) => toViolation(result));
+      const file = resource.location.file;
+      const byResource = memo.attribution(evalCtx, `${prepared.handle.id}\0${spec.rule}\0${file}`, () => {
+        const plan = planResources(evalCtx.resources, file);
+        const attributed = new Map<Resource, Violation[]>();
+        for (const result of conftestOutcome(collect(outcomes.get(file))).results) {
+          if (result.rule !== spec.rule) continue;
+          const target = attribute(result, plan);
+          if (target) attributed.set(target, [...(attributed.get(target) ?? []), toViolation(result)]);
+        }
+        return attributed;
+      });
+      return byResource.get(resource) ?? [];
     },
   };
 }
@@ -295,10 +320,18 @@ function conftestViolations(outcome: ReturnType<typeof conftestOutcome>, rule: s
   return outcome.results.filter((result) => result.rule === rule).map(toViolation);
 }
 
-function namespaceLabelLookup(resources: readonly Resource[]): (name: string) => Record<string, string> | undefined {
-  const labels = new Map<string, Record<string, string>>();
-  for (const resource of resources) if (resource.source === 'kubernetes' && resource.kind === 'Namespace') labels.set(resource.name, resource.labels);
-  return (name) => labels.get(name);
+const namespaceLabels = new WeakMap<EvalContext, Map<string, Record<string, string>>>();
+
+/** Labels of the Namespace objects among a run's inputs (built once per run, shared by every constraint). */
+function namespaceLabelLookup(ctx: EvalContext): (name: string) => Record<string, string> | undefined {
+  let labels = namespaceLabels.get(ctx);
+  if (!labels) {
+    labels = new Map();
+    for (const resource of ctx.resources) if (resource.source === 'kubernetes' && resource.kind === 'Namespace') labels.set(resource.name, resource.labels);
+    namespaceLabels.set(ctx, labels);
+  }
+  const found = labels;
+  return (name) => found.get(name);
 }
 
 function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): CompiledRule {
@@ -309,7 +342,7 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
   return {
     scope: 'resource',
     evaluate(resource, evalCtx) {
-      const lookup = namespaceLabelLookup(evalCtx.resources);
+      const lookup = namespaceLabelLookup(evalCtx);
       const verdict = matchConstraint(constraint.match, resource, lookup);
       if (verdict.applies === false) return [];
       if (verdict.applies === 'unknown') return [{ path: '', status: 'unknown', message: `${constraint.kind} ${constraint.name}: ${verdict.reason}` }];

@@ -49,6 +49,10 @@ describe('bounded evaluation', () => {
       `error faults-conflict ConfigMap/faults/huge: policy faults-conflict could not be evaluated: fixtures/rego/faults/faults.rego: policy aborted: faults.rego:${conflictLine}:1: var assignment conflict`,
       expect.stringMatching(/^error faults-hungry ConfigMap\/faults\/huge: policy faults-hungry could not be evaluated: fixtures\/rego\/faults\/faults\.rego: (policy exceeded its memory limit|policy aborted: .*(malloc|memory))/),
       'error faults-slow ConfigMap/faults/huge: policy faults-slow could not be evaluated: fixtures/rego/faults/faults.rego: evaluation exceeded its time budget of 1500 ms',
+      // The ConfigMap after the runaway one in the same batch is answered by the replacement worker.
+      'fail faults-conflict ConfigMap/faults/tail: ConfigMap/faults/tail: tier bronze',
+      'fail faults-hungry ConfigMap/faults/tail: ConfigMap/faults/tail: 144 values held',
+      'fail faults-slow ConfigMap/faults/tail: ConfigMap/faults/tail: compared 144 pairs',
     ]);
   });
 
@@ -61,6 +65,7 @@ describe('bounded evaluation', () => {
     const { resources } = await loadInputs(['fixtures/rego/faults/manifests']);
     const first = await engine.evaluate(resources);
     const second = await engine.evaluate(resources.filter((resource) => resource.name === 'small'));
+    expect(first.findings.filter((finding) => finding.resource.id === 'ConfigMap/faults/tail').map((finding) => finding.status)).toEqual(['fail', 'fail', 'fail']);
     expect(first.summary.byStatus.error).toBeGreaterThan(0);
     expect(findingLines(second)).toEqual([
       'fail faults-conflict ConfigMap/faults/small: ConfigMap/faults/small: tier gold',
