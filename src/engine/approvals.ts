@@ -9,7 +9,7 @@ const approvable = new Set<Finding['status']>(['fail', 'warn', 'audit', 'unknown
  * A pattern where `*` matches any run of characters and everything else is literal. Terraform
  * addresses are full of glob syntax (`aws_instance.web[0]`, `["eu"]`), so minimatch would misread them.
  */
-function wildcard(pattern: string): (value: string) => boolean {
+export function wildcard(pattern: string): (value: string) => boolean {
   if (!pattern.includes('*')) return (value) => value === pattern;
   const source = pattern
     .split('*')

@@ -1,5 +1,6 @@
 import { Minimatch } from 'minimatch';
 import { ParapetError } from '../../model/errors.js';
+import { wildcard } from '../approvals.js';
 import type { Resource } from '../../model/resource.js';
 import type { CompiledRule, Violation } from '../rules/types.js';
 import type { CheckDefinition } from './types.js';
@@ -22,11 +23,10 @@ function stringList(value: unknown, option: string, policyFile: string): string[
   return value as string[];
 }
 
-/** `*` matches any run of characters, the rest is literal (Terraform addresses are full of `[`). */
+/** `*` wildcards, the rest literal; an address without an index also covers every instance. */
 function addressMatcher(pattern: string): (address: string) => boolean {
   if (!pattern.includes('*')) return (address) => address === pattern || address.startsWith(`${pattern}[`);
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&')).join('.*')}$`, 's');
-  return (address) => regex.test(address);
+  return wildcard(pattern);
 }
 
 /**
