@@ -205,28 +205,73 @@ export const markdownReporter: Reporter = {
     }
 
     const footer = `<sub>${options.tool ? `${mdText(options.tool.name)} ${mdText(options.tool.version)}` : 'parapet'}${options.now ? ` · ${options.now.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}</sub>`;
-    const details: string[] = [];
-    let truncated = 0;
-    const budget = () => MAX_CHARS - out.join('\n').length - details.join('\n').length - footer.length - 200;
+    const policies = new Map(result.policies.map((policy) => [policy.id, policy]));
+    // Waivers and notices are capped on their own so a long finding list cannot crowd them out.
+    const capped = (title: string, header: string[], items: string[], cap: number): string[] => {
+      if (items.length === 0) return [];
+      const lines = [`<details><summary>${title} (${items.length})</summary>`, '', ...header];
+      let size = lines.join('\n').length;
+      let left = 0;
+      for (const item of items) {
+        if (size + item.length + 1 > cap) left += 1;
+        else {
+          lines.push(item);
+          size += item.length + 1;
+        }
+      }
+      if (left) lines.push('', `…${left} more not shown; see the full report.`);
+      return [...lines, '', '</details>', ''];
+    };
+    const waived = result.findings.filter((finding) => finding.waiver);
+    const waiverLines = capped(
+      'Waivers in use',
+      ['| Policy | Resource | Owner | Expires | Reason | Ticket |', '| --- | --- | --- | --- | --- | --- |'],
+      waived.map((finding) => {
+        const w = finding.waiver!;
+        return `| ${code(finding.policyId)} | ${code(finding.resource.id)} | ${mdText(w.owner)} | ${w.expires || 'never'} | ${mdText(w.reason)} | ${w.ticket ? mdText(w.ticket) : ''} |`;
+      }),
+      8_000,
+    );
+    const noticeLines = capped(
+      'Notices',
+      [],
+      result.notices.map(
+        (notice) => `- ${notice.level === 'warning' ? '⚠️' : 'ℹ️'} ${mdText(notice.message)}`,
+      ),
+      6_000,
+    );
 
+    const details: string[] = [];
+    let used = [...out, ...waiverLines, ...noticeLines, footer].join('\n').length + 200;
     if (result.findings.length) {
       details.push(`<details><summary>All findings (${result.findings.length})</summary>`, '');
       let file: string | undefined;
+      let truncated = 0;
       for (const finding of result.findings) {
-        const item = `- ${statusIcon[finding.status]} **${finding.severity}** ${code(finding.policyId)} ${code(finding.resource.id)}: ${mdText(finding.message)} (line ${finding.resource.line}${finding.path ? `, ${code(finding.path)}` : ''})${finding.baseline ? ' · known from baseline' : ''}`;
-        const heading = finding.resource.file !== file ? ['', `#### ${code(finding.resource.file)}`, ''] : [];
-        if (budget() < item.length + 100) {
+        // Once the budget is spent the rest are only counted (no text built for them).
+        if (used > MAX_CHARS - 120) {
           truncated += 1;
           continue;
         }
-        file = finding.resource.file;
-        details.push(...heading, item);
-        const policy = result.policies.find((p) => p.id === finding.policyId);
-        if (policy?.remediation && (finding.status === 'fail' || finding.status === 'warn')) {
-          details.push(
-            `  - Fix: ${mdText(policy.remediation)}${policy.references[0] ? ` ([reference](${encodeURI(policy.references[0])}))` : ''}`,
-          );
+        const item = `- ${statusIcon[finding.status]} **${finding.severity}** ${code(finding.policyId)} ${code(finding.resource.id)}: ${mdText(finding.message)} (line ${finding.resource.line}${finding.path ? `, ${code(finding.path)}` : ''})${finding.baseline ? ' · known from baseline' : ''}`;
+        const policy = policies.get(finding.policyId);
+        const fix =
+          policy?.remediation && (finding.status === 'fail' || finding.status === 'warn')
+            ? [
+                `  - Fix: ${mdText(policy.remediation)}${policy.references[0] ? ` ([reference](${encodeURI(policy.references[0])}))` : ''}`,
+              ]
+            : [];
+        const heading = finding.resource.file !== file ? ['', `#### ${code(finding.resource.file)}`, ''] : [];
+        const lines = [...heading, item, ...fix];
+        // A running total: recounting the joined text for every item would be quadratic.
+        const size = lines.reduce((n, line) => n + line.length + 1, 0);
+        if (used + size > MAX_CHARS) {
+          truncated += 1;
+          continue;
         }
+        used += size;
+        file = finding.resource.file;
+        details.push(...lines);
       }
       if (truncated)
         details.push(
@@ -235,29 +280,7 @@ export const markdownReporter: Reporter = {
         );
       details.push('', '</details>', '');
     }
-
-    const waived = result.findings.filter((finding) => finding.waiver);
-    if (waived.length) {
-      details.push(`<details><summary>Waivers in use (${waived.length})</summary>`, '');
-      details.push(
-        '| Policy | Resource | Owner | Expires | Reason | Ticket |',
-        '| --- | --- | --- | --- | --- | --- |',
-      );
-      for (const finding of waived) {
-        const w = finding.waiver!;
-        details.push(
-          `| ${code(finding.policyId)} | ${code(finding.resource.id)} | ${mdText(w.owner)} | ${w.expires || 'never'} | ${mdText(w.reason)} | ${w.ticket ? mdText(w.ticket) : ''} |`,
-        );
-      }
-      details.push('', '</details>', '');
-    }
-
-    if (result.notices.length) {
-      details.push(`<details><summary>Notices (${result.notices.length})</summary>`, '');
-      for (const notice of result.notices)
-        details.push(`- ${notice.level === 'warning' ? '⚠️' : 'ℹ️'} ${mdText(notice.message)}`);
-      details.push('', '</details>', '');
-    }
+    details.push(...waiverLines, ...noticeLines);
 
     return `${[...out, ...details, footer].join('\n')}\n`;
   },

@@ -1,4 +1,3 @@
-import { stringify } from 'yaml';
 import type { Finding } from '../model/finding.js';
 import type { PolicyInfo } from '../model/policy.js';
 import type { ResourceRef } from '../model/resource.js';
@@ -95,6 +94,52 @@ function summaryOf(results: ReportResult[]): Record<PolicyResult, number> {
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Strings YAML reads back as themselves without quotes (and not as booleans, nulls or numbers). */
+const plainSafe = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+const reserved = /^(y|n|yes|no|on|off|true|false|null)$/i;
+
+function scalar(value: unknown): string {
+  if (typeof value === 'string')
+    return plainSafe.test(value) && !reserved.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return 'null';
+}
+
+/**
+ * Block-style YAML for plain data (objects, arrays, strings, numbers, booleans). Strings that are
+ * not plainly safe are written double-quoted with JSON escapes, which YAML reads identically. A
+ * dedicated emitter because the general one took 46 times the JSON report's time on 10,000 results.
+ */
+function toYaml(value: unknown, indent: string, out: string[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item !== null && typeof item === 'object' && Object.keys(item).length > 0) {
+        const nested: string[] = [];
+        toYaml(item, `${indent}  `, nested);
+        out.push(`${indent}- ${nested[0]!.slice(indent.length + 2)}`, ...nested.slice(1));
+      } else {
+        const empty = Array.isArray(item) ? '[]' : '{}';
+        out.push(`${indent}- ${item !== null && typeof item === 'object' ? empty : scalar(item)}`);
+      }
+    }
+    return;
+  }
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (item === undefined) continue;
+    const name = scalar(key);
+    if (item !== null && typeof item === 'object') {
+      const empty = Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0;
+      if (empty) out.push(`${indent}${name}: ${Array.isArray(item) ? '[]' : '{}'}`);
+      else {
+        out.push(`${indent}${name}:`);
+        toYaml(item, Array.isArray(item) ? indent : `${indent}  `, out);
+      }
+    } else {
+      out.push(`${indent}${name}: ${scalar(item)}`);
+    }
+  }
+}
+
 export const policyReportReporter: Reporter = {
   name: 'policy-report',
   description:
@@ -183,7 +228,11 @@ export const policyReportReporter: Reporter = {
       );
     }
     return documents
-      .map((doc) => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }))
+      .map((doc) => {
+        const lines: string[] = [];
+        toYaml(doc, '', lines);
+        return `${lines.join('\n')}\n`;
+      })
       .join('---\n');
   },
 };

@@ -78,4 +78,45 @@ describe('policy-report reporter', () => {
       waiverExpires: '2099-12-31',
     });
   });
+
+  it('writes YAML that reads back exactly, whatever the messages contain', () => {
+    const tricky = [
+      'yes',
+      '3',
+      '0x1F',
+      'a: b',
+      '# not a comment',
+      ' leading',
+      'trailing ',
+      'line\nbreak',
+      'tab\there',
+      '"quoted"',
+      "it's",
+      '- dash',
+      '~',
+      'null',
+      'ünïcødé ✓',
+      '',
+      '*alias',
+      '&anchor',
+      '!tag',
+      '%percent',
+      '@at',
+      '`tick`',
+      '{a}',
+      '[b]',
+    ];
+    const result = sampleResult();
+    result.findings = result.findings.map((finding, i) => ({
+      ...finding,
+      message: tricky[i % tricky.length]! + tricky[(i + 5) % tricky.length]!,
+    }));
+    const text = policyReportReporter.render(result, goldenOptions);
+    const messages = parseAllDocuments(text)
+      .flatMap((doc) => (doc.toJS() as Report).results)
+      .filter((r) => r.properties.status !== undefined)
+      .map((r) => (r as unknown as { message: string }).message)
+      .sort();
+    expect(messages).toEqual(result.findings.map((f) => f.message).sort());
+  });
 });
