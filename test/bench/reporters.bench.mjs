@@ -2,6 +2,7 @@
 // the JSON reporter (plain serialisation) in the same process, plus baseline write/apply. Ratios
 // survive noisy machines; absolute times are for orientation.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine, defaultSettings, loadInputs, loadPolicies, reporters } from '../../dist/index.js';
@@ -17,7 +18,6 @@ writeFileSync(file, workloadStream(COUNT));
 const engine = await createEngine(await loadPolicies({ builtin: true }), defaultSettings());
 const inputs = await loadInputs([file]);
 const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
-if (process.env.BENCH_VERBOSE) console.error('evaluated');
 rmSync(dir, { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -38,7 +38,6 @@ console.log(`${result.resources.length} resources, ${result.findings.length} fin
 const json = measure(() => reporters.find((r) => r.name === 'json').render(result, options));
 console.log(`${'format'.padEnd(14)} ${'ms'.padStart(9)} ${'MiB out'.padStart(9)} ${'x json'.padStart(7)}`);
 for (const reporter of reporters) {
-  if (process.env.BENCH_VERBOSE) console.error(`rendering ${reporter.name}`);
   const { ms, out } = reporter.name === 'json' ? json : measure(() => reporter.render(result, options));
   const mib = (Buffer.byteLength(out) / 1024 / 1024).toFixed(2);
   console.log(`${reporter.name.padEnd(14)} ${ms.toFixed(1).padStart(9)} ${mib.padStart(9)} ${(ms / json.ms).toFixed(2).padStart(7)}`);
