@@ -128,11 +128,12 @@ export const costMonthlyMaxCheck: CheckDefinition = {
   },
 };
 
-function machineViolation(fact: CostFact, ok: (type: string, family: string) => boolean, values: Record<string, unknown>): Violation[] {
+function machineViolation(resource: Resource, fact: CostFact, ok: (type: string, family: string) => boolean, values: Record<string, unknown>): Violation[] {
   const machine = fact.machine;
   if (!machine) return [];
   if (machine.type === null || machine.family === null) {
-    return [{ path: machine.path, status: 'unknown', unknownPaths: [machine.path], values: { ...values, type: '(unknown until apply)' } }];
+    const message = `The machine type of ${resource.id} (${machine.path.slice(1).replace(/\/\d+/g, '')}) is unknown until apply`;
+    return [{ path: machine.path, status: 'unknown', unknownPaths: [machine.path], values, message }];
   }
   return ok(machine.type, machine.family) ? [] : [{ path: machine.path, values: { ...values, type: machine.type, family: machine.family } }];
 }
@@ -166,7 +167,7 @@ export const costMachineAllowlistCheck: CheckDefinition = {
         const globs = (environment !== undefined ? allowed.get(environment) : undefined) ?? fallback;
         if (!globs) return [];
         const list = environment !== undefined && allowed.has(environment) ? environment : 'default';
-        return machineViolation(fact, (type, family) => globs.some((glob) => glob.match(type) || glob.match(family)), {
+        return machineViolation(resource, fact, (type, family) => globs.some((glob) => glob.match(type) || glob.match(family)), {
           environment: environment ?? '(none)',
           allowed: globs.map((glob) => glob.pattern).join(', '),
           list,
@@ -187,7 +188,7 @@ export const costMachineDenylistCheck: CheckDefinition = {
       evaluate(resource) {
         const fact = resource.facts.cost as CostFact | undefined;
         if (!fact?.machine) return [];
-        return machineViolation(fact, (type, family) => !denied.some((glob) => glob.match(type) || glob.match(family)), {});
+        return machineViolation(resource, fact, (type, family) => !denied.some((glob) => glob.match(type) || glob.match(family)), {});
       },
     };
   },
