@@ -122,7 +122,10 @@ function placeOperation(
     case 'replace': {
       if (!createParents(document, path, staged)) return false;
       // `replace` of a missing member is an error in RFC 6902; the intent is "make it this value".
-      const exists = getAtPointer(document, path) !== undefined;
+      const current = getAtPointer(document, path);
+      const exists = current !== undefined;
+      // Already that value (another instance's fix set it): nothing to emit.
+      if (exists && JSON.stringify(current) === JSON.stringify(raw.value)) return true;
       operation = { op: exists ? op : 'add', path, value: structuredClone(raw.value) } as Operation;
       break;
     }

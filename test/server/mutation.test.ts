@@ -85,6 +85,17 @@ describe('buildMutation', () => {
     expect(clean.patch).toEqual([]);
   });
 
+  it('emits a pod-level fix once when several containers fail the same policy', async () => {
+    const podLevel = new Map(policies);
+    const original = policies.get('admission-no-privileged')!;
+    podLevel.set(original.id, { ...original, fix: [{ op: 'replace', path: '/pod/hostPID', value: false }] });
+    const pod = manifest('privileged-pod.yaml') as { spec: { containers: Array<Record<string, unknown>> } };
+    pod.spec.containers[0]!.securityContext = { privileged: true };
+    const { plan: mutation, result } = await plan(pod, ['admission-no-privileged'], podLevel);
+    expect(result.findings.filter((f) => f.policyId === 'admission-no-privileged')).toHaveLength(2);
+    expect(mutation.patch).toEqual([{ op: 'add', path: '/spec/hostPID', value: false }]);
+  });
+
   it('skips a fix that cannot be placed instead of emitting a patch the API server would reject', async () => {
     const broken = new Map(policies);
     const original = policies.get('admission-no-privileged')!;
