@@ -41,6 +41,18 @@ describe('parapet check with configuration, formats and baselines', () => {
       ]);
   });
 
+  it('parapet policies lists what parapet.yaml selects, with its severity overrides', async () => {
+    const run = await runCli(['policies', '--format', 'json']);
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as Array<{ id: string; severity: string }>;
+    expect(rows.map((r) => `${r.id} ${r.severity}`)).toEqual([
+      'acme-allowed-registries medium',
+      'acme-host-network high',
+      'acme-min-replicas info',
+      'acme-privileged high',
+    ]);
+  });
+
   it('rejects a bad configuration file with one line naming file, position and field, exit 2', async () => {
     const run = await runCli(['check', '--config', '../invalid/typo-key.yaml', 'k8s']);
     expect(run.code).toBe(2);

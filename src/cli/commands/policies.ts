@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { ParapetError } from '../../model/errors.js';
 import { loadPolicies } from '../../policies/load.js';
-import { selectPolicies } from '../../engine/selection.js';
+import { lastMatching, selectPolicies } from '../../engine/selection.js';
+import { loadConfig } from '../../config/load.js';
 import type { CliIO } from '../io.js';
-import { addPolicyOptions, type PolicyOptions } from '../settings.js';
+import { addPolicyOptions, buildSettings, type PolicyOptions } from '../settings.js';
 
 interface PoliciesOptions extends PolicyOptions {
   format: string;
@@ -19,7 +20,17 @@ export function policiesCommand(io: CliIO): Command {
     if (options.format !== 'text' && options.format !== 'json') {
       throw new ParapetError('PARAPET_USAGE', `--format: unknown format "${options.format}" (known: text, json)`);
     }
-    const policies = selectPolicies(await loadPolicies({ paths: options.policies, builtin: options.builtin }), options.select, options.skip);
+    // The configuration's policy paths, selection and severity overrides apply, as they do in `check`.
+    const config = loadConfig({ cwd: process.cwd(), file: options.config });
+    const settings = buildSettings(options, config?.settings);
+    const loaded = await loadPolicies({
+      paths: [...(config?.policyPaths ?? []), ...options.policies],
+      builtin: options.builtin && (config?.builtin ?? true),
+    });
+    const policies = selectPolicies(loaded, settings.select, settings.skip).map((p) => ({
+      ...p,
+      severity: lastMatching(settings.severity, p.id)?.severity ?? p.severity,
+    }));
     if (options.format === 'json') {
       const rows = policies.map((p) => ({
         id: p.id,
