@@ -38,6 +38,21 @@ export class ModuleEvaluator {
     }
   }
 
+  /** Replace a module's data document (Gatekeeper's inventory changes with every run). */
+  setData(handle: number, data: Record<string, unknown>): void {
+    const spec = this.specs.get(handle);
+    if (!spec) return;
+    this.specs.set(handle, { ...spec, data });
+    const instance = this.instances.get(handle);
+    if (!instance) return;
+    try {
+      instance.policy.setData(data);
+    } catch {
+      // A data document past the memory limit: the next evaluation re-instantiates and reports it.
+      this.instances.delete(handle);
+    }
+  }
+
   private instantiate(spec: ModuleSpec): RegoInstance {
     const instance = instantiate(spec.module, { memoryLimitMiB: spec.memoryLimitMiB, print: this.print });
     if (Object.keys(spec.data).length > 0) instance.policy.setData(spec.data);

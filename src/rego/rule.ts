@@ -339,6 +339,7 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
   const { template, constraint } = spec;
   const prepared = prepareSources(settings, gatekeeperRequest(spec));
   const key = `gatekeeper\0${prepared.handle.id}\0${constraint.kind}/${constraint.name}`;
+  const usesInventory = template.sources.some((source) => source.text.includes('data.inventory'));
   return {
     scope: 'resource',
     evaluate(resource, evalCtx) {
@@ -347,6 +348,8 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
       if (verdict.applies === false) return [];
       if (verdict.applies === 'unknown') return [{ path: '', status: 'unknown', message: `${constraint.kind} ${constraint.name}: ${verdict.reason}` }];
       const outcomes = memo.get(evalCtx, key, () => {
+        // Referential templates read data.inventory: the Kubernetes objects of this run, as Gatekeeper's sync cache holds them.
+        if (usesInventory) prepared.runtime.setData(prepared.handle, { inventory: inventoryOf(evalCtx) });
         const batch = evalCtx.resources.filter((candidate) => candidate.source === 'kubernetes' && matchConstraint(constraint.match, candidate, lookup).applies === true);
         return evaluateMany(prepared, spec.entrypoint, batch, batch.map((item) => gatekeeperInput(item, constraint.parameters)));
       });
@@ -356,6 +359,25 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
       return violations.map((violation) => ({ path: '', message: violation.message, details: violation.details }));
     },
   };
+}
+
+const inventories = new WeakMap<EvalContext, Record<string, unknown>>();
+
+/** `data.inventory` as Gatekeeper builds it: `namespace[ns][apiVersion][kind][name]` and `cluster[apiVersion][kind][name]`. */
+function inventoryOf(ctx: EvalContext): Record<string, unknown> {
+  let inventory = inventories.get(ctx);
+  if (inventory) return inventory;
+  const namespaced: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
+  const cluster: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const resource of ctx.resources) {
+    if (resource.source !== 'kubernetes' || typeof resource.body.apiVersion !== 'string') continue;
+    const apiVersion = resource.body.apiVersion;
+    const byVersion = resource.namespace === undefined ? cluster : ((namespaced[resource.namespace] ??= {}) as Record<string, Record<string, Record<string, unknown>>>);
+    ((byVersion[apiVersion] ??= {})[resource.kind] ??= {})[resource.name] = resource.body;
+  }
+  inventory = { namespace: namespaced, cluster };
+  inventories.set(ctx, inventory);
+  return inventory;
 }
 
 function gatekeeperInput(resource: Resource, parameters: Record<string, unknown>): unknown {

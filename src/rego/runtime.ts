@@ -111,6 +111,15 @@ export class RegoRuntime {
     return { id, file, entrypoints: Object.keys(probe.entrypoints) };
   }
 
+  /** Replace a module's data document for the evaluations that follow. */
+  setData(handle: ModuleHandle, data: Record<string, unknown>): void {
+    const spec = this.specs.get(handle.id);
+    if (!spec) return;
+    this.specs.set(handle.id, { ...spec, data });
+    if (this.options.isolation === 'inline') this.inline.setData(handle.id, data);
+    else if (this.state) this.post({ type: 'data', handle: handle.id, data });
+  }
+
   /** Evaluate `entrypoint` for each input; one outcome per input, in order. */
   evaluate(handle: ModuleHandle, entrypoint: string, inputs: unknown[]): Outcome[] {
     if (inputs.length === 0) return [];

@@ -14,6 +14,7 @@ interface WorkerData {
 export type WorkerRequest =
   | { type: 'load'; handle: number; spec: ModuleSpec }
   | { type: 'ping'; id: number }
+  | { type: 'data'; handle: number; data: Record<string, unknown> }
   /** `inputs` are JSON texts; opa-wasm takes the UTF-8 bytes as they are. */
   | { type: 'eval'; id: number; handle: number; entrypoint: string; inputs: string[]; offset: number };
 
@@ -35,6 +36,9 @@ port.on('message', (request: WorkerRequest) => {
   switch (request.type) {
     case 'load':
       port.postMessage({ type: 'loaded', handle: request.handle, error: evaluator.load(request.handle, request.spec) } satisfies WorkerReply);
+      break;
+    case 'data':
+      evaluator.setData(request.handle, request.data);
       break;
     case 'ping':
       port.postMessage({ type: 'pong', id: request.id } satisfies WorkerReply);

@@ -19,12 +19,15 @@ describe('Gatekeeper ConstraintTemplates and Constraints', () => {
       ['k8scontainerlimits.container-limits', 'audit', ['Deployment']],
       ['k8sprivilegedcontainer.no-privileged-containers', 'enforce', ['Pod', 'Deployment', 'DaemonSet']],
       ['k8srequiredlabels.must-have-owner', 'enforce', ['Namespace', 'Deployment', 'StatefulSet']],
+      ['k8suniqueingresshost.unique-ingress-host', 'enforce', ['Ingress']],
     ]);
   });
 
   it('review each manifest as Gatekeeper would and report the violation messages', async () => {
     const result = await evaluateRego({ policies: [gatekeeper], inputs: ['fixtures/rego/gatekeeper/manifests'] });
     expect(findingLines(result)).toEqual([
+      'fail k8suniqueingresshost.unique-ingress-host Ingress/shop/storefront: ingress host shop.example.com conflicts with Ingress marketing/campaign',
+      'fail k8suniqueingresshost.unique-ingress-host Ingress/marketing/campaign: ingress host shop.example.com conflicts with Ingress shop/storefront',
       'fail k8srequiredlabels.must-have-owner Namespace/monitoring: label <owner: platform> does not match the regular expression ^team-[a-z0-9-]+$',
       'warn k8sallowedrepos.registry-example-com-only Deployment/shop/cart: container <proxy> has an invalid image repo <docker.io/envoyproxy/envoy:v1.31.2>, allowed repos are ["registry.example.com/", "mirror.gcr.io/library/"]',
       'audit k8scontainerlimits.container-limits Deployment/shop/cart: container <proxy> CPU limit <4> is higher than the maximum allowed of <2>',
@@ -35,6 +38,21 @@ describe('Gatekeeper ConstraintTemplates and Constraints', () => {
     expect(allowedRepos?.details).toEqual({ container: 'proxy', image: 'docker.io/envoyproxy/envoy:v1.31.2' });
     // node-exporter runs privileged in a namespace labelled privileged: the namespaceSelector leaves it out.
     expect(result.findings.some((finding) => finding.resource.id === 'DaemonSet/monitoring/node-exporter')).toBe(false);
+  });
+
+  it('give referential templates data.inventory built from the inputs, in both isolations', async () => {
+    for (const isolation of ['worker', 'inline'] as const) {
+      const both = await evaluateRego({ policies: [gatekeeper], inputs: ['fixtures/rego/gatekeeper/manifests/ingresses.yaml'], rego: { isolation } });
+      expect(both.findings.map((finding) => [finding.resource.id, finding.details])).toEqual([
+        ['Ingress/shop/storefront', { host: 'shop.example.com', other: 'marketing/campaign' }],
+        ['Ingress/marketing/campaign', { host: 'shop.example.com', other: 'shop/storefront' }],
+      ]);
+    }
+    // Alone, an Ingress conflicts with nothing: the inventory holds only this run's objects.
+    const { loadInputs } = await import('../../src/inputs/load.js');
+    const { resources } = await loadInputs(['fixtures/rego/gatekeeper/manifests/ingresses.yaml']);
+    const alone = await evaluateRego({ policies: [gatekeeper], resources: resources.slice(0, 1) });
+    expect(findingLines(alone)).toEqual([]);
   });
 
   it('report unknown when a namespaceSelector needs a namespace that is not among the inputs', async () => {
