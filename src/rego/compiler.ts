@@ -73,11 +73,14 @@ function isExecutable(file: string): boolean {
 
 /** The `opa` binary to compile with, or undefined when there is none. */
 export function findOpa(configured?: string): string | undefined {
-  if (configured) return isExecutable(configured) ? configured : undefined;
-  if (process.env.PARAPET_OPA) return isExecutable(process.env.PARAPET_OPA) ? process.env.PARAPET_OPA : undefined;
+  const wanted = configured ?? process.env.PARAPET_OPA;
+  // A path is used as it is; a bare name (`opa`, `opa-1.22`) is looked up on PATH.
+  if (wanted && wanted.includes(sep)) return isExecutable(wanted) ? wanted : undefined;
+  const name = wanted || 'opa';
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, 'opa'))) return join(dir, 'opa');
+    if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
+  if (wanted) return undefined;
   const ciCache = '/var/cache/parapet/bin/opa';
   return isExecutable(ciCache) ? ciCache : undefined;
 }
