@@ -207,7 +207,7 @@ export function terraformPlanResources(
     if (parsed.key !== undefined) facts.index = parsed.key;
     if (isRecord(change.importing) && typeof change.importing.id === 'string') facts.importingId = change.importing.id;
 
-    const configKey = moduleConfigKey(parsed.module);
+    const configKey = configKeyOf(parsed.module);
     const local = localResourceAddress(mode, type, name);
     const configModule = configuration.module(configKey);
     const configResource = configModule?.resources.get(local);
@@ -329,6 +329,18 @@ function parseAddress(
 }
 
 const moduleTexts = new WeakMap<ModuleStep[], string>();
+const configKeys = new WeakMap<ModuleStep[], string>();
+
+/** `moduleConfigKey`, computed once per (shared) module step list. */
+function configKeyOf(steps: ModuleStep[]): string {
+  if (steps.length === 0) return '';
+  let key = configKeys.get(steps);
+  if (key === undefined) {
+    key = moduleConfigKey(steps);
+    configKeys.set(steps, key);
+  }
+  return key;
+}
 
 function formatModuleText(steps: ModuleStep[]): string {
   if (steps.length === 0) return '';
