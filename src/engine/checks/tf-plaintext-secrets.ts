@@ -28,7 +28,11 @@ function looksLikeSecretValue(value: string): boolean {
   return classes >= 2;
 }
 
+/** The shortest text any token pattern can match (an AWS access key id): shorter values skip the scan. */
+const MIN_TOKEN_LENGTH = 20;
+
 function knownToken(text: string): string | undefined {
+  if (text.length < MIN_TOKEN_LENGTH) return undefined;
   for (const { name, pattern } of tokenPatterns) if (pattern.test(text)) return name;
   return undefined;
 }
