@@ -28,8 +28,8 @@ function looksLikeSecretValue(value: string): boolean {
   return classes >= 2;
 }
 
-/** The shortest text any token pattern can match (an AWS access key id): shorter values skip the scan. */
-const MIN_TOKEN_LENGTH = 20;
+/** The shortest text any token pattern can match (a Slack token): shorter values skip the scan. */
+const MIN_TOKEN_LENGTH = 15;
 
 function knownToken(text: string): string | undefined {
   if (text.length < MIN_TOKEN_LENGTH) return undefined;
