@@ -185,8 +185,7 @@ export function terraformPlanResources(
     const body = isRecord(value) ? value : {};
     const providerName = typeof entry.provider_name === 'string' ? entry.provider_name : '';
     const deposed = typeof entry.deposed === 'string' ? entry.deposed : undefined;
-    const moduleAddress =
-      typeof entry.module_address === 'string' ? entry.module_address : formatModuleInstance(parsed.module);
+    const moduleAddress = typeof entry.module_address === 'string' ? entry.module_address : parsed.moduleText;
 
     const facts: ChangeFacts = {
       actions,
