@@ -5,7 +5,15 @@ export { createEngine, type Engine, type CompiledPolicy, type EvaluateOptions } 
 export { loadInputs, parseInput, readStdin, type LoadedInputs } from './inputs/load.js';
 export { kubernetesResource, isKubernetesObject, workloadKinds } from './inputs/kubernetes.js';
 export { getReporter, reporters, type Reporter, type ReportOptions } from './reporters/registry.js';
-export { exitCode, gates, type Result, type Summary, type Notice, type GateOptions, type UnknownHandling } from './model/result.js';
+export {
+  exitCode,
+  gates,
+  type Result,
+  type Summary,
+  type Notice,
+  type GateOptions,
+  type UnknownHandling,
+} from './model/result.js';
 export { defaultSettings, type Settings } from './model/settings.js';
 export { ParapetError, isParapetError, errorCodes, type ErrorCode } from './model/errors.js';
 export type { Finding, FindingStatus, Waiver, Approval } from './model/finding.js';

@@ -16,7 +16,10 @@ export interface CliRun {
 }
 
 /** Run the CLI in-process with captured output, as a user would from the repository root. */
-export async function runCli(argv: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; tty?: boolean } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const stdin = new PassThrough();

@@ -31,7 +31,9 @@ export function writeReport(io: CliIO, text: string, file: string | undefined): 
   try {
     writeFileSync(file, text);
   } catch (error) {
-    throw new ParapetError('PARAPET_USAGE', `${file}: cannot write report: ${describeError(error)}`, { file });
+    throw new ParapetError('PARAPET_USAGE', `${file}: cannot write report: ${describeError(error)}`, {
+      file,
+    });
   }
 }
 

@@ -20,17 +20,29 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .version(toolInfo.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
-  const commands = [checkCommand(io, setExit), testCommand(io, setExit), policiesCommand(io), costCommand(io), serveCommand(io), regoCommand(io)];
+  const commands = [
+    checkCommand(io, setExit),
+    testCommand(io, setExit),
+    policiesCommand(io),
+    costCommand(io),
+    serveCommand(io),
+    regoCommand(io),
+  ];
   for (const command of commands) program.addCommand(command);
   program.exitOverride();
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) });
+  for (const command of program.commands)
+    command.exitOverride().configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exit;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are successful exits; every other parse problem is a usage error.
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+      return error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
+        ? 0
+        : 2;
     }
     if (isParapetError(error)) {
       io.stderr(`error: ${error.message}\n`);

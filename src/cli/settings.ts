@@ -27,16 +27,27 @@ export interface PolicyOptions {
 
 export function addPolicyOptions(command: Command): Command {
   return command
-    .option('--select <glob>', 'run only policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
+    .option(
+      '--select <glob>',
+      'run only policies whose id matches the glob, or tag:NAME (repeatable)',
+      collect,
+      [],
+    )
     .option('--skip <glob>', 'skip policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
     .option('--policies <path>', 'also load policies from this directory or file (repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in policy library')
-    .option('--config <file>', 'configuration file (default: parapet.yaml in the working directory, if present)');
+    .option(
+      '--config <file>',
+      'configuration file (default: parapet.yaml in the working directory, if present)',
+    );
 }
 
 export function parseSeverity(value: string, option: string): Severity {
   if (!(severities as readonly string[]).includes(value)) {
-    throw new ParapetError('PARAPET_USAGE', `${option}: "${value}" is not a severity (${severities.join(', ')})`);
+    throw new ParapetError(
+      'PARAPET_USAGE',
+      `${option}: "${value}" is not a severity (${severities.join(', ')})`,
+    );
   }
   return value as Severity;
 }
@@ -59,7 +70,8 @@ export function buildSettings(
     }
     settings.unknown = options.unknown as Settings['unknown'];
   }
-  if (options.approve?.length) settings.approvals = [...base.approvals, ...options.approve.map((spec) => parseApproval(spec))];
+  if (options.approve?.length)
+    settings.approvals = [...base.approvals, ...options.approve.map((spec) => parseApproval(spec))];
   return settings;
 }
 
@@ -79,10 +91,17 @@ export async function engineFromOptions(options: PolicyOptions): Promise<LoadedE
     paths: [...(config?.policyPaths ?? []), ...options.policies],
     builtin: options.builtin && (config?.builtin ?? true),
     // Conftest packages to run: --namespace, else the rego section of parapet.yaml, else main.
-    sourceOptions: { namespaces: options.conftestNamespaces?.length ? options.conftestNamespaces : (config?.settings.domains.rego as { namespaces?: string[] } | undefined)?.namespaces },
+    sourceOptions: {
+      namespaces: options.conftestNamespaces?.length
+        ? options.conftestNamespaces
+        : (config?.settings.domains.rego as { namespaces?: string[] } | undefined)?.namespaces,
+    },
   });
   if (policies.length === 0) {
-    throw new ParapetError('PARAPET_USAGE', 'no policies to run: the built-in library is off (--no-builtin) and no --policies were given');
+    throw new ParapetError(
+      'PARAPET_USAGE',
+      'no policies to run: the built-in library is off (--no-builtin) and no --policies were given',
+    );
   }
   const engine = await createEngine(policies, settings);
   return { engine, policies, settings, config };

@@ -16,15 +16,26 @@ function known<T>(read: Read<T>): read is { known: true; value: T } {
 }
 
 /** EBS storage, IOPS and throughput lines for one volume (aws_ebs_volume or an instance block device). */
-function ebsVolume(input: TerraformEstimateInput, label: string, base: string, fields: { type: string; size: string; iops: string; throughput: string }): void {
+function ebsVolume(
+  input: TerraformEstimateInput,
+  label: string,
+  base: string,
+  fields: { type: string; size: string; iops: string; throughput: string },
+): void {
   const { view, builder, catalogue } = input;
   const typeRead = view.string(`${base}/${fields.type}`);
   const sizeRead = view.number(`${base}/${fields.size}`);
   const name = `${label} storage`;
   const region = requireRegion(input, name, 'GB-month');
   if (region === undefined) return;
-  if (!known(typeRead)) return builder.unknown(name, 'GB-month', missingReason(`${base}/${fields.type}`, typeRead));
-  if (!known(sizeRead)) return builder.unknown(`${name} (${typeRead.value})`, 'GB-month', missingReason(`${base}/${fields.size}`, sizeRead));
+  if (!known(typeRead))
+    return builder.unknown(name, 'GB-month', missingReason(`${base}/${fields.type}`, typeRead));
+  if (!known(sizeRead))
+    return builder.unknown(
+      `${name} (${typeRead.value})`,
+      'GB-month',
+      missingReason(`${base}/${fields.size}`, sizeRead),
+    );
   const type = typeRead.value;
   const size = sizeRead.value;
   builder.fixed(`${name} (${type})`, 'GB-month', size, catalogue.lookup(AWS, 'ebs-storage', region, type));
@@ -32,17 +43,43 @@ function ebsVolume(input: TerraformEstimateInput, label: string, base: string, f
     const iopsRead = view.number(`${base}/${fields.iops}`);
     if (!iopsRead.known && type === 'gp3') {
       // Terraform leaves an unset gp3 IOPS unknown until apply; AWS then applies the included baseline.
-      builder.fixed(`${label} provisioned IOPS above 3,000 (gp3)`, 'IOPS-month', 0, catalogue.lookup(AWS, 'ebs-iops', region, 'gp3'), 1, GP3_BASELINE_ASSUMPTION);
+      builder.fixed(
+        `${label} provisioned IOPS above 3,000 (gp3)`,
+        'IOPS-month',
+        0,
+        catalogue.lookup(AWS, 'ebs-iops', region, 'gp3'),
+        1,
+        GP3_BASELINE_ASSUMPTION,
+      );
     } else if (!iopsRead.known) {
-      builder.unknown(`${label} provisioned IOPS (${type})`, 'IOPS-month', missingReason(`${base}/${fields.iops}`, iopsRead));
+      builder.unknown(
+        `${label} provisioned IOPS (${type})`,
+        'IOPS-month',
+        missingReason(`${base}/${fields.iops}`, iopsRead),
+      );
     } else {
       // gp3 includes 3,000 IOPS and 125 MB/s; io1/io2 bill every provisioned IOPS.
       const iops = iopsRead.value ?? (type === 'gp3' ? 3000 : undefined);
-      if (iops === undefined) builder.unknown(`${label} provisioned IOPS (${type})`, 'IOPS-month', `${fields.iops} is not set in the plan`);
+      if (iops === undefined)
+        builder.unknown(
+          `${label} provisioned IOPS (${type})`,
+          'IOPS-month',
+          `${fields.iops} is not set in the plan`,
+        );
       else if (type === 'gp3' && iops > 3000) {
-        builder.fixed(`${label} provisioned IOPS above 3,000 (gp3)`, 'IOPS-month', iops - 3000, catalogue.lookup(AWS, 'ebs-iops', region, 'gp3'));
+        builder.fixed(
+          `${label} provisioned IOPS above 3,000 (gp3)`,
+          'IOPS-month',
+          iops - 3000,
+          catalogue.lookup(AWS, 'ebs-iops', region, 'gp3'),
+        );
       } else if (type === 'io1') {
-        builder.fixed(`${label} provisioned IOPS (io1)`, 'IOPS-month', iops, catalogue.lookup(AWS, 'ebs-iops', region, 'io1'));
+        builder.fixed(
+          `${label} provisioned IOPS (io1)`,
+          'IOPS-month',
+          iops,
+          catalogue.lookup(AWS, 'ebs-iops', region, 'io1'),
+        );
       } else if (type === 'io2') {
         const tiers: Array<[string, number]> = [
           ['io2-tier1', Math.min(iops, 32_000)],
@@ -50,7 +87,13 @@ function ebsVolume(input: TerraformEstimateInput, label: string, base: string, f
           ['io2-tier3', Math.max(iops - 64_000, 0)],
         ];
         for (const [tier, amount] of tiers) {
-          if (amount > 0) builder.fixed(`${label} provisioned IOPS (io2, ${tier.slice(4)})`, 'IOPS-month', amount, catalogue.lookup(AWS, 'ebs-iops', region, tier));
+          if (amount > 0)
+            builder.fixed(
+              `${label} provisioned IOPS (io2, ${tier.slice(4)})`,
+              'IOPS-month',
+              amount,
+              catalogue.lookup(AWS, 'ebs-iops', region, tier),
+            );
         }
       }
     }
@@ -58,17 +101,40 @@ function ebsVolume(input: TerraformEstimateInput, label: string, base: string, f
   if (type === 'gp3') {
     const throughputRead = view.number(`${base}/${fields.throughput}`);
     if (!throughputRead.known) {
-      builder.fixed(`${label} provisioned throughput above 125 MB/s (gp3)`, 'MBps-month', 0, catalogue.lookup(AWS, 'ebs-throughput', region, 'gp3'), 1, GP3_BASELINE_ASSUMPTION);
+      builder.fixed(
+        `${label} provisioned throughput above 125 MB/s (gp3)`,
+        'MBps-month',
+        0,
+        catalogue.lookup(AWS, 'ebs-throughput', region, 'gp3'),
+        1,
+        GP3_BASELINE_ASSUMPTION,
+      );
     } else if ((throughputRead.value ?? 125) > 125) {
-      builder.fixed(`${label} provisioned throughput above 125 MB/s (gp3)`, 'MBps-month', (throughputRead.value ?? 125) - 125, catalogue.lookup(AWS, 'ebs-throughput', region, 'gp3'));
+      builder.fixed(
+        `${label} provisioned throughput above 125 MB/s (gp3)`,
+        'MBps-month',
+        (throughputRead.value ?? 125) - 125,
+        catalogue.lookup(AWS, 'ebs-throughput', region, 'gp3'),
+      );
     }
   }
-  if (type === 'standard') builder.usage(`${label} I/O requests (magnetic)`, '1M requests', catalogue.lookup(AWS, 'ebs-io-requests', region, 'standard'));
+  if (type === 'standard')
+    builder.usage(
+      `${label} I/O requests (magnetic)`,
+      '1M requests',
+      catalogue.lookup(AWS, 'ebs-io-requests', region, 'standard'),
+    );
 }
 
-const GP3_BASELINE_ASSUMPTION = 'unknown until apply: priced at the gp3 baseline (3,000 IOPS, 125 MB/s included) that AWS applies when none is configured';
+const GP3_BASELINE_ASSUMPTION =
+  'unknown until apply: priced at the gp3 baseline (3,000 IOPS, 125 MB/s included) that AWS applies when none is configured';
 
-const instanceVolumeFields = { type: 'volume_type', size: 'volume_size', iops: 'iops', throughput: 'throughput' };
+const instanceVolumeFields = {
+  type: 'volume_type',
+  size: 'volume_size',
+  iops: 'iops',
+  throughput: 'throughput',
+};
 
 const awsInstance: TerraformEstimator = (input) => {
   const { view, builder, catalogue } = input;
@@ -77,12 +143,20 @@ const awsInstance: TerraformEstimator = (input) => {
   const computeName = (type: string) => `Instance usage (Linux/UNIX, on-demand, ${type})`;
   builder.setMachine('/instance_type', typeRead, awsMachine);
   if (!known(typeRead)) {
-    builder.unknown('Instance usage (Linux/UNIX, on-demand)', 'hours', missingReason('/instance_type', typeRead));
+    builder.unknown(
+      'Instance usage (Linux/UNIX, on-demand)',
+      'hours',
+      missingReason('/instance_type', typeRead),
+    );
   } else {
     const type = typeRead.value;
     const spot = view.string('/instance_market_options/0/market_type');
     if (spot.known && spot.value === 'spot') {
-      builder.unknown(computeName(type), 'hours', 'spot instance prices vary by the hour and are not in the catalogue');
+      builder.unknown(
+        computeName(type),
+        'hours',
+        'spot instance prices vary by the hour and are not in the catalogue',
+      );
     } else if (tenancy.known && (tenancy.value === 'dedicated' || tenancy.value === 'host')) {
       builder.unknown(computeName(type), 'hours', `${tenancy.value} tenancy prices are not in the catalogue`);
     } else {
@@ -93,24 +167,43 @@ const awsInstance: TerraformEstimator = (input) => {
         if (/^t[234]/.test(family)) {
           const credits = view.string('/credit_specification/0/cpu_credits');
           // T3 and newer launch in unlimited mode unless told otherwise; T2 defaults to standard.
-          const unlimited = credits.known && credits.value !== undefined ? credits.value === 'unlimited' : family !== 't2';
-          if (unlimited) builder.usage(`Unlimited mode surplus CPU credits (${family})`, 'vCPU-hour', catalogue.lookup(AWS, 'ec2-cpu-credits', region, family));
+          const unlimited =
+            credits.known && credits.value !== undefined ? credits.value === 'unlimited' : family !== 't2';
+          if (unlimited)
+            builder.usage(
+              `Unlimited mode surplus CPU credits (${family})`,
+              'vCPU-hour',
+              catalogue.lookup(AWS, 'ec2-cpu-credits', region, family),
+            );
         }
       }
     }
   }
   const rootCount = view.length('/root_block_device');
   if (rootCount === undefined || rootCount === 0) {
-    builder.unknown('Root volume storage', 'GB-month', rootCount === undefined ? 'root_block_device is unknown until apply (the AMI decides its size and type)' : 'root_block_device is not in the plan');
+    builder.unknown(
+      'Root volume storage',
+      'GB-month',
+      rootCount === undefined
+        ? 'root_block_device is unknown until apply (the AMI decides its size and type)'
+        : 'root_block_device is not in the plan',
+    );
   } else {
     ebsVolume(input, 'Root volume', '/root_block_device/0', instanceVolumeFields);
   }
   const extra = view.length('/ebs_block_device');
-  if (extra === undefined) builder.unknown('EBS block devices', 'GB-month', 'ebs_block_device is unknown until apply');
-  else for (let index = 0; index < extra; index += 1) {
-    const device = view.string(`/ebs_block_device/${index}/device_name`);
-    ebsVolume(input, `EBS block device ${device.known && device.value ? device.value : index}`, `/ebs_block_device/${index}`, instanceVolumeFields);
-  }
+  if (extra === undefined)
+    builder.unknown('EBS block devices', 'GB-month', 'ebs_block_device is unknown until apply');
+  else
+    for (let index = 0; index < extra; index += 1) {
+      const device = view.string(`/ebs_block_device/${index}/device_name`);
+      ebsVolume(
+        input,
+        `EBS block device ${device.known && device.value ? device.value : index}`,
+        `/ebs_block_device/${index}`,
+        instanceVolumeFields,
+      );
+    }
 };
 
 const awsEbsVolume: TerraformEstimator = (input) => {
@@ -139,7 +232,12 @@ const awsDbInstance: TerraformEstimator = (input) => {
   else if (multiAz === undefined) builder.unknown(name, 'hours', 'multi_az is unknown until apply');
   else {
     const engine = rdsEngine(engineRead.value);
-    if (engine === undefined) builder.unknown(name, 'hours', `engine ${engineRead.value} has no prices in the catalogue (licence-included and Aurora engines are priced differently)`);
+    if (engine === undefined)
+      builder.unknown(
+        name,
+        'hours',
+        `engine ${engineRead.value} has no prices in the catalogue (licence-included and Aurora engines are priced differently)`,
+      );
     else {
       const lookup = catalogue.lookup(AWS, 'rds-instance', region, `${engine}.${classRead.value}`);
       builder.hourly(name, 1, lookup, multiAz && isQuote(lookup) ? (lookup.multiAzMultiplier ?? 1) : 1);
@@ -148,17 +246,33 @@ const awsDbInstance: TerraformEstimator = (input) => {
   const storageName = 'Database storage';
   const sizeRead = view.number('/allocated_storage');
   const storageRead = view.string('/storage_type');
-  if (!known(sizeRead)) return builder.unknown(storageName, 'GB-month', missingReason('/allocated_storage', sizeRead));
-  if (!known(storageRead)) return builder.unknown(storageName, 'GB-month', missingReason('/storage_type', storageRead));
-  if (multiAz === undefined) return builder.unknown(storageName, 'GB-month', 'multi_az is unknown until apply');
+  if (!known(sizeRead))
+    return builder.unknown(storageName, 'GB-month', missingReason('/allocated_storage', sizeRead));
+  if (!known(storageRead))
+    return builder.unknown(storageName, 'GB-month', missingReason('/storage_type', storageRead));
+  if (multiAz === undefined)
+    return builder.unknown(storageName, 'GB-month', 'multi_az is unknown until apply');
   const storage = catalogue.lookup(AWS, 'rds-storage', region, storageRead.value);
-  builder.fixed(`${storageName} (${storageRead.value}${multiAz ? ', Multi-AZ' : ''})`, 'GB-month', sizeRead.value, storage, multiAz && isQuote(storage) ? (storage.multiAzMultiplier ?? 1) : 1);
+  builder.fixed(
+    `${storageName} (${storageRead.value}${multiAz ? ', Multi-AZ' : ''})`,
+    'GB-month',
+    sizeRead.value,
+    storage,
+    multiAz && isQuote(storage) ? (storage.multiAzMultiplier ?? 1) : 1,
+  );
   if (storageRead.value === 'io1') {
     const iops = view.number('/iops');
-    if (!known(iops)) builder.unknown('Database provisioned IOPS (io1)', 'IOPS-month', missingReason('/iops', iops));
+    if (!known(iops))
+      builder.unknown('Database provisioned IOPS (io1)', 'IOPS-month', missingReason('/iops', iops));
     else {
       const lookup = catalogue.lookup(AWS, 'rds-iops', region, 'io1');
-      builder.fixed('Database provisioned IOPS (io1)', 'IOPS-month', iops.value, lookup, multiAz && isQuote(lookup) ? (lookup.multiAzMultiplier ?? 1) : 1);
+      builder.fixed(
+        'Database provisioned IOPS (io1)',
+        'IOPS-month',
+        iops.value,
+        lookup,
+        multiAz && isQuote(lookup) ? (lookup.multiAzMultiplier ?? 1) : 1,
+      );
     }
   }
 };
@@ -167,24 +281,38 @@ const awsRdsClusterInstance: TerraformEstimator = (input) => {
   const { view, builder, catalogue } = input;
   const classRead = view.string('/instance_class');
   const engineRead = view.string('/engine');
-  const engine = known(engineRead) ? (engineRead.value === 'aurora' ? 'aurora-mysql' : engineRead.value) : undefined;
+  const engine = known(engineRead)
+    ? engineRead.value === 'aurora'
+      ? 'aurora-mysql'
+      : engineRead.value
+    : undefined;
   const name = `Aurora instance (${[engine, known(classRead) ? classRead.value : ''].filter(Boolean).join(', ')})`;
   builder.setMachine('/instance_class', classRead, awsMachine);
   const region = requireRegion(input, name, 'hours');
   if (region === undefined) return;
   if (!known(classRead)) return builder.unknown(name, 'hours', missingReason('/instance_class', classRead));
   if (engine === undefined) return builder.unknown(name, 'hours', missingReason('/engine', engineRead));
-  if (classRead.value === 'db.serverless') return builder.unknown(name, 'ACU-hours', 'Aurora Serverless v2 capacity depends on load');
-  builder.hourly(name, 1, catalogue.lookup(AWS, 'rds-aurora-instance', region, `${engine}.${classRead.value}`));
+  if (classRead.value === 'db.serverless')
+    return builder.unknown(name, 'ACU-hours', 'Aurora Serverless v2 capacity depends on load');
+  builder.hourly(
+    name,
+    1,
+    catalogue.lookup(AWS, 'rds-aurora-instance', region, `${engine}.${classRead.value}`),
+  );
 };
 
 const awsRdsCluster: TerraformEstimator = (input) => {
   const { view, builder, catalogue } = input;
   const engineRead = view.string('/engine');
-  if (!engineRead.known) return builder.unknown('Cluster storage', 'GB-month', 'engine is unknown until apply');
+  if (!engineRead.known)
+    return builder.unknown('Cluster storage', 'GB-month', 'engine is unknown until apply');
   const engine = engineRead.value ?? 'aurora';
   if (!engine.startsWith('aurora')) {
-    return builder.unknown('Multi-AZ DB cluster', 'hours', `engine ${engine}: Multi-AZ DB cluster prices are not in the catalogue`);
+    return builder.unknown(
+      'Multi-AZ DB cluster',
+      'hours',
+      `engine ${engine}: Multi-AZ DB cluster prices are not in the catalogue`,
+    );
   }
   const region = requireRegion(input, 'Aurora storage', 'GB-month');
   if (region === undefined) return;
@@ -196,7 +324,11 @@ const awsNatGateway: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'NAT gateway', 'hours');
   if (region === undefined) return;
   input.builder.hourly('NAT gateway', 1, input.catalogue.lookup(AWS, 'nat-gateway', region, 'hour'));
-  input.builder.usage('NAT gateway data processed', 'GB', input.catalogue.lookup(AWS, 'nat-gateway-data', region, 'gb'));
+  input.builder.usage(
+    'NAT gateway data processed',
+    'GB',
+    input.catalogue.lookup(AWS, 'nat-gateway-data', region, 'gb'),
+  );
 };
 
 const capacityUnits: Record<string, [string, string]> = {
@@ -217,14 +349,19 @@ function loadBalancer(input: TerraformEstimateInput, type: string): void {
 
 const awsLb: TerraformEstimator = (input) => {
   const typeRead = input.view.string('/load_balancer_type');
-  if (!typeRead.known) return input.builder.unknown('Load balancer', 'hours', 'load_balancer_type is unknown until apply');
+  if (!typeRead.known)
+    return input.builder.unknown('Load balancer', 'hours', 'load_balancer_type is unknown until apply');
   loadBalancer(input, typeRead.value ?? 'application');
 };
 
 const awsEksCluster: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'EKS cluster', 'hours');
   if (region === undefined) return;
-  input.builder.hourly('EKS cluster (standard support)', 1, input.catalogue.lookup(AWS, 'eks-cluster', region, 'standard'));
+  input.builder.hourly(
+    'EKS cluster (standard support)',
+    1,
+    input.catalogue.lookup(AWS, 'eks-cluster', region, 'standard'),
+  );
 };
 
 const awsEksNodeGroup: TerraformEstimator = (input) => {
@@ -237,22 +374,38 @@ const awsEksNodeGroup: TerraformEstimator = (input) => {
   builder.setMachine('/instance_types/0', typeRead, awsMachine);
   const region = requireRegion(input, name, 'hours');
   if (region === undefined) return;
-  if (!known(desired)) builder.unknown(name, 'hours', missingReason('/scaling_config/0/desired_size', desired));
-  else if (capacity.known && capacity.value === 'SPOT') builder.unknown(name, 'hours', 'spot instance prices vary by the hour and are not in the catalogue');
+  if (!known(desired))
+    builder.unknown(name, 'hours', missingReason('/scaling_config/0/desired_size', desired));
+  else if (capacity.known && capacity.value === 'SPOT')
+    builder.unknown(name, 'hours', 'spot instance prices vary by the hour and are not in the catalogue');
   else if (typeName === undefined) {
     const template = view.length('/launch_template');
-    builder.unknown(name, 'hours', template ? 'the instance type comes from the launch template, which the plan does not resolve' : missingReason('/instance_types', typeRead));
+    builder.unknown(
+      name,
+      'hours',
+      template
+        ? 'the instance type comes from the launch template, which the plan does not resolve'
+        : missingReason('/instance_types', typeRead),
+    );
   } else builder.hourly(name, desired.value, catalogue.lookup(AWS, 'ec2-instance', region, typeName));
   const disk = view.number('/disk_size');
   if (!disk.known || disk.value !== undefined) {
-    builder.unknown('Node root volumes', 'GB-month', 'the node volume type is chosen by EKS and is not in the plan');
+    builder.unknown(
+      'Node root volumes',
+      'GB-month',
+      'the node volume type is chosen by EKS and is not in the plan',
+    );
   }
 };
 
 const awsAutoscalingGroup: TerraformEstimator = (input) => {
   const desired = input.view.number('/desired_capacity');
   const count = known(desired) ? ` × ${desired.value}` : '';
-  input.builder.unknown(`Instances${count}`, 'hours', 'the instance type comes from a launch template or mixed instances policy, which the plan does not resolve');
+  input.builder.unknown(
+    `Instances${count}`,
+    'hours',
+    'the instance type comes from a launch template or mixed instances policy, which the plan does not resolve',
+  );
 };
 
 function cacheNodes(input: TerraformEstimateInput, nodes: Read<number>, nodesPointer: string): void {
@@ -272,7 +425,11 @@ const awsElasticacheCluster: TerraformEstimator = (input) => {
   // A member of a replication group inherits its nodes; the group is priced instead.
   if (known(group)) return 'free';
   const nodes = input.view.number('/num_cache_nodes');
-  cacheNodes(input, nodes.known && nodes.value === undefined ? { known: true, value: 1 } : nodes, '/num_cache_nodes');
+  cacheNodes(
+    input,
+    nodes.known && nodes.value === undefined ? { known: true, value: 1 } : nodes,
+    '/num_cache_nodes',
+  );
 };
 
 const awsElasticacheReplicationGroup: TerraformEstimator = (input) => {
@@ -282,15 +439,27 @@ const awsElasticacheReplicationGroup: TerraformEstimator = (input) => {
   const groups = view.number('/num_node_groups');
   const replicas = view.number('/replicas_per_node_group');
   if (known(groups) && replicas.known) {
-    return cacheNodes(input, { known: true, value: groups.value * ((replicas.value ?? 0) + 1) }, '/num_node_groups');
+    return cacheNodes(
+      input,
+      { known: true, value: groups.value * ((replicas.value ?? 0) + 1) },
+      '/num_node_groups',
+    );
   }
-  cacheNodes(input, clusters.known ? groups : clusters, clusters.known ? '/num_node_groups' : '/num_cache_clusters');
+  cacheNodes(
+    input,
+    clusters.known ? groups : clusters,
+    clusters.known ? '/num_node_groups' : '/num_cache_clusters',
+  );
 };
 
 const awsEip: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Public IPv4 address', 'hours');
   if (region === undefined) return;
-  input.builder.hourly('Public IPv4 address', 1, input.catalogue.lookup(AWS, 'public-ipv4', region, 'address'));
+  input.builder.hourly(
+    'Public IPv4 address',
+    1,
+    input.catalogue.lookup(AWS, 'public-ipv4', region, 'address'),
+  );
 };
 
 const awsDynamodbTable: TerraformEstimator = (input) => {
@@ -298,7 +467,8 @@ const awsDynamodbTable: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Table capacity', 'capacity unit-hours');
   if (region === undefined) return;
   const mode = view.string('/billing_mode');
-  if (!mode.known) return builder.unknown('Table capacity', 'capacity unit-hours', 'billing_mode is unknown until apply');
+  if (!mode.known)
+    return builder.unknown('Table capacity', 'capacity unit-hours', 'billing_mode is unknown until apply');
   if ((mode.value ?? 'PROVISIONED') === 'PROVISIONED') {
     const capacity = (pointer: string, label: string, key: 'read' | 'write') => {
       const units = view.number(pointer);
@@ -316,8 +486,16 @@ const awsDynamodbTable: TerraformEstimator = (input) => {
       capacity(`/global_secondary_index/${index}/write_capacity`, `${label} write capacity`, 'write');
     }
   } else {
-    builder.usage('On-demand read request units', '1M requests', catalogue.lookup(AWS, 'dynamodb-usage', region, 'read-request-units'));
-    builder.usage('On-demand write request units', '1M requests', catalogue.lookup(AWS, 'dynamodb-usage', region, 'write-request-units'));
+    builder.usage(
+      'On-demand read request units',
+      '1M requests',
+      catalogue.lookup(AWS, 'dynamodb-usage', region, 'read-request-units'),
+    );
+    builder.usage(
+      'On-demand write request units',
+      '1M requests',
+      catalogue.lookup(AWS, 'dynamodb-usage', region, 'write-request-units'),
+    );
   }
   builder.usage('Table storage', 'GB-month', catalogue.lookup(AWS, 'dynamodb-usage', region, 'storage'));
 };
@@ -325,29 +503,59 @@ const awsDynamodbTable: TerraformEstimator = (input) => {
 const awsS3Bucket: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Standard storage', 'GB-month');
   if (region === undefined) return;
-  input.builder.usage('Standard storage', 'GB-month', input.catalogue.lookup(AWS, 's3-usage', region, 'storage'));
-  input.builder.usage('PUT, COPY, POST, LIST requests', '1,000 requests', input.catalogue.lookup(AWS, 's3-usage', region, 'put-requests'));
-  input.builder.usage('GET and other requests', '1,000 requests', input.catalogue.lookup(AWS, 's3-usage', region, 'get-requests'));
+  input.builder.usage(
+    'Standard storage',
+    'GB-month',
+    input.catalogue.lookup(AWS, 's3-usage', region, 'storage'),
+  );
+  input.builder.usage(
+    'PUT, COPY, POST, LIST requests',
+    '1,000 requests',
+    input.catalogue.lookup(AWS, 's3-usage', region, 'put-requests'),
+  );
+  input.builder.usage(
+    'GET and other requests',
+    '1,000 requests',
+    input.catalogue.lookup(AWS, 's3-usage', region, 'get-requests'),
+  );
 };
 
 const awsLambdaFunction: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Requests', '1M requests');
   if (region === undefined) return;
   const memory = input.view.number('/memory_size');
-  input.builder.usage('Requests', '1M requests', input.catalogue.lookup(AWS, 'lambda-usage', region, 'requests'));
-  input.builder.usage(`Duration${known(memory) ? ` (${memory.value} MB)` : ''}`, 'GB-second', input.catalogue.lookup(AWS, 'lambda-usage', region, 'gb-second'));
+  input.builder.usage(
+    'Requests',
+    '1M requests',
+    input.catalogue.lookup(AWS, 'lambda-usage', region, 'requests'),
+  );
+  input.builder.usage(
+    `Duration${known(memory) ? ` (${memory.value} MB)` : ''}`,
+    'GB-second',
+    input.catalogue.lookup(AWS, 'lambda-usage', region, 'gb-second'),
+  );
 };
 
 const awsKmsKey: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Customer managed key', 'months');
   if (region === undefined) return;
-  input.builder.fixed('Customer managed key', 'months', 1, input.catalogue.lookup(AWS, 'kms-key', region, 'key'));
+  input.builder.fixed(
+    'Customer managed key',
+    'months',
+    1,
+    input.catalogue.lookup(AWS, 'kms-key', region, 'key'),
+  );
 };
 
 const awsSecretsManagerSecret: TerraformEstimator = (input) => {
   const region = requireRegion(input, 'Secret', 'months');
   if (region === undefined) return;
-  input.builder.fixed('Secret', 'months', 1, input.catalogue.lookup(AWS, 'secrets-manager', region, 'secret'));
+  input.builder.fixed(
+    'Secret',
+    'months',
+    1,
+    input.catalogue.lookup(AWS, 'secrets-manager', region, 'secret'),
+  );
 };
 
 /** Estimators for AWS resource types, by Terraform type. */

@@ -63,7 +63,8 @@ function checkPriceMap(value: unknown, path: string): Problem | undefined {
   for (const [key, entry] of Object.entries(value)) {
     const where = `${path}/${key}`;
     if (typeof entry === 'number') {
-      if (!Number.isFinite(entry) || entry < 0) return { path: where, message: 'must be a price of 0 or more' };
+      if (!Number.isFinite(entry) || entry < 0)
+        return { path: where, message: 'must be a price of 0 or more' };
     } else if (isPlainObject(entry)) {
       const problem = checkPriceMap(entry, where);
       if (problem) return problem;
@@ -78,8 +79,12 @@ const tableFields: Record<string, (value: unknown) => string | undefined> = {
   usageBased: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   multiAzMultiplier: (v) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number above 0'),
   source: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string'),
-  date: (v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? undefined : 'must be a date (YYYY-MM-DD, quoted)'),
-  method: (v) => (v === 'transcribed' || v === 'price-list-api' ? undefined : 'must be transcribed or price-list-api'),
+  date: (v) =>
+    typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)
+      ? undefined
+      : 'must be a date (YYYY-MM-DD, quoted)',
+  method: (v) =>
+    v === 'transcribed' || v === 'price-list-api' ? undefined : 'must be transcribed or price-list-api',
   regions: () => undefined,
 };
 const requiredTableFields = ['description', 'unit', 'source', 'date', 'method', 'regions'];
@@ -90,25 +95,37 @@ const requiredTableFields = ['description', 'unit', 'source', 'date', 'method', 
  * the catalogue loads on every cost run, and compiling a schema would cost more than the check.
  */
 export function pricingFileProblem(data: unknown): Problem | undefined {
-  if (!isPlainObject(data)) return { path: '/', message: 'must be a mapping with provider, currency and tables' };
+  if (!isPlainObject(data))
+    return { path: '/', message: 'must be a mapping with provider, currency and tables' };
   for (const key of Object.keys(data)) {
-    if (!['provider', 'currency', 'defaultProfile', 'tables'].includes(key)) return { path: `/${key}`, message: 'is not a known field (provider, currency, defaultProfile, tables)' };
+    if (!['provider', 'currency', 'defaultProfile', 'tables'].includes(key))
+      return {
+        path: `/${key}`,
+        message: 'is not a known field (provider, currency, defaultProfile, tables)',
+      };
   }
-  if (typeof data.provider !== 'string' || data.provider === '') return { path: '/provider', message: 'must be a non-empty string' };
-  if (typeof data.currency !== 'string' || !/^[A-Z]{3}$/.test(data.currency)) return { path: '/currency', message: 'must be a three-letter currency code' };
-  if (data.defaultProfile !== undefined && typeof data.defaultProfile !== 'string') return { path: '/defaultProfile', message: 'must be a string' };
-  if (!isPlainObject(data.tables) || Object.keys(data.tables).length === 0) return { path: '/tables', message: 'must map table names to tables' };
+  if (typeof data.provider !== 'string' || data.provider === '')
+    return { path: '/provider', message: 'must be a non-empty string' };
+  if (typeof data.currency !== 'string' || !/^[A-Z]{3}$/.test(data.currency))
+    return { path: '/currency', message: 'must be a three-letter currency code' };
+  if (data.defaultProfile !== undefined && typeof data.defaultProfile !== 'string')
+    return { path: '/defaultProfile', message: 'must be a string' };
+  if (!isPlainObject(data.tables) || Object.keys(data.tables).length === 0)
+    return { path: '/tables', message: 'must map table names to tables' };
   for (const [name, table] of Object.entries(data.tables)) {
     const base = `/tables/${name}`;
     if (!isPlainObject(table)) return { path: base, message: 'must be a mapping' };
-    for (const field of requiredTableFields) if (table[field] === undefined) return { path: base, message: `must have required property '${field}'` };
+    for (const field of requiredTableFields)
+      if (table[field] === undefined)
+        return { path: base, message: `must have required property '${field}'` };
     for (const [field, value] of Object.entries(table)) {
       const check = tableFields[field];
       if (!check) return { path: `${base}/${field}`, message: 'is not a known table field' };
       const message = check(value);
       if (message) return { path: `${base}/${field}`, message };
     }
-    if (!isPlainObject(table.regions) || Object.keys(table.regions).length === 0) return { path: `${base}/regions`, message: 'must map regions to prices' };
+    if (!isPlainObject(table.regions) || Object.keys(table.regions).length === 0)
+      return { path: `${base}/regions`, message: 'must map regions to prices' };
     for (const [region, prices] of Object.entries(table.regions)) {
       const problem = checkPriceMap(prices, `${base}/regions/${region}`);
       if (problem) return problem;
@@ -132,15 +149,27 @@ export function parsePricingFile(text: string, file: string): ProviderPrices {
     data = parseYaml(text, { maxAliasCount: 1000 });
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: not valid YAML: ${detail}`, { file, cause: error });
+    throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: not valid YAML: ${detail}`, {
+      file,
+      cause: error,
+    });
   }
   const problem = pricingFileProblem(data);
-  if (problem) throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: ${problem.path} ${problem.message}`, { file });
+  if (problem)
+    throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: ${problem.path} ${problem.message}`, {
+      file,
+    });
   const document = data as {
     provider: string;
     currency: string;
     defaultProfile?: string;
-    tables: Record<string, Omit<PriceTable, 'regions' | 'usageBased'> & { usageBased?: boolean; regions: Record<string, Record<string, unknown>> }>;
+    tables: Record<
+      string,
+      Omit<PriceTable, 'regions' | 'usageBased'> & {
+        usageBased?: boolean;
+        regions: Record<string, Record<string, unknown>>;
+      }
+    >;
   };
   const tables = new Map<string, PriceTable>();
   for (const [name, table] of Object.entries(document.tables)) {
@@ -152,7 +181,13 @@ export function parsePricingFile(text: string, file: string): ProviderPrices {
     }
     tables.set(name, { ...table, usageBased: table.usageBased ?? false, regions });
   }
-  return { provider: document.provider, currency: document.currency, defaultProfile: document.defaultProfile, file, tables };
+  return {
+    provider: document.provider,
+    currency: document.currency,
+    defaultProfile: document.defaultProfile,
+    file,
+    tables,
+  };
 }
 
 /** The prices of every provider, with lookups that say why a price is missing. */
@@ -164,7 +199,10 @@ export class PriceCatalogue {
     this.providers = new Map();
     const currencies = new Set(files.map((file) => file.currency));
     if (currencies.size > 1) {
-      throw new ParapetError('PARAPET_PRICING_INVALID', `pricing files mix currencies (${[...currencies].sort().join(', ')}); use one currency`);
+      throw new ParapetError(
+        'PARAPET_PRICING_INVALID',
+        `pricing files mix currencies (${[...currencies].sort().join(', ')}); use one currency`,
+      );
     }
     for (const file of files) {
       const existing = this.providers.get(file.provider);
@@ -224,7 +262,14 @@ export class PriceCatalogue {
       const where = region === '*' ? '' : ` in ${region}`;
       return { reason: `${key} has no ${tableName} price${where} in the catalogue` };
     }
-    const provenance: PriceProvenance = { provider: prices.provider, table: tableName, region, key, source: table.source, date: table.date };
+    const provenance: PriceProvenance = {
+      provider: prices.provider,
+      table: tableName,
+      region,
+      key,
+      source: table.source,
+      date: table.date,
+    };
     return {
       ...provenance,
       provenance,
@@ -242,7 +287,10 @@ export function readPricingDir(dir: string): ProviderPrices[] {
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'));
   } catch (error) {
-    throw new ParapetError('PARAPET_PRICING_INVALID', `${dir}: cannot read the pricing directory`, { file: dir, cause: error });
+    throw new ParapetError('PARAPET_PRICING_INVALID', `${dir}: cannot read the pricing directory`, {
+      file: dir,
+      cause: error,
+    });
   }
   return names.sort().map((name) => readPricingFile(join(dir, name)));
 }
@@ -253,7 +301,10 @@ export function readPricingFile(file: string): ProviderPrices {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: cannot read the pricing file`, { file, cause: error });
+    throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: cannot read the pricing file`, {
+      file,
+      cause: error,
+    });
   }
   return parsePricingFile(text, file);
 }
@@ -270,7 +321,9 @@ export function loadPriceCatalogue(extraPaths: string[] = []): PriceCatalogue {
   if (cached) return cached;
   const files = readPricingDir(builtinPricingDir);
   for (const path of extraPaths) {
-    files.push(...(path.endsWith('.yaml') || path.endsWith('.yml') ? [readPricingFile(path)] : readPricingDir(path)));
+    files.push(
+      ...(path.endsWith('.yaml') || path.endsWith('.yml') ? [readPricingFile(path)] : readPricingDir(path)),
+    );
   }
   const catalogue = new PriceCatalogue(files);
   catalogueCache.set(cacheKey, catalogue);

@@ -17,14 +17,22 @@ function costOf(resource: Resource): CostFact | undefined {
 function requireNumber(options: Record<string, unknown>, name: string, policy: Policy): number {
   const value = options[name];
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with.${name} must be a number`, { file: policy.file });
+    throw new ParapetError(
+      'PARAPET_POLICY_COMPILE',
+      `${policy.file}: rule.check.with.${name} must be a number`,
+      { file: policy.file },
+    );
   }
   return value;
 }
 
 function requireGlobs(value: unknown, where: string, policy: Policy): Minimatch[] {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with.${where} must be a list of globs`, { file: policy.file });
+    throw new ParapetError(
+      'PARAPET_POLICY_COMPILE',
+      `${policy.file}: rule.check.with.${where} must be a list of globs`,
+      { file: policy.file },
+    );
   }
   return (value as string[]).map((glob) => new Minimatch(glob, { nocomment: true, nonegate: true }));
 }
@@ -36,12 +44,17 @@ function requireGlobs(value: unknown, where: string, policy: Policy): Minimatch[
  */
 export const costPlanDeltaCheck: CheckDefinition = {
   name: 'cost-plan-delta',
-  description: 'Monthly cost change of a Terraform plan against a budget (with.budget, with.groupBy: file|all).',
+  description:
+    'Monthly cost change of a Terraform plan against a budget (with.budget, with.groupBy: file|all).',
   compile(options, policy) {
     const budget = requireNumber(options, 'budget', policy);
     const groupBy = options.groupBy ?? 'file';
     if (groupBy !== 'file' && groupBy !== 'all') {
-      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with.groupBy must be file or all`, { file: policy.file });
+      throw new ParapetError(
+        'PARAPET_POLICY_COMPILE',
+        `${policy.file}: rule.check.with.groupBy must be file or all`,
+        { file: policy.file },
+      );
     }
     return {
       scope: 'set',
@@ -71,7 +84,10 @@ export const costPlanDeltaCheck: CheckDefinition = {
             } else {
               unknown.push(resource.id);
               // An unknown after-cost is at least its priced lines; an unknown before-cost has no bound.
-              lowerBound = fact.monthlyBefore === null ? -Infinity : lowerBound + monthlyAfterLowerBound(fact) - fact.monthlyBefore;
+              lowerBound =
+                fact.monthlyBefore === null
+                  ? -Infinity
+                  : lowerBound + monthlyAfterLowerBound(fact) - fact.monthlyBefore;
             }
           }
           delta = roundMoney(delta);
@@ -79,10 +95,22 @@ export const costPlanDeltaCheck: CheckDefinition = {
             delta: formatMoney(delta, currency, true),
             budget: formatMoney(budget, currency),
             unknownCount: unknown.length,
-            summary: unknown.length ? `${formatMoney(delta, currency, true)} known, ${unknown.length} resource(s) with unknown cost` : formatMoney(delta, currency, true),
+            summary: unknown.length
+              ? `${formatMoney(delta, currency, true)} known, ${unknown.length} resource(s) with unknown cost`
+              : formatMoney(delta, currency, true),
           };
-          const details = { delta, budget, currency, lowerBound: Number.isFinite(lowerBound) ? roundMoney(lowerBound) : null, unknownResources: unknown, resources: members.length };
-          const anchor = top && top.amount > 0 ? top.resource : members.find((member) => unknown.includes(member.id)) ?? members[0]!;
+          const details = {
+            delta,
+            budget,
+            currency,
+            lowerBound: Number.isFinite(lowerBound) ? roundMoney(lowerBound) : null,
+            unknownResources: unknown,
+            resources: members.length,
+          };
+          const anchor =
+            top && top.amount > 0
+              ? top.resource
+              : (members.find((member) => unknown.includes(member.id)) ?? members[0]!);
           if (lowerBound > budget) out.push({ resource: anchor, path: '', values, details });
           else if (unknown.length > 0) {
             out.push({
@@ -116,11 +144,25 @@ export const costMonthlyMaxCheck: CheckDefinition = {
         const fact = costOf(resource);
         if (!fact) return [];
         const lower = monthlyAfterLowerBound(fact);
-        const values = { monthly: fact.monthlyAfter === null ? `at least ${formatMoney(lower, fact.currency)}` : formatMoney(fact.monthlyAfter, fact.currency), max: formatMoney(max, fact.currency) };
+        const values = {
+          monthly:
+            fact.monthlyAfter === null
+              ? `at least ${formatMoney(lower, fact.currency)}`
+              : formatMoney(fact.monthlyAfter, fact.currency),
+          max: formatMoney(max, fact.currency),
+        };
         const details = { monthlyAfter: fact.monthlyAfter, lowerBound: lower, max, currency: fact.currency };
         if (lower > max) return [{ path: '', values, details }];
         if (fact.monthlyAfter === null) {
-          return [{ path: '', status: 'unknown', values, details, message: `Monthly cost of ${resource.id} is unknown (${fact.unknownReason ?? 'unknown'}); its priced part is ${values.monthly.replace('at least ', '')} of the ${values.max} maximum` }];
+          return [
+            {
+              path: '',
+              status: 'unknown',
+              values,
+              details,
+              message: `Monthly cost of ${resource.id} is unknown (${fact.unknownReason ?? 'unknown'}); its priced part is ${values.monthly.replace('at least ', '')} of the ${values.max} maximum`,
+            },
+          ];
         }
         return [];
       },
@@ -128,14 +170,21 @@ export const costMonthlyMaxCheck: CheckDefinition = {
   },
 };
 
-function machineViolation(resource: Resource, fact: CostFact, ok: (type: string, family: string) => boolean, values: Record<string, unknown>): Violation[] {
+function machineViolation(
+  resource: Resource,
+  fact: CostFact,
+  ok: (type: string, family: string) => boolean,
+  values: Record<string, unknown>,
+): Violation[] {
   const machine = fact.machine;
   if (!machine) return [];
   if (machine.type === null || machine.family === null) {
     const message = `The machine type of ${resource.id} (${machine.path.slice(1).replace(/\/\d+/g, '')}) is unknown until apply`;
     return [{ path: machine.path, status: 'unknown', unknownPaths: [machine.path], values, message }];
   }
-  return ok(machine.type, machine.family) ? [] : [{ path: machine.path, values: { ...values, type: machine.type, family: machine.family } }];
+  return ok(machine.type, machine.family)
+    ? []
+    : [{ path: machine.path, values: { ...values, type: machine.type, family: machine.family } }];
 }
 
 /**
@@ -145,17 +194,35 @@ function machineViolation(resource: Resource, fact: CostFact, ok: (type: string,
  */
 export const costMachineAllowlistCheck: CheckDefinition = {
   name: 'cost-machine-allowlist',
-  description: 'Machine types allowed per environment (with.environments, with.environmentTags, with.default).',
+  description:
+    'Machine types allowed per environment (with.environments, with.environmentTags, with.default).',
   compile(options, policy) {
     const environments = options.environments;
     if (environments === null || typeof environments !== 'object' || Array.isArray(environments)) {
-      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with.environments must map environment names to lists of globs`, { file: policy.file });
+      throw new ParapetError(
+        'PARAPET_POLICY_COMPILE',
+        `${policy.file}: rule.check.with.environments must map environment names to lists of globs`,
+        { file: policy.file },
+      );
     }
-    const allowed = new Map(Object.entries(environments).map(([name, globs]) => [name, requireGlobs(globs, `environments.${name}`, policy)]));
-    const fallback = options.default === undefined || options.default === null ? undefined : requireGlobs(options.default, 'default', policy);
-    const tags = options.environmentTags === undefined ? ['environment', 'env', 'Environment'] : options.environmentTags;
+    const allowed = new Map(
+      Object.entries(environments).map(([name, globs]) => [
+        name,
+        requireGlobs(globs, `environments.${name}`, policy),
+      ]),
+    );
+    const fallback =
+      options.default === undefined || options.default === null
+        ? undefined
+        : requireGlobs(options.default, 'default', policy);
+    const tags =
+      options.environmentTags === undefined ? ['environment', 'env', 'Environment'] : options.environmentTags;
     if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) {
-      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with.environmentTags must be a list of tag names`, { file: policy.file });
+      throw new ParapetError(
+        'PARAPET_POLICY_COMPILE',
+        `${policy.file}: rule.check.with.environmentTags must be a list of tag names`,
+        { file: policy.file },
+      );
     }
     return {
       scope: 'resource',
@@ -167,11 +234,16 @@ export const costMachineAllowlistCheck: CheckDefinition = {
         const globs = (environment !== undefined ? allowed.get(environment) : undefined) ?? fallback;
         if (!globs) return [];
         const list = environment !== undefined && allowed.has(environment) ? environment : 'default';
-        return machineViolation(resource, fact, (type, family) => globs.some((glob) => glob.match(type) || glob.match(family)), {
-          environment: environment ?? '(none)',
-          allowed: globs.map((glob) => glob.pattern).join(', '),
-          list,
-        });
+        return machineViolation(
+          resource,
+          fact,
+          (type, family) => globs.some((glob) => glob.match(type) || glob.match(family)),
+          {
+            environment: environment ?? '(none)',
+            allowed: globs.map((glob) => glob.pattern).join(', '),
+            list,
+          },
+        );
       },
     };
   },
@@ -188,11 +260,21 @@ export const costMachineDenylistCheck: CheckDefinition = {
       evaluate(resource) {
         const fact = resource.facts.cost as CostFact | undefined;
         if (!fact?.machine) return [];
-        return machineViolation(resource, fact, (type, family) => !denied.some((glob) => glob.match(type) || glob.match(family)), {});
+        return machineViolation(
+          resource,
+          fact,
+          (type, family) => !denied.some((glob) => glob.match(type) || glob.match(family)),
+          {},
+        );
       },
     };
   },
 };
 
 /** Every cost check, for the check registry. */
-export const costChecks: CheckDefinition[] = [costPlanDeltaCheck, costMonthlyMaxCheck, costMachineAllowlistCheck, costMachineDenylistCheck];
+export const costChecks: CheckDefinition[] = [
+  costPlanDeltaCheck,
+  costMonthlyMaxCheck,
+  costMachineAllowlistCheck,
+  costMachineDenylistCheck,
+];

@@ -12,7 +12,12 @@ const macros: Record<string, string> = {
 const monthNames = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const dayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-function parseField(field: string, min: number, max: number, names?: string[]): { values: Set<number>; star: boolean } {
+function parseField(
+  field: string,
+  min: number,
+  max: number,
+  names?: string[],
+): { values: Set<number>; star: boolean } {
   const values = new Set<number>();
   const star = field === '*' || field === '?';
   const toNumber = (text: string): number => {
@@ -37,7 +42,8 @@ function parseField(field: string, min: number, max: number, names?: string[]): 
     }
     // Sunday may be written 7.
     if (names === dayNames && high === 7) high = 7;
-    if (low < min || high > (names === dayNames ? 7 : max) || low > high) throw new Error(`"${part}" is out of range ${min}-${max}`);
+    if (low < min || high > (names === dayNames ? 7 : max) || low > high)
+      throw new Error(`"${part}" is out of range ${min}-${max}`);
     for (let value = low; value <= high; value += step) values.add(names === dayNames ? value % 7 : value);
   }
   return { values, star };

@@ -33,12 +33,21 @@ function monthly(estimate: StateOutcome): number | null {
 /** Turns the two sides of a change into `facts.cost`. */
 export function costFact(before: StateOutcome, after: StateOutcome, currency: string): CostFact {
   if (before === 'unsupported' || after === 'unsupported') {
-    return { currency, monthlyBefore: null, monthlyAfter: null, delta: null, components: [], status: 'unsupported', unknownReason: 'parapet has no estimator for this resource type' };
+    return {
+      currency,
+      monthlyBefore: null,
+      monthlyAfter: null,
+      delta: null,
+      components: [],
+      status: 'unsupported',
+      unknownReason: 'parapet has no estimator for this resource type',
+    };
   }
   const components = componentsOf(before).concat(componentsOf(after));
   const monthlyBefore = monthly(before);
   const monthlyAfter = monthly(after);
-  const delta = monthlyBefore === null || monthlyAfter === null ? null : roundMoney(monthlyAfter - monthlyBefore);
+  const delta =
+    monthlyBefore === null || monthlyAfter === null ? null : roundMoney(monthlyAfter - monthlyBefore);
   const freeSide = (side: StateOutcome) => side === 'free' || side === 'absent';
   const fact: CostFact = {
     currency,
@@ -46,9 +55,16 @@ export function costFact(before: StateOutcome, after: StateOutcome, currency: st
     monthlyAfter,
     delta,
     components,
-    status: freeSide(before) && freeSide(after) ? 'free' : monthlyBefore === null || monthlyAfter === null ? 'unknown' : 'priced',
+    status:
+      freeSide(before) && freeSide(after)
+        ? 'free'
+        : monthlyBefore === null || monthlyAfter === null
+          ? 'unknown'
+          : 'priced',
   };
-  const reason = [after, before].find((side): side is StateEstimate => typeof side !== 'string' && side.unknownReason !== undefined)?.unknownReason;
+  const reason = [after, before].find(
+    (side): side is StateEstimate => typeof side !== 'string' && side.unknownReason !== undefined,
+  )?.unknownReason;
   if (reason !== undefined) fact.unknownReason = reason;
   const machineSide = typeof after !== 'string' ? after : typeof before !== 'string' ? before : undefined;
   if (machineSide?.machine) fact.machine = machineSide.machine;
@@ -59,7 +75,8 @@ export function costFact(before: StateOutcome, after: StateOutcome, currency: st
 export function monthlyAfterLowerBound(fact: CostFact): number {
   if (fact.monthlyAfter !== null) return fact.monthlyAfter;
   let sum = 0;
-  for (const component of fact.components) if (component.phase === 'after' && component.monthly !== null) sum += component.monthly;
+  for (const component of fact.components)
+    if (component.phase === 'after' && component.monthly !== null) sum += component.monthly;
   return roundMoney(sum);
 }
 
@@ -73,7 +90,10 @@ export class CostEstimator {
     readonly settings: CostSettings,
   ) {
     if (settings.currency !== undefined && settings.currency !== catalogue.currency) {
-      throw new ParapetError('PARAPET_PRICING_INVALID', `cost.currency is ${settings.currency} but the pricing files are in ${catalogue.currency}`);
+      throw new ParapetError(
+        'PARAPET_PRICING_INVALID',
+        `cost.currency is ${settings.currency} but the pricing files are in ${catalogue.currency}`,
+      );
     }
     this.prices = kubernetesUnitPrices(catalogue, settings.kubernetes);
   }
@@ -88,7 +108,11 @@ export class CostEstimator {
     const currency = this.catalogue.currency;
     if (resource.source === 'kubernetes') {
       // A manifest has no previous state: it is priced as what the change will run.
-      return costFact('absent', estimateKubernetes(resource, this.catalogue, this.prices, this.settings.kubernetes, this.autoscaled), currency);
+      return costFact(
+        'absent',
+        estimateKubernetes(resource, this.catalogue, this.prices, this.settings.kubernetes, this.autoscaled),
+        currency,
+      );
     }
     if (resource.source !== 'terraform') return costFact('absent', 'free', currency);
     const change = (resource.facts.change ?? {}) as ChangeFacts;
@@ -96,16 +120,29 @@ export class CostEstimator {
     const actions = change.actions ?? ['no-op'];
     const beforeValues = isRecord(change.before) ? change.before : undefined;
     const afterValues = isRecord(change.after) ? change.after : resource.body;
-    const beforeState = (): StateOutcome => (beforeValues ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'before') : 'absent');
-    const afterState = (): StateOutcome => estimateTerraformState(resource, new StateView(afterValues, resource.unknownPaths), this.catalogue, 'after');
+    const beforeState = (): StateOutcome =>
+      beforeValues
+        ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'before')
+        : 'absent';
+    const afterState = (): StateOutcome =>
+      estimateTerraformState(
+        resource,
+        new StateView(afterValues, resource.unknownPaths),
+        this.catalogue,
+        'after',
+      );
     if (actions.includes('forget')) {
       // Forgotten objects keep running (and billing); only Terraform stops managing them.
       const before = beforeState();
-      const after = beforeValues ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'after') : 'absent';
+      const after = beforeValues
+        ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'after')
+        : 'absent';
       return costFact(before, after, currency);
     }
-    if (actions.includes('delete') && !actions.includes('create')) return costFact(beforeState(), 'absent', currency);
-    if (actions.includes('create') && !actions.includes('delete')) return costFact('absent', afterState(), currency);
+    if (actions.includes('delete') && !actions.includes('create'))
+      return costFact(beforeState(), 'absent', currency);
+    if (actions.includes('create') && !actions.includes('delete'))
+      return costFact('absent', afterState(), currency);
     return costFact(beforeState(), afterState(), currency);
   }
 }

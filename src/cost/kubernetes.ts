@@ -16,10 +16,31 @@ const workloadKinds = new Set([...replicatedKinds, 'Pod', 'DaemonSet', 'Job', 'C
 
 /** Kubernetes kinds that cost nothing by themselves. */
 const freeKinds = new Set([
-  'ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Namespace',
-  'NetworkPolicy', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'LimitRange', 'ResourceQuota', 'Ingress',
-  'IngressClass', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration', 'Endpoints', 'EndpointSlice', 'Lease', 'PodSecurityPolicy', 'RuntimeClass',
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Namespace',
+  'NetworkPolicy',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'LimitRange',
+  'ResourceQuota',
+  'Ingress',
+  'IngressClass',
+  'PriorityClass',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'Endpoints',
+  'EndpointSlice',
+  'Lease',
+  'PodSecurityPolicy',
+  'RuntimeClass',
 ]);
 
 interface Requests {
@@ -36,28 +57,55 @@ export interface KubernetesUnitPrices {
 }
 
 /** Resolve the unit prices once per run. */
-export function kubernetesUnitPrices(catalogue: PriceCatalogue, settings: KubernetesCostSettings): KubernetesUnitPrices {
+export function kubernetesUnitPrices(
+  catalogue: PriceCatalogue,
+  settings: KubernetesCostSettings,
+): KubernetesUnitPrices {
   const profile = settings.profile ?? catalogue.providers.get('kubernetes')?.defaultProfile ?? 'default';
   const configured = (price: number, key: string): PriceLookup => {
-    const provenance = { provider: 'kubernetes', table: 'parapet.yaml', region: profile, key, source: 'parapet.yaml cost.kubernetes', date: '' };
+    const provenance = {
+      provider: 'kubernetes',
+      table: 'parapet.yaml',
+      region: profile,
+      key,
+      source: 'parapet.yaml cost.kubernetes',
+      date: '',
+    };
     return { ...provenance, provenance, price, unit: key, usageBased: false };
   };
   return {
     profile,
-    cpu: settings.cpuHour !== undefined ? configured(settings.cpuHour, 'cpuHour') : catalogue.lookup('kubernetes', 'pod-resources', profile, 'cpu'),
-    memory: settings.memoryGiBHour !== undefined ? configured(settings.memoryGiBHour, 'memoryGiBHour') : catalogue.lookup('kubernetes', 'pod-resources', profile, 'memory'),
-    storage: settings.storageGiBMonth !== undefined ? configured(settings.storageGiBMonth, 'storageGiBMonth') : catalogue.lookup('kubernetes', 'persistent-volume', profile, 'storage'),
+    cpu:
+      settings.cpuHour !== undefined
+        ? configured(settings.cpuHour, 'cpuHour')
+        : catalogue.lookup('kubernetes', 'pod-resources', profile, 'cpu'),
+    memory:
+      settings.memoryGiBHour !== undefined
+        ? configured(settings.memoryGiBHour, 'memoryGiBHour')
+        : catalogue.lookup('kubernetes', 'pod-resources', profile, 'memory'),
+    storage:
+      settings.storageGiBMonth !== undefined
+        ? configured(settings.storageGiBMonth, 'storageGiBMonth')
+        : catalogue.lookup('kubernetes', 'persistent-volume', profile, 'storage'),
   };
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
-function containerRequest(container: Record<string, unknown>, resource: 'cpu' | 'memory'): number | undefined {
+function containerRequest(
+  container: Record<string, unknown>,
+  resource: 'cpu' | 'memory',
+): number | undefined {
   const resources = record(container.resources);
   // The API server defaults a missing request to the limit.
-  return parseQuantity(record(resources?.requests)?.[resource]) ?? parseQuantity(record(resources?.limits)?.[resource]);
+  return (
+    parseQuantity(record(resources?.requests)?.[resource]) ??
+    parseQuantity(record(resources?.limits)?.[resource])
+  );
 }
 
 /**
@@ -107,11 +155,18 @@ function annotationNumber(resource: Resource, name: string): number | undefined 
 }
 
 /** How many pods run all month (or pod-months for Jobs), or why that is unknown. */
-function podMonths(resource: Resource, settings: KubernetesCostSettings, autoscaled: Map<string, { min: number; max: number }>): { pods: number; label: string } | { reason: string } {
+function podMonths(
+  resource: Resource,
+  settings: KubernetesCostSettings,
+  autoscaled: Map<string, { min: number; max: number }>,
+): { pods: number; label: string } | { reason: string } {
   const spec = record(resource.body.spec) ?? {};
   if (replicatedKinds.has(resource.kind)) {
     const scaler = autoscaled.get(`${resource.namespace ?? ''}/${resource.kind}/${resource.name}`);
-    if (scaler) return { reason: `replicas are autoscaled by a HorizontalPodAutoscaler between ${scaler.min} and ${scaler.max}` };
+    if (scaler)
+      return {
+        reason: `replicas are autoscaled by a HorizontalPodAutoscaler between ${scaler.min} and ${scaler.max}`,
+      };
     const replicas = spec.replicas ?? 1;
     if (typeof replicas !== 'number' || replicas < 0) return { reason: 'spec.replicas is not a number' };
     return { pods: replicas, label: `${replicas} replica${replicas === 1 ? '' : 's'}` };
@@ -119,14 +174,23 @@ function podMonths(resource: Resource, settings: KubernetesCostSettings, autosca
   if (resource.kind === 'Pod') return { pods: 1, label: '1 pod' };
   if (resource.kind === 'DaemonSet') {
     const nodes = annotationNumber(resource, NODES_ANNOTATION) ?? settings.daemonSetNodes;
-    if (nodes === undefined) return { reason: `a DaemonSet runs on every node: set cost.kubernetes.daemonSetNodes or the ${NODES_ANNOTATION} annotation` };
+    if (nodes === undefined)
+      return {
+        reason: `a DaemonSet runs on every node: set cost.kubernetes.daemonSetNodes or the ${NODES_ANNOTATION} annotation`,
+      };
     return { pods: nodes, label: `${nodes} node${nodes === 1 ? '' : 's'}` };
   }
   const hours = annotationNumber(resource, RUN_HOURS_ANNOTATION) ?? settings.jobRunHours;
-  if (hours === undefined) return { reason: `a Job's cost depends on how long it runs: set cost.kubernetes.jobRunHours or the ${RUN_HOURS_ANNOTATION} annotation` };
+  if (hours === undefined)
+    return {
+      reason: `a Job's cost depends on how long it runs: set cost.kubernetes.jobRunHours or the ${RUN_HOURS_ANNOTATION} annotation`,
+    };
   if (resource.kind === 'Job') {
     const completions = typeof spec.completions === 'number' ? spec.completions : 1;
-    return { pods: (completions * hours) / HOURS_PER_MONTH, label: `${completions} completion${completions === 1 ? '' : 's'} × ${hours} h, once` };
+    return {
+      pods: (completions * hours) / HOURS_PER_MONTH,
+      label: `${completions} completion${completions === 1 ? '' : 's'} × ${hours} h, once`,
+    };
   }
   if (spec.suspend === true) return { pods: 0, label: 'suspended' };
   const schedule = spec.schedule;
@@ -139,7 +203,10 @@ function podMonths(resource: Resource, settings: KubernetesCostSettings, autosca
   }
   const jobSpec = record(record(spec.jobTemplate)?.spec) ?? {};
   const completions = typeof jobSpec.completions === 'number' ? jobSpec.completions : 1;
-  return { pods: (runs * completions * hours) / HOURS_PER_MONTH, label: `${Math.round(runs * 100) / 100} runs × ${completions} × ${hours} h` };
+  return {
+    pods: (runs * completions * hours) / HOURS_PER_MONTH,
+    label: `${Math.round(runs * 100) / 100} runs × ${completions} × ${hours} h`,
+  };
 }
 
 function storageRequest(claim: Record<string, unknown>): number | undefined {
@@ -149,7 +216,9 @@ function storageRequest(claim: Record<string, unknown>): number | undefined {
 }
 
 /** HorizontalPodAutoscalers by the workload they scale: `namespace/Kind/name`. */
-export function autoscaledWorkloads(resources: readonly Resource[]): Map<string, { min: number; max: number }> {
+export function autoscaledWorkloads(
+  resources: readonly Resource[],
+): Map<string, { min: number; max: number }> {
   const out = new Map<string, { min: number; max: number }>();
   for (const resource of resources) {
     if (resource.source !== 'kubernetes' || resource.kind !== 'HorizontalPodAutoscaler') continue;
@@ -174,14 +243,19 @@ export function estimateKubernetes(
   const builder = new EstimateBuilder(catalogue, 'after');
   if (resource.kind === 'PersistentVolumeClaim') {
     const size = storageRequest(resource.body);
-    if (size === undefined) builder.unknown('Persistent volume', 'GiB-months', 'spec.resources.requests.storage is not set');
+    if (size === undefined)
+      builder.unknown('Persistent volume', 'GiB-months', 'spec.resources.requests.storage is not set');
     else builder.fixed(`Persistent volume (${formatNumber(size)} GiB)`, 'GiB-months', size, prices.storage);
     return builder.result();
   }
   if (resource.kind === 'Service') {
     const type = record(resource.body.spec)?.type;
     if (type !== 'LoadBalancer') return 'free';
-    builder.unknown('Cloud load balancer', 'hours', 'a LoadBalancer Service provisions a load balancer priced by the cluster\'s cloud provider');
+    builder.unknown(
+      'Cloud load balancer',
+      'hours',
+      "a LoadBalancer Service provisions a load balancer priced by the cluster's cloud provider",
+    );
     return builder.result();
   }
   if (!workloadKinds.has(resource.kind)) return freeKinds.has(resource.kind) ? 'free' : 'unsupported';
@@ -198,8 +272,18 @@ export function estimateKubernetes(
     builder.unknown('Memory requests', 'GiB-hours', reason);
   } else {
     const memoryGiB = requests.memory / GIB;
-    builder.fixed(`CPU requests (${formatNumber(requests.cpu)} vCPU × ${pods.label})`, 'vCPU-hours', requests.cpu * pods.pods * HOURS_PER_MONTH, prices.cpu);
-    builder.fixed(`Memory requests (${formatNumber(memoryGiB)} GiB × ${pods.label})`, 'GiB-hours', memoryGiB * pods.pods * HOURS_PER_MONTH, prices.memory);
+    builder.fixed(
+      `CPU requests (${formatNumber(requests.cpu)} vCPU × ${pods.label})`,
+      'vCPU-hours',
+      requests.cpu * pods.pods * HOURS_PER_MONTH,
+      prices.cpu,
+    );
+    builder.fixed(
+      `Memory requests (${formatNumber(memoryGiB)} GiB × ${pods.label})`,
+      'GiB-hours',
+      memoryGiB * pods.pods * HOURS_PER_MONTH,
+      prices.memory,
+    );
   }
   if (resource.kind === 'StatefulSet') {
     const templates = record(resource.body.spec)?.volumeClaimTemplates;
@@ -208,9 +292,17 @@ export function estimateKubernetes(
       const claim = record(item) ?? {};
       const name = String(record(claim.metadata)?.name ?? 'volume');
       const size = storageRequest(claim);
-      if (size === undefined) builder.unknown(`Volume claim ${name}`, 'GiB-months', 'spec.resources.requests.storage is not set');
-      else if (replicas === undefined) builder.unknown(`Volume claims ${name}`, 'GiB-months', 'the number of replicas is not known');
-      else builder.fixed(`Volume claims ${name} (${formatNumber(size)} GiB × ${replicas})`, 'GiB-months', size * replicas, prices.storage);
+      if (size === undefined)
+        builder.unknown(`Volume claim ${name}`, 'GiB-months', 'spec.resources.requests.storage is not set');
+      else if (replicas === undefined)
+        builder.unknown(`Volume claims ${name}`, 'GiB-months', 'the number of replicas is not known');
+      else
+        builder.fixed(
+          `Volume claims ${name} (${formatNumber(size)} GiB × ${replicas})`,
+          'GiB-months',
+          size * replicas,
+          prices.storage,
+        );
     }
   }
   if (!isQuote(prices.cpu)) builder.fail(prices.cpu.reason);

@@ -5,7 +5,12 @@ export function formatMoney(value: number | null, currency: string, signed = fal
   if (value === null) return 'unknown';
   let formatter = formatters.get(currency);
   if (!formatter) {
-    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    formatter = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
     formatters.set(currency, formatter);
   }
   const text = formatter.format(Math.abs(value));

@@ -23,7 +23,15 @@ type PriceMap = Record<string, number>;
 
 interface AwsOffer {
   products?: Record<string, { productFamily?: string; attributes?: Record<string, string> }>;
-  terms?: { OnDemand?: Record<string, Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: Record<string, string> }> }>> };
+  terms?: {
+    OnDemand?: Record<
+      string,
+      Record<
+        string,
+        { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: Record<string, string> }> }
+      >
+    >;
+  };
 }
 
 /** The first on-demand USD price of a SKU in an AWS offer file. */
@@ -46,7 +54,13 @@ export function parseAwsEc2Offer(offer: AwsOffer): PriceMap {
   for (const [sku, product] of Object.entries(offer.products ?? {})) {
     const a = product.attributes ?? {};
     if (product.productFamily !== 'Compute Instance') continue;
-    if (a.operatingSystem !== 'Linux' || a.tenancy !== 'Shared' || a.preInstalledSw !== 'NA' || a.capacitystatus !== 'Used') continue;
+    if (
+      a.operatingSystem !== 'Linux' ||
+      a.tenancy !== 'Shared' ||
+      a.preInstalledSw !== 'NA' ||
+      a.capacitystatus !== 'Used'
+    )
+      continue;
     if (a.licenseModel && a.licenseModel !== 'No License required') continue;
     const price = awsOnDemandPrice(offer, sku);
     if (a.instanceType && price !== undefined) out[a.instanceType] = price;
@@ -84,7 +98,13 @@ export interface AzureRetailItem {
 export function parseAzureVmPrices(items: AzureRetailItem[]): PriceMap {
   const out: PriceMap = {};
   for (const item of items) {
-    if (item.type !== 'Consumption' || item.unitOfMeasure !== '1 Hour' || !item.armSkuName || typeof item.retailPrice !== 'number') continue;
+    if (
+      item.type !== 'Consumption' ||
+      item.unitOfMeasure !== '1 Hour' ||
+      !item.armSkuName ||
+      typeof item.retailPrice !== 'number'
+    )
+      continue;
     if (/Windows/i.test(item.productName ?? '') || /Spot|Low Priority/i.test(item.skuName ?? '')) continue;
     out[item.armSkuName] = item.retailPrice;
   }
@@ -107,7 +127,14 @@ export function nestByFirstDot(map: PriceMap): Record<string, PriceMap | number>
 }
 
 /** Replace `tables.<table>.regions.<region>` in a pricing file's text, keeping comments and the rest. */
-export function replaceRegionPrices(text: string, file: string, table: string, region: string, prices: Record<string, unknown>, date: string): string {
+export function replaceRegionPrices(
+  text: string,
+  file: string,
+  table: string,
+  region: string,
+  prices: Record<string, unknown>,
+  date: string,
+): string {
   const document = parseDocument(text);
   if (!document.hasIn(['tables', table])) throw new Error(`${file}: no table ${table}`);
   const node = document.createNode(prices);
@@ -129,12 +156,27 @@ async function fetchJson(url: string): Promise<unknown> {
 }
 
 const sources = {
-  'aws-ec2': { file: 'aws.yaml', table: 'ec2-instance', fetch: async (region: string) => nestByFirstDot(parseAwsEc2Offer((await fetchJson(`https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/${region}/index.json`)) as AwsOffer)) },
+  'aws-ec2': {
+    file: 'aws.yaml',
+    table: 'ec2-instance',
+    fetch: async (region: string) =>
+      nestByFirstDot(
+        parseAwsEc2Offer(
+          (await fetchJson(
+            `https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/${region}/index.json`,
+          )) as AwsOffer,
+        ),
+      ),
+  },
   'aws-rds': {
     file: 'aws.yaml',
     table: 'rds-instance',
     fetch: async (region: string) => {
-      const flat = parseAwsRdsOffer((await fetchJson(`https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonRDS/current/${region}/index.json`)) as AwsOffer);
+      const flat = parseAwsRdsOffer(
+        (await fetchJson(
+          `https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonRDS/current/${region}/index.json`,
+        )) as AwsOffer,
+      );
       const out: Record<string, Record<string, PriceMap | number>> = {};
       for (const [key, price] of Object.entries(flat)) {
         const [engine, ...rest] = key.split('.');
@@ -148,7 +190,8 @@ const sources = {
     table: 'vm-linux',
     fetch: async (region: string) => {
       const items: AzureRetailItem[] = [];
-      let url: string | null = `https://prices.azure.com/api/retail/prices?$filter=${encodeURIComponent(`serviceName eq 'Virtual Machines' and armRegionName eq '${region}' and priceType eq 'Consumption'`)}`;
+      let url: string | null =
+        `https://prices.azure.com/api/retail/prices?$filter=${encodeURIComponent(`serviceName eq 'Virtual Machines' and armRegionName eq '${region}' and priceType eq 'Consumption'`)}`;
       while (url) {
         const page = (await fetchJson(url)) as { Items?: AzureRetailItem[]; NextPageLink?: string | null };
         items.push(...(page.Items ?? []));
@@ -165,7 +208,9 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...regions] = argv.filter((_, index) => index !== fileFlag && index !== fileFlag + 1);
   const source = sources[name as keyof typeof sources];
   if (!source || regions.length === 0) {
-    process.stderr.write(`usage: refresh-prices ${Object.keys(sources).join('|')} REGION... [--file PRICING.yaml]\n`);
+    process.stderr.write(
+      `usage: refresh-prices ${Object.keys(sources).join('|')} REGION... [--file PRICING.yaml]\n`,
+    );
     return 2;
   }
   const file = explicitFile ?? path.join(builtinPricingDir, source.file);
@@ -173,7 +218,8 @@ async function main(argv: string[]): Promise<number> {
   const date = new Date().toISOString().slice(0, 10);
   for (const region of regions) {
     const prices = await source.fetch(region);
-    if (Object.keys(prices).length === 0) throw new Error(`${name} ${region}: the price list had no matching prices`);
+    if (Object.keys(prices).length === 0)
+      throw new Error(`${name} ${region}: the price list had no matching prices`);
     text = replaceRegionPrices(text, file, source.table, region, prices, date);
     process.stderr.write(`${name} ${region}: ${Object.keys(prices).length} entries\n`);
   }

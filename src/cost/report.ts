@@ -96,7 +96,16 @@ export function buildCostReport(resources: readonly Resource[], currency: string
     known.lower += monthlyAfterLowerBound(fact);
   }
   const round = (value: number | null) => (value === null ? null : roundMoney(value));
-  report.total = { monthlyBefore: round(report.total.monthlyBefore), monthlyAfter: round(report.total.monthlyAfter), delta: round(report.total.delta) };
-  report.known = { monthlyBefore: roundMoney(known.before), monthlyAfter: roundMoney(known.after), delta: roundMoney(known.delta), afterLowerBound: roundMoney(known.lower) };
+  report.total = {
+    monthlyBefore: round(report.total.monthlyBefore),
+    monthlyAfter: round(report.total.monthlyAfter),
+    delta: round(report.total.delta),
+  };
+  report.known = {
+    monthlyBefore: roundMoney(known.before),
+    monthlyAfter: roundMoney(known.after),
+    delta: roundMoney(known.delta),
+    afterLowerBound: roundMoney(known.lower),
+  };
   return report;
 }

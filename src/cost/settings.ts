@@ -33,20 +33,32 @@ export const costConfigSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'Currency the pricing files must use (ISO 4217); a mismatch is an error.' },
+    currency: {
+      type: 'string',
+      pattern: '^[A-Z]{3}$',
+      description: 'Currency the pricing files must use (ISO 4217); a mismatch is an error.',
+    },
     pricing: {
       type: 'array',
       items: { type: 'string', minLength: 1 },
-      description: 'Extra pricing files or directories (format of policies/cost/pricing/*.yaml); their tables replace built-in tables of the same provider and name.',
+      description:
+        'Extra pricing files or directories (format of policies/cost/pricing/*.yaml); their tables replace built-in tables of the same provider and name.',
     },
     kubernetes: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        profile: { type: 'string', minLength: 1, description: 'Unit-cost profile from policies/cost/pricing/kubernetes.yaml.' },
+        profile: {
+          type: 'string',
+          minLength: 1,
+          description: 'Unit-cost profile from policies/cost/pricing/kubernetes.yaml.',
+        },
         cpuHour: { ...positive, description: 'Price of one requested vCPU for one hour.' },
         memoryGiBHour: { ...positive, description: 'Price of one requested GiB of memory for one hour.' },
-        storageGiBMonth: { ...positive, description: 'Price of one requested GiB of persistent volume for one month.' },
+        storageGiBMonth: {
+          ...positive,
+          description: 'Price of one requested GiB of persistent volume for one month.',
+        },
         daemonSetNodes: { type: 'integer', minimum: 0, description: 'Number of nodes DaemonSets run on.' },
         jobRunHours: { ...positive, description: 'Hours one Job or CronJob pod runs.' },
       },
@@ -56,7 +68,11 @@ export const costConfigSchema = {
 
 /** Turns the validated `cost:` section into CostSettings, resolving pricing paths against the config file. */
 export function normalizeCostConfig(value: unknown, context: DomainSectionContext): Partial<CostSettings> {
-  const section = (value ?? {}) as { currency?: string; pricing?: string[]; kubernetes?: KubernetesCostSettings };
+  const section = (value ?? {}) as {
+    currency?: string;
+    pricing?: string[];
+    kubernetes?: KubernetesCostSettings;
+  };
   const pricing = (section.pricing ?? []).map((entry) => path.resolve(context.directory, entry));
   // A broken pricing file is a configuration error now, not a missing cost in the middle of a run.
   for (const entry of pricing) {

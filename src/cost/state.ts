@@ -1,6 +1,12 @@
 import type { PriceCatalogue, PriceLookup } from './catalogue.js';
 import { isQuote } from './catalogue.js';
-import { HOURS_PER_MONTH, type CostComponent, type MachineInfo, type MachineName, type StateEstimate } from './types.js';
+import {
+  HOURS_PER_MONTH,
+  type CostComponent,
+  type MachineInfo,
+  type MachineName,
+  type StateEstimate,
+} from './types.js';
 
 /** A value read from planned values: known (possibly absent), or unknown until apply. */
 export type Read<T> = { known: true; value: T | undefined } | { known: false };
@@ -35,7 +41,12 @@ export class StateView {
   isUnknown(pointer: string): boolean {
     // A plan marks a handful of paths per resource: a scan beats building an index.
     for (const unknown of this.unknownPaths) {
-      if (pointer === unknown || unknown === '' || (pointer.startsWith(unknown) && pointer.charCodeAt(unknown.length) === 47)) return true;
+      if (
+        pointer === unknown ||
+        unknown === '' ||
+        (pointer.startsWith(unknown) && pointer.charCodeAt(unknown.length) === 47)
+      )
+        return true;
     }
     return false;
   }
@@ -62,7 +73,8 @@ export class StateView {
     if (!read.known) return read;
     const value = read.value;
     if (typeof value === 'number' && Number.isFinite(value)) return { known: true, value };
-    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return { known: true, value: Number(value) };
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+      return { known: true, value: Number(value) };
     return { known: true, value: undefined };
   }
 
@@ -91,7 +103,9 @@ export function attributeName(pointer: string): string {
 
 /** Why a value is missing, in the words a reviewer expects. */
 export function missingReason(pointer: string, read: Read<unknown>): string {
-  return read.known ? `${attributeName(pointer)} is not set in the plan` : `${attributeName(pointer)} is unknown until apply`;
+  return read.known
+    ? `${attributeName(pointer)} is not set in the plan`
+    : `${attributeName(pointer)} is unknown until apply`;
 }
 
 /** Collects the components of one state; the first fixed component that cannot be priced makes it unknown. */
@@ -113,13 +127,28 @@ export class EstimateBuilder {
   }
 
   /** A recurring line: `quantity` units a month at the looked-up price (× multiplier for Multi-AZ and the like). */
-  fixed(name: string, unit: string, quantity: number, lookup: PriceLookup, multiplier = 1, assumption?: string): void {
+  fixed(
+    name: string,
+    unit: string,
+    quantity: number,
+    lookup: PriceLookup,
+    multiplier = 1,
+    assumption?: string,
+  ): void {
     if (!isQuote(lookup)) {
       this.unknown(name, unit, lookup.reason);
       return;
     }
     const unitPrice = multiplier === 1 ? lookup.price : roundPrice(lookup.price * multiplier);
-    const component: CostComponent = { name, unit, phase: this.phase, quantity, unitPrice, monthly: roundMoney(quantity * unitPrice), price: lookup.provenance };
+    const component: CostComponent = {
+      name,
+      unit,
+      phase: this.phase,
+      quantity,
+      unitPrice,
+      monthly: roundMoney(quantity * unitPrice),
+      price: lookup.provenance,
+    };
     if (assumption !== undefined) component.assumption = assumption;
     this.components.push(component);
   }
@@ -132,15 +161,41 @@ export class EstimateBuilder {
   /** A usage-based line: listed with its unit price, never multiplied by a guessed usage. */
   usage(name: string, unit: string, lookup: PriceLookup): void {
     if (!isQuote(lookup)) {
-      this.components.push({ name, unit, phase: this.phase, quantity: null, unitPrice: null, monthly: null, usageBased: true, unknownReason: lookup.reason });
+      this.components.push({
+        name,
+        unit,
+        phase: this.phase,
+        quantity: null,
+        unitPrice: null,
+        monthly: null,
+        usageBased: true,
+        unknownReason: lookup.reason,
+      });
       return;
     }
-    this.components.push({ name, unit, phase: this.phase, quantity: null, unitPrice: lookup.price, monthly: null, usageBased: true, price: lookup.provenance });
+    this.components.push({
+      name,
+      unit,
+      phase: this.phase,
+      quantity: null,
+      unitPrice: lookup.price,
+      monthly: null,
+      usageBased: true,
+      price: lookup.provenance,
+    });
   }
 
   /** A fixed line whose quantity or price is unknown: the state's monthly cost becomes unknown. */
   unknown(name: string, unit: string, reason: string): void {
-    this.components.push({ name, unit, phase: this.phase, quantity: null, unitPrice: null, monthly: null, unknownReason: reason });
+    this.components.push({
+      name,
+      unit,
+      phase: this.phase,
+      quantity: null,
+      unitPrice: null,
+      monthly: null,
+      unknownReason: reason,
+    });
     this.unknownReason ??= reason;
   }
 

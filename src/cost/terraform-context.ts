@@ -14,7 +14,11 @@ export interface TerraformEstimateInput {
 export type TerraformEstimator = (input: TerraformEstimateInput) => void | 'free';
 
 /** Region name for lookups, or undefined after recording why it is unknown. */
-export function requireRegion(input: TerraformEstimateInput, component: string, unit: string): string | undefined {
+export function requireRegion(
+  input: TerraformEstimateInput,
+  component: string,
+  unit: string,
+): string | undefined {
   if ('name' in input.region) return input.region.name;
   input.builder.unknown(component, unit, input.region.reason);
   return undefined;

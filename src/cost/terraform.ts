@@ -7,7 +7,11 @@ import { EstimateBuilder, StateView } from './state.js';
 import type { TerraformEstimator } from './terraform-context.js';
 import type { StateEstimate } from './types.js';
 
-const estimators: Record<string, TerraformEstimator> = { ...awsEstimators, ...googleEstimators, ...azureEstimators };
+const estimators: Record<string, TerraformEstimator> = {
+  ...awsEstimators,
+  ...googleEstimators,
+  ...azureEstimators,
+};
 
 function globToRegExp(globs: string[]): RegExp {
   const escaped = globs.map((glob) => glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*'));
@@ -19,7 +23,16 @@ const freeTypes = globToRegExp([
   ...googleFreeTypes,
   ...azureFreeTypes,
   // Providers that only compute values or talk to local files.
-  'random_*', 'null_resource', 'terraform_data', 'tls_*', 'time_*', 'local_*', 'archive_*', 'external', 'http', 'cloudinit_config',
+  'random_*',
+  'null_resource',
+  'terraform_data',
+  'tls_*',
+  'time_*',
+  'local_*',
+  'archive_*',
+  'external',
+  'http',
+  'cloudinit_config',
 ]);
 
 /** True when parapet has an estimator for this Terraform resource type. */
@@ -39,27 +52,46 @@ function normaliseAzureRegion(location: string): string {
 /** The region a resource runs in, from its own attributes first (zones beat provider defaults). */
 function regionOf(resource: Resource, view: StateView): { name: string } | { reason: string } {
   const provider = resource.facts.provider;
-  const fromFacts = typeof resource.facts.region === 'string' && resource.facts.region !== '' ? resource.facts.region : undefined;
+  const fromFacts =
+    typeof resource.facts.region === 'string' && resource.facts.region !== ''
+      ? resource.facts.region
+      : undefined;
   const candidates: Array<[string, (value: string) => string]> =
     provider === 'google'
-      ? [['/zone', (zone) => zone.replace(/-[a-z]$/, '')], ['/region', (r) => r.toLowerCase()], ['/location', (l) => l.toLowerCase().replace(/-[a-z]$/, '')]]
+      ? [
+          ['/zone', (zone) => zone.replace(/-[a-z]$/, '')],
+          ['/region', (r) => r.toLowerCase()],
+          ['/location', (l) => l.toLowerCase().replace(/-[a-z]$/, '')],
+        ]
       : provider === 'azurerm'
         ? [['/location', normaliseAzureRegion]]
-        : [['/region', (r) => r], ['/availability_zone', (zone) => zone.replace(/[a-z]$/, '')]];
+        : [
+            ['/region', (r) => r],
+            ['/availability_zone', (zone) => zone.replace(/[a-z]$/, '')],
+          ];
   for (const [pointer, normalise] of candidates) {
     const read = view.string(pointer);
     if (!read.known) {
-      if (fromFacts === undefined) return { reason: `the region is unknown: the provider configuration sets none and ${pointer.slice(1)} is unknown until apply` };
+      if (fromFacts === undefined)
+        return {
+          reason: `the region is unknown: the provider configuration sets none and ${pointer.slice(1)} is unknown until apply`,
+        };
       continue;
     }
     if (read.value !== undefined) return { name: normalise(read.value) };
   }
-  if (fromFacts !== undefined) return { name: provider === 'azurerm' ? normaliseAzureRegion(fromFacts) : fromFacts };
+  if (fromFacts !== undefined)
+    return { name: provider === 'azurerm' ? normaliseAzureRegion(fromFacts) : fromFacts };
   return { reason: 'the region is not set in the plan or its provider configuration' };
 }
 
 /** The estimate of one side of a Terraform change, or 'free' / 'unsupported'. */
-export function estimateTerraformState(resource: Resource, view: StateView, catalogue: PriceCatalogue, phase: 'before' | 'after'): StateEstimate | 'free' | 'unsupported' {
+export function estimateTerraformState(
+  resource: Resource,
+  view: StateView,
+  catalogue: PriceCatalogue,
+  phase: 'before' | 'after',
+): StateEstimate | 'free' | 'unsupported' {
   const estimator = estimators[resource.kind];
   if (!estimator) return isFreeTerraformType(resource.kind) ? 'free' : 'unsupported';
   const builder = new EstimateBuilder(catalogue, phase);

@@ -2,7 +2,14 @@ import { Minimatch } from 'minimatch';
 import { describeError, isParapetError, ParapetError } from '../model/errors.js';
 import type { Finding, FindingStatus } from '../model/finding.js';
 import { policyInfo, type Mode, type Policy, type PolicyInfo, type Severity } from '../model/policy.js';
-import { compareFindings, compareResources, fingerprint, summarize, type Notice, type Result } from '../model/result.js';
+import {
+  compareFindings,
+  compareResources,
+  fingerprint,
+  summarize,
+  type Notice,
+  type Result,
+} from '../model/result.js';
 import { resourceRef, type Resource, type ResourceRef } from '../model/resource.js';
 import type { Settings } from '../model/settings.js';
 import { defaultSettings } from '../model/settings.js';
@@ -11,7 +18,13 @@ import { applyApprovals } from './approvals.js';
 import { factProviders } from './facts/index.js';
 import { compileMatch, type KindMatcher, type ResourceMatcher } from './match.js';
 import { resolveParameters, substituteParameters } from './params.js';
-import { ruleTypes, type CompileContext, type CompiledRule, type EvalContext, type Violation } from './rules/index.js';
+import {
+  ruleTypes,
+  type CompileContext,
+  type CompiledRule,
+  type EvalContext,
+  type Violation,
+} from './rules/index.js';
 import { lastMatching, selectPolicies } from './selection.js';
 import { compileTemplate, type MessageTemplate } from './template.js';
 import { applyWaivers } from './waivers.js';
@@ -54,14 +67,22 @@ function statusFor(mode: Mode, violation: Violation): FindingStatus {
   return mode === 'enforce' ? 'fail' : mode;
 }
 
-async function compilePolicy(policy: Policy, settings: Settings, ctx: Omit<CompileContext, 'params'>): Promise<CompiledPolicy> {
+async function compilePolicy(
+  policy: Policy,
+  settings: Settings,
+  ctx: Omit<CompileContext, 'params'>,
+): Promise<CompiledPolicy> {
   const params = resolveParameters(policy, settings.parameters[policy.id]);
   const [ruleName, ruleSpec] = Object.entries(policy.rule)[0] ?? [];
   const type = ruleName === undefined ? undefined : ruleTypeByName.get(ruleName);
   if (!type || ruleSpec === undefined) {
-    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule: unknown rule type "${ruleName ?? ''}" (known: ${[...ruleTypeByName.keys()].join(', ')})`, {
-      file: policy.file,
-    });
+    throw new ParapetError(
+      'PARAPET_POLICY_COMPILE',
+      `${policy.file}: rule: unknown rule type "${ruleName ?? ''}" (known: ${[...ruleTypeByName.keys()].join(', ')})`,
+      {
+        file: policy.file,
+      },
+    );
   }
   const bound = substituteParameters(ruleSpec, params, policy) as Record<string, unknown>;
   const rule = await type.compile(policy, bound, { ...ctx, params });
@@ -83,19 +104,27 @@ async function compilePolicy(policy: Policy, settings: Settings, ctx: Omit<Compi
  * Compile the selected policies once; the engine then evaluates any number of resource sets.
  * A policy whose rule does not compile is an error naming its file.
  */
-export async function createEngine(policies: Policy[], settings: Settings = defaultSettings()): Promise<Engine> {
+export async function createEngine(
+  policies: Policy[],
+  settings: Settings = defaultSettings(),
+): Promise<Engine> {
   const ajv = createRuleAjv();
   const ajvAllErrors = createRuleAjv({ allErrors: true });
   const chosen = selectPolicies(policies, settings.select, settings.skip);
   const overridden = new Set(chosen.flatMap((policy) => policy.overrides ?? []));
-  const selected = chosen.filter((policy) => !overridden.has(policy.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const selected = chosen
+    .filter((policy) => !overridden.has(policy.id))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const compiled: CompiledPolicy[] = [];
   for (const policy of selected) {
     try {
       compiled.push(await compilePolicy(policy, settings, { settings, ajv, ajvAllErrors }));
     } catch (error) {
       if (isParapetError(error)) throw error;
-      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: ${describeError(error)}`, { file: policy.file, cause: error });
+      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: ${describeError(error)}`, {
+        file: policy.file,
+        cause: error,
+      });
     }
   }
   return new PolicyEngine(settings, compiled);
@@ -138,7 +167,12 @@ class PolicyEngine implements Engine {
 
   private excluded(resource: Resource): boolean {
     const { excludeNamespaces, excludeFiles, excludeResources } = this;
-    if (excludeNamespaces.length && resource.namespace !== undefined && excludeNamespaces.some((g) => g.match(resource.namespace!))) return true;
+    if (
+      excludeNamespaces.length &&
+      resource.namespace !== undefined &&
+      excludeNamespaces.some((g) => g.match(resource.namespace!))
+    )
+      return true;
     if (excludeFiles.length && excludeFiles.some((g) => g.match(resource.location.file))) return true;
     if (excludeResources.length && excludeResources.some((g) => g.match(resource.id))) return true;
     return false;
@@ -152,17 +186,32 @@ class PolicyEngine implements Engine {
       const policies = this.policies.map((p) => p.policy);
       for (const provider of factProviders) {
         try {
-          const added = await provider.provide(resources, { settings: this.settings, policies, notices, extras });
-          if (added && added.length) resources = resources === input ? [...input, ...added] : resources.concat(added);
+          const added = await provider.provide(resources, {
+            settings: this.settings,
+            policies,
+            notices,
+            extras,
+          });
+          if (added && added.length)
+            resources = resources === input ? [...input, ...added] : resources.concat(added);
         } catch (error) {
-          notices.push({ level: 'warning', code: 'facts-failed', message: `${provider.name} facts unavailable: ${describeError(error)}` });
+          notices.push({
+            level: 'warning',
+            code: 'facts-failed',
+            message: `${provider.name} facts unavailable: ${describeError(error)}`,
+          });
         }
       }
     }
     const excludedCount = { n: 0 };
     if (this.excludeNamespaces.length || this.excludeFiles.length || this.excludeResources.length) {
       resources = resources.filter((r) => !(this.excluded(r) && ++excludedCount.n));
-      if (excludedCount.n) notices.push({ level: 'info', code: 'excluded', message: `${excludedCount.n} resource(s) excluded by configuration` });
+      if (excludedCount.n)
+        notices.push({
+          level: 'info',
+          code: 'excluded',
+          message: `${excludedCount.n} resource(s) excluded by configuration`,
+        });
     }
 
     const findings: Finding[] = [];
@@ -190,7 +239,9 @@ class PolicyEngine implements Engine {
 
     for (const compiled of this.setPolicies) {
       const matched = resources.filter(
-        (r) => compiled.matchesKind(r.source, r.kind) && (!compiled.matchesResource || compiled.matchesResource(r)),
+        (r) =>
+          compiled.matchesKind(r.source, r.kind) &&
+          (!compiled.matchesResource || compiled.matchesResource(r)),
       );
       if (matched.length === 0) continue;
       for (const resource of matched) evaluated.get(resource.id)?.push(compiled.policy.id);
@@ -204,7 +255,10 @@ class PolicyEngine implements Engine {
     }
 
     applyApprovals(findings, this.settings.approvals, notices);
-    applyWaivers(findings, this.settings.waivers, options.now ?? new Date(), notices, { resources, allowAnnotations: this.settings.allowAnnotationWaivers });
+    applyWaivers(findings, this.settings.waivers, options.now ?? new Date(), notices, {
+      resources,
+      allowAnnotations: this.settings.allowAnnotationWaivers,
+    });
     findings.sort(compareFindings);
     const refs = resources.map(resourceRef).sort(compareResources);
     return {
@@ -234,7 +288,13 @@ class PolicyEngine implements Engine {
   private finding(compiled: CompiledPolicy, resource: Resource, violation: Violation): Finding {
     const context: Record<string, unknown> = {
       ...violation.values,
-      resource: { id: resource.id, kind: resource.kind, name: resource.name, namespace: resource.namespace, labels: resource.labels },
+      resource: {
+        id: resource.id,
+        kind: resource.kind,
+        name: resource.name,
+        namespace: resource.namespace,
+        labels: resource.labels,
+      },
       body: resource.body,
       facts: resource.facts,
       params: compiled.params,

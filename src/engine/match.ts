@@ -23,7 +23,10 @@ export type ResourceMatcher = ((resource: Resource) => boolean) | undefined;
 
 export function compileMatch(policy: Policy): { kind: KindMatcher; resource: ResourceMatcher } {
   const match = policy.match;
-  const sources = match.source === undefined ? undefined : new Set(Array.isArray(match.source) ? match.source : [match.source]);
+  const sources =
+    match.source === undefined
+      ? undefined
+      : new Set(Array.isArray(match.source) ? match.source : [match.source]);
   const kinds = compileGlobs(match.kinds);
   const excludeKinds = compileGlobs(match.excludeKinds);
   const kind: KindMatcher = (source, kindName) =>
@@ -51,7 +54,8 @@ export function compileMatch(policy: Policy): { kind: KindMatcher; resource: Res
       const change = r.facts.change as { actions?: string[]; replace?: boolean } | undefined;
       const planned = change?.actions ?? [];
       const replace = change?.replace ?? (planned.includes('delete') && planned.includes('create'));
-      if (!planned.some((action) => actions.has(action)) && !(replace && actions.has('replace'))) return false;
+      if (!planned.some((action) => actions.has(action)) && !(replace && actions.has('replace')))
+        return false;
     }
     return true;
   };

@@ -2,7 +2,10 @@ import { ParapetError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
 
 /** The parameter values a policy runs with: configured values over the declared defaults. */
-export function resolveParameters(policy: Policy, configured: Record<string, unknown> = {}): Record<string, unknown> {
+export function resolveParameters(
+  policy: Policy,
+  configured: Record<string, unknown> = {},
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, declaration] of Object.entries(policy.parameters ?? {})) {
     if ('default' in declaration) values[name] = declaration.default;
@@ -20,7 +23,11 @@ export function resolveParameters(policy: Policy, configured: Record<string, unk
 }
 
 /** Replace every `{ $param: NAME }` object inside `value` by the parameter's value. */
-export function substituteParameters(value: unknown, params: Record<string, unknown>, policy: Policy): unknown {
+export function substituteParameters(
+  value: unknown,
+  params: Record<string, unknown>,
+  policy: Policy,
+): unknown {
   if (Array.isArray(value)) return value.map((item) => substituteParameters(item, params, policy));
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;

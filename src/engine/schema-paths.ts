@@ -35,7 +35,16 @@ const structural = new Set([
  * Keywords that look at a value's shape only (its type, its length, which keys it has): a value
  * unknown somewhere *inside* it does not change their verdict, one unknown at or above it does.
  */
-const shallow = new Set(['type', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minContains', 'maxContains', 'propertyNames']);
+const shallow = new Set([
+  'type',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'minContains',
+  'maxContains',
+  'propertyNames',
+]);
 
 /** A place a schema reads; `deep` when the verdict depends on everything below it (const, enum, pattern ...). */
 export interface ReadPattern {
@@ -62,16 +71,20 @@ function walk(schema: unknown, prefix: string[], out: Map<string, ReadPattern>):
   if (properties && typeof properties === 'object') {
     for (const [name, sub] of Object.entries(properties)) walk(sub, [...prefix, name], out);
   }
-  if (Array.isArray(record.required)) for (const name of record.required) add([...prefix, String(name)], false);
+  if (Array.isArray(record.required))
+    for (const name of record.required) add([...prefix, String(name)], false);
   for (const key of ['patternProperties'] as const) {
     const subs = record[key] as Record<string, unknown> | undefined;
-    if (subs && typeof subs === 'object') for (const sub of Object.values(subs)) walk(sub, [...prefix, '*'], out);
+    if (subs && typeof subs === 'object')
+      for (const sub of Object.values(subs)) walk(sub, [...prefix, '*'], out);
   }
   for (const key of ['additionalProperties', 'items', 'contains'] as const) {
     if (record[key] !== undefined) walk(record[key], [...prefix, '*'], out);
   }
-  if (Array.isArray(record.prefixItems)) record.prefixItems.forEach((sub, i) => walk(sub, [...prefix, String(i)], out));
-  for (const key of applicators) if (Array.isArray(record[key])) for (const sub of record[key] as unknown[]) walk(sub, prefix, out);
+  if (Array.isArray(record.prefixItems))
+    record.prefixItems.forEach((sub, i) => walk(sub, [...prefix, String(i)], out));
+  for (const key of applicators)
+    if (Array.isArray(record[key])) for (const sub of record[key] as unknown[]) walk(sub, prefix, out);
   for (const key of inPlace) walk(record[key], prefix, out);
 }
 

@@ -34,7 +34,11 @@ export function loadCosignPublicKey(path: string): CosignPublicKey {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ParapetError('PARAPET_CONFIG_INVALID', `${path}: cannot read cosign public key (${(error as Error).message})`, { file: path });
+    throw new ParapetError(
+      'PARAPET_CONFIG_INVALID',
+      `${path}: cannot read cosign public key (${(error as Error).message})`,
+      { file: path },
+    );
   }
   return cosignPublicKeyFromPem(pem, path);
 }
@@ -45,13 +49,21 @@ export function cosignPublicKeyFromPem(pem: string, name: string): CosignPublicK
   try {
     key = createPublicKey(pem);
   } catch (error) {
-    throw new ParapetError('PARAPET_CONFIG_INVALID', `${name}: not a PEM public key (${(error as Error).message})`, { file: name });
+    throw new ParapetError(
+      'PARAPET_CONFIG_INVALID',
+      `${name}: not a PEM public key (${(error as Error).message})`,
+      { file: name },
+    );
   }
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== 'ec' || (curve !== 'prime256v1' && curve !== 'secp384r1')) {
-    throw new ParapetError('PARAPET_CONFIG_INVALID', `${name}: cosign public key must be ECDSA P-256 or P-384, got ${key.asymmetricKeyType}${curve ? ` ${curve}` : ''}`, {
-      file: name,
-    });
+    throw new ParapetError(
+      'PARAPET_CONFIG_INVALID',
+      `${name}: cosign public key must be ECDSA P-256 or P-384, got ${key.asymmetricKeyType}${curve ? ` ${curve}` : ''}`,
+      {
+        file: name,
+      },
+    );
   }
   return { name, key };
 }
@@ -81,18 +93,32 @@ export function verifySimpleSigning(
       return false;
     }
   });
-  if (!verifying) return { ok: false, reason: `signature does not verify with ${keys.map((key) => key.name).join(', ') || 'no key'}` };
-  let document: { critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown }; identity?: { 'docker-reference'?: unknown } } };
+  if (!verifying)
+    return {
+      ok: false,
+      reason: `signature does not verify with ${keys.map((key) => key.name).join(', ') || 'no key'}`,
+    };
+  let document: {
+    critical?: {
+      type?: unknown;
+      image?: { 'docker-manifest-digest'?: unknown };
+      identity?: { 'docker-reference'?: unknown };
+    };
+  };
   try {
     document = JSON.parse(payload.toString('utf8')) as typeof document;
   } catch {
     return { ok: false, reason: 'signed payload is not JSON' };
   }
-  if (document.critical?.type !== simpleSigningType) return { ok: false, reason: `signed payload type is not "${simpleSigningType}"` };
+  if (document.critical?.type !== simpleSigningType)
+    return { ok: false, reason: `signed payload type is not "${simpleSigningType}"` };
   const signedDigest = document.critical.image?.['docker-manifest-digest'];
-  if (signedDigest !== digest) return { ok: false, reason: `signed payload names ${String(signedDigest)}, not ${digest}` };
+  if (signedDigest !== digest)
+    return { ok: false, reason: `signed payload names ${String(signedDigest)}, not ${digest}` };
   const identity = document.critical.identity?.['docker-reference'];
-  return typeof identity === 'string' ? { ok: true, key: verifying.name, identity } : { ok: true, key: verifying.name };
+  return typeof identity === 'string'
+    ? { ok: true, key: verifying.name, identity }
+    : { ok: true, key: verifying.name };
 }
 
 /**
@@ -111,10 +137,12 @@ export async function verifyCosignSignature(
   try {
     signatures = await client.getManifest(target.registry, target.repository, tag, signal);
   } catch (error) {
-    if (error instanceof RegistryRequestError && error.status === 404) return { status: 'unsigned', tag, reasons: [`no ${tag} in ${target.registry}/${target.repository}`] };
+    if (error instanceof RegistryRequestError && error.status === 404)
+      return { status: 'unsigned', tag, reasons: [`no ${tag} in ${target.registry}/${target.repository}`] };
     throw error;
   }
-  if (signatures.manifest.kind !== 'manifest') return { status: 'invalid', tag, reasons: [`${tag} is an index, not a signature manifest`] };
+  if (signatures.manifest.kind !== 'manifest')
+    return { status: 'invalid', tag, reasons: [`${tag} is an index, not a signature manifest`] };
   const reasons: string[] = [];
   for (const layer of signatures.manifest.layers) {
     if (layer.mediaType !== mediaTypes.cosignSimpleSigning) continue;

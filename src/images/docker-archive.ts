@@ -59,8 +59,22 @@ async function readArchive(file: string): Promise<ArchiveEntries> {
       },
     });
     const stream = createReadStream(file);
-    stream.on('error', (error) => fail(new ParapetError('PARAPET_INPUT_READ', `${file}: cannot read image archive (${error.message})`, { file })));
-    parser.on('error', (error: Error) => fail(new ParapetError('PARAPET_IMAGE_INVALID', `${file}: not a readable docker save archive (${error.message.replace(/^TAR_[A-Z_]+: /, '')})`, { file })));
+    stream.on('error', (error) =>
+      fail(
+        new ParapetError('PARAPET_INPUT_READ', `${file}: cannot read image archive (${error.message})`, {
+          file,
+        }),
+      ),
+    );
+    parser.on('error', (error: Error) =>
+      fail(
+        new ParapetError(
+          'PARAPET_IMAGE_INVALID',
+          `${file}: not a readable docker save archive (${error.message.replace(/^TAR_[A-Z_]+: /, '')})`,
+          { file },
+        ),
+      ),
+    );
     parser.on('end', () => {
       if (!failed) resolve();
     });
@@ -70,11 +84,16 @@ async function readArchive(file: string): Promise<ArchiveEntries> {
 }
 
 function parseJson(bytes: Buffer | undefined, file: string, path: string): unknown {
-  if (!bytes) throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: ${path} is missing from the archive`, { file });
+  if (!bytes)
+    throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: ${path} is missing from the archive`, { file });
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: ${path} is not JSON (${(error as Error).message})`, { file });
+    throw new ParapetError(
+      'PARAPET_IMAGE_INVALID',
+      `${file}: ${path} is not JSON (${(error as Error).message})`,
+      { file },
+    );
   }
 }
 
@@ -96,10 +115,21 @@ export async function readDockerArchive(file: string, name?: string): Promise<Lo
     throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: manifest.json lists no image`, { file });
   }
   const images = manifestList.map((entry: ArchiveManifestEntry, position) => {
-    if (typeof entry !== 'object' || entry === null || typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) {
-      throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: manifest.json entry ${position} has no Config or Layers`, { file });
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      typeof entry.Config !== 'string' ||
+      !Array.isArray(entry.Layers)
+    ) {
+      throw new ParapetError(
+        'PARAPET_IMAGE_INVALID',
+        `${file}: manifest.json entry ${position} has no Config or Layers`,
+        { file },
+      );
     }
-    const tags = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((tag): tag is string => typeof tag === 'string') : [];
+    const tags = Array.isArray(entry.RepoTags)
+      ? entry.RepoTags.filter((tag): tag is string => typeof tag === 'string')
+      : [];
     const references = tags.flatMap((tag) => {
       const parsed = tryParseImageReference(tag);
       return parsed.ok ? [parsed.reference.normalized] : [];
@@ -110,24 +140,48 @@ export async function readDockerArchive(file: string, name?: string): Promise<Lo
   let chosen = images[0];
   if (name !== undefined) {
     const wanted = tryParseImageReference(name);
-    chosen = images.find((image) => image.tags.includes(name) || (wanted.ok && image.references.includes(wanted.reference.normalized)));
-    if (!chosen) throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: no image tagged "${name}" in the archive`, { file });
+    chosen = images.find(
+      (image) =>
+        image.tags.includes(name) || (wanted.ok && image.references.includes(wanted.reference.normalized)),
+    );
+    if (!chosen)
+      throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: no image tagged "${name}" in the archive`, {
+        file,
+      });
   } else if (images.length > 1) {
-    throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: holds ${images.length} images; name one as docker-archive:${file}:TAG`, { file });
+    throw new ParapetError(
+      'PARAPET_IMAGE_INVALID',
+      `${file}: holds ${images.length} images; name one as docker-archive:${file}:TAG`,
+      { file },
+    );
   }
-  if (!chosen) throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: manifest.json lists no image`, { file });
+  if (!chosen)
+    throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: manifest.json lists no image`, { file });
 
   const configPath = normalizePath(chosen.config);
   const configBytes = small.get(configPath);
-  if (!configBytes) throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: configuration ${configPath} is missing from the archive`, { file });
+  if (!configBytes)
+    throw new ParapetError(
+      'PARAPET_IMAGE_INVALID',
+      `${file}: configuration ${configPath} is missing from the archive`,
+      { file },
+    );
   const configDigest = sha256Digest(configBytes);
   const layers = chosen.layers.map((layer) => {
     const path = normalizePath(String(layer));
     const size = sizes.get(path);
-    if (size === undefined) throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: layer ${path} is missing from the archive`, { file });
+    if (size === undefined)
+      throw new ParapetError('PARAPET_IMAGE_INVALID', `${file}: layer ${path} is missing from the archive`, {
+        file,
+      });
     return { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: '', size };
   });
-  const metadata = imageMetadataFromConfig(configBytes, { config: { digest: configDigest, size: configBytes.length }, layers }, `${file} ${configPath}`, 'docker-archive');
+  const metadata = imageMetadataFromConfig(
+    configBytes,
+    { config: { digest: configDigest, size: configBytes.length }, layers },
+    `${file} ${configPath}`,
+    'docker-archive',
+  );
   const references = new Set(chosen.references);
 
   // Docker 25+ also writes an OCI index: it gives the manifest digest the registry would show.

@@ -19,7 +19,10 @@ export interface CredentialStore {
 }
 
 interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }>;
+  auths?: Record<
+    string,
+    { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }
+  >;
   credHelpers?: Record<string, string>;
   credsStore?: string;
 }
@@ -57,17 +60,25 @@ export class DockerConfigCredentials implements CredentialStore {
       if (typeof entry.auth === 'string' && entry.auth) {
         const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
-        if (colon === -1) throw new ParapetError('PARAPET_CONFIG_INVALID', `${path}: auths["${key}"].auth is not base64 of user:password`, { file: path });
+        if (colon === -1)
+          throw new ParapetError(
+            'PARAPET_CONFIG_INVALID',
+            `${path}: auths["${key}"].auth is not base64 of user:password`,
+            { file: path },
+          );
         credentials.username = decoded.slice(0, colon);
         credentials.password = decoded.slice(colon + 1);
       }
       if (typeof entry.username === 'string') credentials.username = entry.username;
       if (typeof entry.password === 'string') credentials.password = entry.password;
-      if (typeof entry.identitytoken === 'string' && entry.identitytoken) credentials.identityToken = entry.identitytoken;
-      if (typeof entry.registrytoken === 'string' && entry.registrytoken) credentials.registryToken = entry.registrytoken;
+      if (typeof entry.identitytoken === 'string' && entry.identitytoken)
+        credentials.identityToken = entry.identitytoken;
+      if (typeof entry.registrytoken === 'string' && entry.registrytoken)
+        credentials.registryToken = entry.registrytoken;
       if (Object.keys(credentials).length > 0) this.auths.set(registryKey(key), credentials);
     }
-    for (const [key, helper] of Object.entries(config.credHelpers ?? {})) this.helpers.set(registryKey(key), helper);
+    for (const [key, helper] of Object.entries(config.credHelpers ?? {}))
+      this.helpers.set(registryKey(key), helper);
     if (config.credsStore) this.store = config.credsStore;
   }
 
@@ -78,16 +89,26 @@ export class DockerConfigCredentials implements CredentialStore {
       text = readFileSync(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new DockerConfigCredentials({}, path);
-      throw new ParapetError('PARAPET_CONFIG_INVALID', `${path}: cannot read docker config (${(error as Error).message})`, { file: path, cause: error });
+      throw new ParapetError(
+        'PARAPET_CONFIG_INVALID',
+        `${path}: cannot read docker config (${(error as Error).message})`,
+        { file: path, cause: error },
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new ParapetError('PARAPET_CONFIG_INVALID', `${path}: docker config is not JSON (${(error as Error).message})`, { file: path });
+      throw new ParapetError(
+        'PARAPET_CONFIG_INVALID',
+        `${path}: docker config is not JSON (${(error as Error).message})`,
+        { file: path },
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new ParapetError('PARAPET_CONFIG_INVALID', `${path}: docker config is not a JSON object`, { file: path });
+      throw new ParapetError('PARAPET_CONFIG_INVALID', `${path}: docker config is not a JSON object`, {
+        file: path,
+      });
     }
     return new DockerConfigCredentials(parsed as DockerConfigFile, path);
   }
@@ -103,18 +124,37 @@ export class DockerConfigCredentials implements CredentialStore {
   }
 }
 
-function runCredentialHelper(helper: string, registry: string, configPath: string): Promise<RegistryCredentials | undefined> {
+function runCredentialHelper(
+  helper: string,
+  registry: string,
+  configPath: string,
+): Promise<RegistryCredentials | undefined> {
   const serverUrl = registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
   return new Promise((resolve, reject) => {
-    const child = spawn(`docker-credential-${helper}`, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: helperTimeoutMs });
+    const child = spawn(`docker-credential-${helper}`, ['get'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: helperTimeoutMs,
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('error', (error) =>
-      reject(new ParapetError('PARAPET_REGISTRY', `${configPath}: credential helper docker-credential-${helper} cannot run (${error.message})`, { file: configPath })),
+      reject(
+        new ParapetError(
+          'PARAPET_REGISTRY',
+          `${configPath}: credential helper docker-credential-${helper} cannot run (${error.message})`,
+          { file: configPath },
+        ),
+      ),
     );
     child.on('close', (code, signal) => {
       if (signal) {
-        reject(new ParapetError('PARAPET_REGISTRY', `${configPath}: credential helper docker-credential-${helper} timed out after ${helperTimeoutMs} ms`, { file: configPath }));
+        reject(
+          new ParapetError(
+            'PARAPET_REGISTRY',
+            `${configPath}: credential helper docker-credential-${helper} timed out after ${helperTimeoutMs} ms`,
+            { file: configPath },
+          ),
+        );
         return;
       }
       // Helpers exit non-zero with "credentials not found" when they know nothing about the host.
@@ -122,9 +162,19 @@ function runCredentialHelper(helper: string, registry: string, configPath: strin
       try {
         const answer = JSON.parse(stdout) as { Username?: string; Secret?: string };
         if (!answer.Secret) return resolve(undefined);
-        resolve(answer.Username === '<token>' ? { identityToken: answer.Secret } : { username: answer.Username ?? '', password: answer.Secret });
+        resolve(
+          answer.Username === '<token>'
+            ? { identityToken: answer.Secret }
+            : { username: answer.Username ?? '', password: answer.Secret },
+        );
       } catch {
-        reject(new ParapetError('PARAPET_REGISTRY', `${configPath}: credential helper docker-credential-${helper} printed invalid JSON`, { file: configPath }));
+        reject(
+          new ParapetError(
+            'PARAPET_REGISTRY',
+            `${configPath}: credential helper docker-credential-${helper} printed invalid JSON`,
+            { file: configPath },
+          ),
+        );
       }
     });
     child.stdin.on('error', () => undefined);

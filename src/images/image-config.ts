@@ -38,7 +38,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function stringArray(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((entry) => typeof entry === 'string') ? (value as string[]) : undefined;
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string')
+    ? (value as string[])
+    : undefined;
 }
 
 /** True when a `Config.User` value makes the process run as uid 0. */
@@ -58,18 +60,33 @@ export function imageMetadataFromConfig(
   try {
     document = JSON.parse(Buffer.from(configBytes).toString('utf8'));
   } catch (error) {
-    throw new ParapetError('PARAPET_IMAGE_INVALID', `${where}: image configuration is not JSON (${(error as Error).message})`, { file: where });
+    throw new ParapetError(
+      'PARAPET_IMAGE_INVALID',
+      `${where}: image configuration is not JSON (${(error as Error).message})`,
+      { file: where },
+    );
   }
-  if (!isRecord(document)) throw new ParapetError('PARAPET_IMAGE_INVALID', `${where}: image configuration is not a JSON object`, { file: where });
+  if (!isRecord(document))
+    throw new ParapetError('PARAPET_IMAGE_INVALID', `${where}: image configuration is not a JSON object`, {
+      file: where,
+    });
   // Docker writes `config`, older builders `container_config` only; OCI calls it `config` too.
-  const config = isRecord(document.config) ? document.config : isRecord(document.container_config) ? document.container_config : {};
+  const config = isRecord(document.config)
+    ? document.config
+    : isRecord(document.container_config)
+      ? document.container_config
+      : {};
   const user = typeof config.User === 'string' ? config.User : '';
   const env = (stringArray(config.Env) ?? []).map((entry) => {
     const equals = entry.indexOf('=');
-    return equals === -1 ? { name: entry, value: '' } : { name: entry.slice(0, equals), value: entry.slice(equals + 1) };
+    return equals === -1
+      ? { name: entry, value: '' }
+      : { name: entry.slice(0, equals), value: entry.slice(equals + 1) };
   });
   const labels: Record<string, string> = {};
-  if (isRecord(config.Labels)) for (const [key, value] of Object.entries(config.Labels)) if (typeof value === 'string') labels[key] = value;
+  if (isRecord(config.Labels))
+    for (const [key, value] of Object.entries(config.Labels))
+      if (typeof value === 'string') labels[key] = value;
   const metadata: ImageMetadata = {
     origin,
     configDigest: manifest.config.digest,
@@ -84,7 +101,8 @@ export function imageMetadataFromConfig(
   if (typeof document.os === 'string') metadata.os = document.os;
   if (typeof document.architecture === 'string') metadata.architecture = document.architecture;
   if (typeof document.variant === 'string') metadata.variant = document.variant;
-  if (typeof document.created === 'string' && !Number.isNaN(Date.parse(document.created))) metadata.created = document.created;
+  if (typeof document.created === 'string' && !Number.isNaN(Date.parse(document.created)))
+    metadata.created = document.created;
   const entrypoint = stringArray(config.Entrypoint);
   if (entrypoint) metadata.entrypoint = entrypoint;
   const cmd = stringArray(config.Cmd);

@@ -2,7 +2,12 @@ import type { Resource, SourceLocation } from '../model/resource.js';
 import type { ImageMetadata } from './image-config.js';
 import { tryParseImageReference } from './reference.js';
 import { secretLikeReason } from './secrets.js';
-import { reportsForImage, vulnerabilitySeverities, type VulnerabilityReport, type VulnerabilitySeverity } from './vulnerabilities.js';
+import {
+  reportsForImage,
+  vulnerabilitySeverities,
+  type VulnerabilityReport,
+  type VulnerabilitySeverity,
+} from './vulnerabilities.js';
 
 /** Where an image reference was written: the workload and container that run it. */
 export interface ImageOrigin {
@@ -32,8 +37,18 @@ export interface ImageFacts {
   container?: ImageOrigin['container'];
   /** `ok` when registry or offline metadata is attached, `unavailable` when a lookup failed, `off` when none was attempted. */
   lookup: { status: 'ok' | 'unavailable' | 'off'; reason?: string };
-  metadata?: ImageMetadata & { ageDays?: number; sizeMiB?: number; secretEnv: Array<{ name: string; reason: string }> };
-  signature?: { status: 'verified' | 'unsigned' | 'invalid'; tag: string; key?: string; reasons: string[]; identity?: string };
+  metadata?: ImageMetadata & {
+    ageDays?: number;
+    sizeMiB?: number;
+    secretEnv: Array<{ name: string; reason: string }>;
+  };
+  signature?: {
+    status: 'verified' | 'unsigned' | 'invalid';
+    tag: string;
+    key?: string;
+    reasons: string[];
+    identity?: string;
+  };
   vulnerabilities?: {
     reports: string[];
     counts: Record<VulnerabilitySeverity, number>;
@@ -54,7 +69,13 @@ export function imageResource(written: string, origin: ImageOrigin): Resource {
   let name: string;
   if (parsed.ok) {
     const reference = parsed.reference;
-    body = { image: written, name: reference.name, registry: reference.registry, repository: reference.repository, normalized: reference.normalized };
+    body = {
+      image: written,
+      name: reference.name,
+      registry: reference.registry,
+      repository: reference.repository,
+      normalized: reference.normalized,
+    };
     if (reference.tag !== undefined) body.tag = reference.tag;
     if (reference.digest !== undefined) body.digest = reference.digest;
     Object.assign(facts, {
@@ -110,7 +131,8 @@ export function attachMetadata(resource: Resource, metadata: ImageMetadata, now:
   });
   const derived: NonNullable<ImageFacts['metadata']> = { ...metadata, secretEnv };
   if (metadata.size !== undefined) derived.sizeMiB = Math.round((metadata.size / (1024 * 1024)) * 10) / 10;
-  if (metadata.created) derived.ageDays = Math.floor((now.getTime() - Date.parse(metadata.created)) / 86_400_000);
+  if (metadata.created)
+    derived.ageDays = Math.floor((now.getTime() - Date.parse(metadata.created)) / 86_400_000);
   facts.metadata = derived;
   facts.lookup = { status: 'ok' };
 }
@@ -119,10 +141,19 @@ export function attachMetadata(resource: Resource, metadata: ImageMetadata, now:
 export function attachVulnerabilities(resource: Resource, reports: VulnerabilityReport[]): void {
   const facts = imageFactsOf(resource);
   if (!facts || reports.length === 0) return;
-  const digests = [facts.digest, facts.metadata?.digest, facts.metadata?.manifestDigest, facts.metadata?.configDigest].filter((d): d is string => !!d);
-  const matched = reportsForImage(reports, facts.reference ? { normalized: facts.reference, digests } : { digests });
+  const digests = [
+    facts.digest,
+    facts.metadata?.digest,
+    facts.metadata?.manifestDigest,
+    facts.metadata?.configDigest,
+  ].filter((d): d is string => !!d);
+  const matched = reportsForImage(
+    reports,
+    facts.reference ? { normalized: facts.reference, digests } : { digests },
+  );
   if (matched.length === 0) return;
-  const zero = () => Object.fromEntries(vulnerabilitySeverities.map((s) => [s, 0])) as Record<VulnerabilitySeverity, number>;
+  const zero = () =>
+    Object.fromEntries(vulnerabilitySeverities.map((s) => [s, 0])) as Record<VulnerabilitySeverity, number>;
   const counts = zero();
   const fixable = zero();
   const seen = new Set<string>();

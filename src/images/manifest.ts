@@ -14,7 +14,12 @@ export const mediaTypes = {
 } as const;
 
 /** The Accept header for manifest requests, most specific first. */
-export const manifestAccept = [mediaTypes.ociIndex, mediaTypes.dockerManifestList, mediaTypes.ociManifest, mediaTypes.dockerManifest].join(', ');
+export const manifestAccept = [
+  mediaTypes.ociIndex,
+  mediaTypes.dockerManifestList,
+  mediaTypes.ociManifest,
+  mediaTypes.dockerManifest,
+].join(', ');
 
 export interface Platform {
   os: string;
@@ -56,7 +61,11 @@ export function verifyDigest(bytes: Uint8Array, digest: string, where: string): 
   const algorithm = digest.slice(0, digest.indexOf(':'));
   const actual = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
   if (actual !== digest) {
-    throw new ParapetError('PARAPET_IMAGE_INVALID', `${where}: content digest ${actual} does not match the expected ${digest}`, { file: where });
+    throw new ParapetError(
+      'PARAPET_IMAGE_INVALID',
+      `${where}: content digest ${actual} does not match the expected ${digest}`,
+      { file: where },
+    );
   }
 }
 
@@ -74,8 +83,10 @@ function stringRecord(value: unknown): Record<string, string> | undefined {
 function parseDescriptor(value: unknown, where: string, field: string): Descriptor {
   if (!isRecord(value)) throw invalid(where, `${field} is not an object`);
   const { mediaType, digest, size } = value;
-  if (typeof digest !== 'string' || validateDigest(digest)) throw invalid(where, `${field}.digest is missing or malformed`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(where, `${field}.size is missing or not a non-negative integer`);
+  if (typeof digest !== 'string' || validateDigest(digest))
+    throw invalid(where, `${field}.digest is missing or malformed`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw invalid(where, `${field}.size is missing or not a non-negative integer`);
   const descriptor: Descriptor = { mediaType: typeof mediaType === 'string' ? mediaType : '', digest, size };
   if (isRecord(value.platform)) {
     const { os, architecture, variant } = value.platform;
@@ -91,14 +102,20 @@ function parseDescriptor(value: unknown, where: string, field: string): Descript
 }
 
 function invalid(where: string, problem: string): ParapetError {
-  return new ParapetError('PARAPET_IMAGE_INVALID', `${where}: malformed manifest: ${problem}`, { file: where });
+  return new ParapetError('PARAPET_IMAGE_INVALID', `${where}: malformed manifest: ${problem}`, {
+    file: where,
+  });
 }
 
 /**
  * Parse a manifest or index. `contentType` is what the registry (or the parent descriptor) said;
  * the document's own `mediaType` field settles it when the header is generic.
  */
-export function parseManifest(bytes: Uint8Array, contentType: string | undefined, where: string): ImageIndex | ImageManifest {
+export function parseManifest(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  where: string,
+): ImageIndex | ImageManifest {
   let document: unknown;
   try {
     document = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -111,18 +128,28 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
   let mediaType = declared || header;
   if (!mediaType || mediaType === 'application/json' || mediaType === 'application/octet-stream') {
     // OCI allows omitting mediaType: an index has `manifests`, a manifest has `config`.
-    mediaType = Array.isArray(document.manifests) ? mediaTypes.ociIndex : isRecord(document.config) ? mediaTypes.ociManifest : '';
+    mediaType = Array.isArray(document.manifests)
+      ? mediaTypes.ociIndex
+      : isRecord(document.config)
+        ? mediaTypes.ociManifest
+        : '';
   }
   if (document.schemaVersion !== 2) {
     if (document.schemaVersion === 1 || mediaType.includes('manifest.v1')) {
-      throw new ParapetError('PARAPET_IMAGE_INVALID', `${where}: unsupported media type: Docker schema 1 manifests are deprecated and not supported`, { file: where });
+      throw new ParapetError(
+        'PARAPET_IMAGE_INVALID',
+        `${where}: unsupported media type: Docker schema 1 manifests are deprecated and not supported`,
+        { file: where },
+      );
     }
     throw invalid(where, 'schemaVersion is not 2');
   }
   const annotations = stringRecord(document.annotations);
   if (mediaType === mediaTypes.ociIndex || mediaType === mediaTypes.dockerManifestList) {
     if (!Array.isArray(document.manifests)) throw invalid(where, 'index has no manifests array');
-    const manifests = document.manifests.map((entry, index) => parseDescriptor(entry, where, `manifests[${index}]`));
+    const manifests = document.manifests.map((entry, index) =>
+      parseDescriptor(entry, where, `manifests[${index}]`),
+    );
     return { kind: 'index', mediaType, manifests, ...(annotations ? { annotations } : {}) };
   }
   if (mediaType === mediaTypes.ociManifest || mediaType === mediaTypes.dockerManifest) {
@@ -131,7 +158,11 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     const layers = document.layers.map((entry, index) => parseDescriptor(entry, where, `layers[${index}]`));
     return { kind: 'manifest', mediaType, config, layers, ...(annotations ? { annotations } : {}) };
   }
-  throw new ParapetError('PARAPET_IMAGE_INVALID', `${where}: unsupported media type "${mediaType || 'none'}"`, { file: where });
+  throw new ParapetError(
+    'PARAPET_IMAGE_INVALID',
+    `${where}: unsupported media type "${mediaType || 'none'}"`,
+    { file: where },
+  );
 }
 
 /** The platform parapet resolves indexes to unless told otherwise (what most clusters run). */
@@ -140,7 +171,8 @@ export const defaultPlatform: Platform = { os: 'linux', architecture: 'amd64' };
 /** Parse `linux/arm64/v8` style platform strings. */
 export function parsePlatform(text: string): Platform {
   const [os, architecture, variant] = text.split('/');
-  if (!os || !architecture) throw new ParapetError('PARAPET_USAGE', `invalid platform "${text}": expected os/architecture[/variant]`);
+  if (!os || !architecture)
+    throw new ParapetError('PARAPET_USAGE', `invalid platform "${text}": expected os/architecture[/variant]`);
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
@@ -154,10 +186,19 @@ export function selectPlatformManifest(index: ImageIndex, platform: Platform, wh
       descriptor.platform &&
       descriptor.platform.os === platform.os &&
       descriptor.platform.architecture === platform.architecture &&
-      (descriptor.mediaType === '' || descriptor.mediaType === mediaTypes.ociManifest || descriptor.mediaType === mediaTypes.dockerManifest),
+      (descriptor.mediaType === '' ||
+        descriptor.mediaType === mediaTypes.ociManifest ||
+        descriptor.mediaType === mediaTypes.dockerManifest),
   );
-  const exact = candidates.find((descriptor) => platform.variant !== undefined && descriptor.platform?.variant === platform.variant);
-  const chosen = exact ?? candidates.find((descriptor) => platform.variant === undefined || descriptor.platform?.variant === undefined) ?? candidates[0];
+  const exact = candidates.find(
+    (descriptor) => platform.variant !== undefined && descriptor.platform?.variant === platform.variant,
+  );
+  const chosen =
+    exact ??
+    candidates.find(
+      (descriptor) => platform.variant === undefined || descriptor.platform?.variant === undefined,
+    ) ??
+    candidates[0];
   if (!chosen) {
     const available = index.manifests
       .filter((descriptor) => descriptor.platform && descriptor.platform.os !== 'unknown')
@@ -172,5 +213,7 @@ export function selectPlatformManifest(index: ImageIndex, platform: Platform, wh
 }
 
 export function platformText(platform: Platform): string {
-  return platform.variant ? `${platform.os}/${platform.architecture}/${platform.variant}` : `${platform.os}/${platform.architecture}`;
+  return platform.variant
+    ? `${platform.os}/${platform.architecture}/${platform.variant}`
+    : `${platform.os}/${platform.architecture}`;
 }

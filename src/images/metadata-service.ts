@@ -1,6 +1,11 @@
 import { describeError } from '../model/errors.js';
 import { BoundedCache } from './cache.js';
-import { loadCosignPublicKey, verifyCosignSignature, type CosignPublicKey, type SignatureVerification } from './cosign.js';
+import {
+  loadCosignPublicKey,
+  verifyCosignSignature,
+  type CosignPublicKey,
+  type SignatureVerification,
+} from './cosign.js';
 import { DockerConfigCredentials, defaultDockerConfigPath } from './docker-config.js';
 import type { ImageMetadata } from './image-config.js';
 import { parsePlatform } from './manifest.js';
@@ -13,7 +18,9 @@ export type ImageLookup =
   | { status: 'ok'; metadata: ImageMetadata; signature?: SignatureVerification; cached: boolean }
   | { status: 'unavailable'; reason: string; cached: boolean };
 
-type Settled = { status: 'ok'; metadata: ImageMetadata; signature?: SignatureVerification } | { status: 'unavailable'; reason: string };
+type Settled =
+  | { status: 'ok'; metadata: ImageMetadata; signature?: SignatureVerification }
+  | { status: 'unavailable'; reason: string };
 
 /**
  * Registry lookups with a bounded cache, one request in flight per image, and a time budget per
@@ -58,7 +65,10 @@ export class ImageMetadataService {
     if (!pending) {
       pending = this.fetch(reference).then((settled) => {
         this.inFlight.delete(key);
-        const ttl = settled.status === 'ok' ? this.settings.cacheSeconds * 1000 * (reference.digest ? 10 : 1) : this.settings.errorCacheSeconds * 1000;
+        const ttl =
+          settled.status === 'ok'
+            ? this.settings.cacheSeconds * 1000 * (reference.digest ? 10 : 1)
+            : this.settings.errorCacheSeconds * 1000;
         if (ttl > 0) this.cache.set(key, settled, ttl);
         return settled;
       });
@@ -66,7 +76,14 @@ export class ImageMetadataService {
     }
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<Settled>((resolve) => {
-      timer = setTimeout(() => resolve({ status: 'unavailable', reason: `registry lookup of ${key} exceeded the ${budgetMs} ms budget` }), budgetMs);
+      timer = setTimeout(
+        () =>
+          resolve({
+            status: 'unavailable',
+            reason: `registry lookup of ${key} exceeded the ${budgetMs} ms budget`,
+          }),
+        budgetMs,
+      );
       timer.unref();
     });
     try {
@@ -81,11 +98,23 @@ export class ImageMetadataService {
     try {
       const metadata = await this.client.inspect(reference);
       if (!this.verifiesSignatures) return { status: 'ok', metadata };
-      const target = { registry: reference.registry, repository: reference.repository, digest: metadata.digest ?? metadata.manifestDigest ?? '' };
+      const target = {
+        registry: reference.registry,
+        repository: reference.repository,
+        digest: metadata.digest ?? metadata.manifestDigest ?? '',
+      };
       let signature = await verifyCosignSignature(this.client, target, this.keys);
       // `cosign sign` on a multi-architecture tag signs the index; a per-platform signature counts too.
-      if (signature.status === 'unsigned' && metadata.manifestDigest && metadata.manifestDigest !== target.digest) {
-        const platformSignature = await verifyCosignSignature(this.client, { ...target, digest: metadata.manifestDigest }, this.keys);
+      if (
+        signature.status === 'unsigned' &&
+        metadata.manifestDigest &&
+        metadata.manifestDigest !== target.digest
+      ) {
+        const platformSignature = await verifyCosignSignature(
+          this.client,
+          { ...target, digest: metadata.manifestDigest },
+          this.keys,
+        );
         if (platformSignature.status !== 'unsigned') signature = platformSignature;
       }
       return { status: 'ok', metadata, signature };
@@ -130,8 +159,17 @@ export function sharedImageMetadataService(settings: ImageSettings): ImageMetada
  * cache when possible. Never throws and never waits longer than the budget; an invalid reference or
  * an unreachable, slow or refusing registry is `unavailable` with the reason.
  */
-export async function lookupImageForAdmission(reference: string, settings: ImageSettings, budgetMs: number): Promise<ImageLookup> {
+export async function lookupImageForAdmission(
+  reference: string,
+  settings: ImageSettings,
+  budgetMs: number,
+): Promise<ImageLookup> {
   const parsed = tryParseImageReference(reference);
-  if (!parsed.ok) return { status: 'unavailable', reason: `invalid image reference "${reference}": ${parsed.reason}`, cached: false };
+  if (!parsed.ok)
+    return {
+      status: 'unavailable',
+      reason: `invalid image reference "${reference}": ${parsed.reason}`,
+      cached: false,
+    };
   return sharedImageMetadataService(settings).lookup(parsed.reference, budgetMs);
 }

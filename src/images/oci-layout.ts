@@ -2,7 +2,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParapetError } from '../model/errors.js';
 import { imageMetadataFromConfig, type ImageMetadata } from './image-config.js';
-import { defaultPlatform, mediaTypes, parseManifest, selectPlatformManifest, verifyDigest, type Descriptor, type Platform } from './manifest.js';
+import {
+  defaultPlatform,
+  mediaTypes,
+  parseManifest,
+  selectPlatformManifest,
+  verifyDigest,
+  type Descriptor,
+  type Platform,
+} from './manifest.js';
 import { tryParseImageReference } from './reference.js';
 
 /** An image read from disk rather than a registry. */
@@ -22,13 +30,17 @@ function invalid(where: string, problem: string): ParapetError {
 
 /** Normalised references an index entry is named by (containerd's full name, or the OCI ref name when it parses). */
 export function descriptorReferences(descriptor: Descriptor): string[] {
-  const names = [descriptor.annotations?.[containerdNameAnnotation], descriptor.annotations?.[refNameAnnotation]];
+  const names = [
+    descriptor.annotations?.[containerdNameAnnotation],
+    descriptor.annotations?.[refNameAnnotation],
+  ];
   const references = new Set<string>();
   for (const name of names) {
     if (!name) continue;
     const parsed = tryParseImageReference(name);
     // A bare ref name such as "1.27" parses as a repository; only names with a '/' or ':' are references.
-    if (parsed.ok && (name.includes('/') || name.includes(':') || name.includes('@'))) references.add(parsed.reference.normalized);
+    if (parsed.ok && (name.includes('/') || name.includes(':') || name.includes('@')))
+      references.add(parsed.reference.normalized);
   }
   return [...references].sort();
 }
@@ -38,7 +50,11 @@ export function descriptorReferences(descriptor: Descriptor): string[] {
  * `name` picks a manifest by its `org.opencontainers.image.ref.name` (or containerd name); without
  * one, the layout must hold exactly one image. Blobs are digest-checked.
  */
-export async function readOciLayout(dir: string, name?: string, platform: Platform = defaultPlatform): Promise<LocalImage> {
+export async function readOciLayout(
+  dir: string,
+  name?: string,
+  platform: Platform = defaultPlatform,
+): Promise<LocalImage> {
   const readBlob = async (digest: string): Promise<Buffer> => {
     const [algorithm, hex] = digest.split(':') as [string, string];
     const path = join(dir, 'blobs', algorithm, hex);
@@ -48,7 +64,11 @@ export async function readOciLayout(dir: string, name?: string, platform: Platfo
     } catch {
       throw invalid(dir, `blob ${digest} is missing from blobs/${algorithm}/`);
     }
-    if (size > maxMetadataBytes) throw invalid(dir, `blob ${digest} is ${size} bytes, more than the ${maxMetadataBytes}-byte limit for metadata`);
+    if (size > maxMetadataBytes)
+      throw invalid(
+        dir,
+        `blob ${digest} is ${size} bytes, more than the ${maxMetadataBytes}-byte limit for metadata`,
+      );
     const bytes = await readFile(path);
     verifyDigest(bytes, digest, `${dir} blob ${digest}`);
     return bytes;
@@ -58,7 +78,9 @@ export async function readOciLayout(dir: string, name?: string, platform: Platfo
   try {
     layoutText = await readFile(join(dir, 'oci-layout'), 'utf8');
   } catch {
-    throw new ParapetError('PARAPET_INPUT_READ', `${dir}: not an OCI image layout (no oci-layout file)`, { file: dir });
+    throw new ParapetError('PARAPET_INPUT_READ', `${dir}: not an OCI image layout (no oci-layout file)`, {
+      file: dir,
+    });
   }
   let version: unknown;
   try {
@@ -90,7 +112,9 @@ export async function readOciLayout(dir: string, name?: string, platform: Platfo
   const [entry] = entries;
   if (!entry) throw invalid(dir, 'index.json lists no image');
   if (entries.length > 1) {
-    const names = entries.map((descriptor) => descriptor.annotations?.[refNameAnnotation] ?? descriptor.digest);
+    const names = entries.map(
+      (descriptor) => descriptor.annotations?.[refNameAnnotation] ?? descriptor.digest,
+    );
     throw invalid(dir, `holds ${entries.length} images (${names.join(', ')}); name one as oci:${dir}:NAME`);
   }
 
@@ -103,7 +127,12 @@ export async function readOciLayout(dir: string, name?: string, platform: Platfo
     manifestDigest = chosen.digest;
   }
   if (manifest.kind !== 'manifest') throw invalid(dir, `${manifestDigest} is a nested index`);
-  const metadata = imageMetadataFromConfig(await readBlob(manifest.config.digest), manifest, `${dir} config ${manifest.config.digest}`, 'oci-layout');
+  const metadata = imageMetadataFromConfig(
+    await readBlob(manifest.config.digest),
+    manifest,
+    `${dir} config ${manifest.config.digest}`,
+    'oci-layout',
+  );
   metadata.digest = entry.digest;
   metadata.manifestDigest = manifestDigest;
   return { references: descriptorReferences(entry), metadata };

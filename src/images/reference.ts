@@ -70,7 +70,8 @@ export type ParseReferenceResult = { ok: true; reference: ImageReference } | { o
 
 /** Parse and normalise a reference, returning the reason instead of throwing (hot path). */
 export function tryParseImageReference(input: string): ParseReferenceResult {
-  if (typeof input !== 'string' || input.length === 0) return { ok: false, reason: 'repository name must have at least one component' };
+  if (typeof input !== 'string' || input.length === 0)
+    return { ok: false, reason: 'repository name must have at least one component' };
   if (anchoredIdentifier.test(input)) {
     return { ok: false, reason: 'cannot specify 64-byte hexadecimal strings as a repository name' };
   }
@@ -102,7 +103,10 @@ export function tryParseImageReference(input: string): ParseReferenceResult {
   let repository: string;
   const slash = rest.indexOf('/');
   const first = slash === -1 ? '' : rest.slice(0, slash);
-  if (slash === -1 || (!first.includes('.') && !first.includes(':') && first !== 'localhost' && first.toLowerCase() === first)) {
+  if (
+    slash === -1 ||
+    (!first.includes('.') && !first.includes(':') && first !== 'localhost' && first.toLowerCase() === first)
+  ) {
     registry = defaultRegistry;
     repository = rest;
   } else {
@@ -111,7 +115,8 @@ export function tryParseImageReference(input: string): ParseReferenceResult {
     if (!anchoredDomain.test(registry)) return { ok: false, reason: `invalid registry host "${registry}"` };
   }
   if (registry === legacyDefaultRegistry) registry = defaultRegistry;
-  if (registry === defaultRegistry && !repository.includes('/')) repository = officialRepositoryPrefix + repository;
+  if (registry === defaultRegistry && !repository.includes('/'))
+    repository = officialRepositoryPrefix + repository;
 
   if (!anchoredRemoteName.test(repository)) {
     if (repository.toLowerCase() !== repository && anchoredRemoteName.test(repository.toLowerCase())) {
@@ -125,7 +130,14 @@ export function tryParseImageReference(input: string): ParseReferenceResult {
   }
 
   const normalized = digest ? `${name}@${digest}` : `${name}:${tag ?? 'latest'}`;
-  const reference: ImageReference = { original: input, registry, repository, name, normalized, familiar: familiarName(registry, repository) };
+  const reference: ImageReference = {
+    original: input,
+    registry,
+    repository,
+    name,
+    normalized,
+    familiar: familiarName(registry, repository),
+  };
   if (tag !== undefined) reference.tag = tag;
   if (digest !== undefined) reference.digest = digest;
   reference.familiar += digest ? `@${digest}` : `:${tag ?? 'latest'}`;
@@ -153,7 +165,9 @@ export function validateDigest(digest: string): string | undefined {
 
 function familiarName(registry: string, repository: string): string {
   if (registry !== defaultRegistry) return `${registry}/${repository}`;
-  const remainder = repository.startsWith(officialRepositoryPrefix) ? repository.slice(officialRepositoryPrefix.length) : undefined;
+  const remainder = repository.startsWith(officialRepositoryPrefix)
+    ? repository.slice(officialRepositoryPrefix.length)
+    : undefined;
   return remainder !== undefined && !remainder.includes('/') ? remainder : repository;
 }
 

@@ -73,7 +73,9 @@ export function parseAuthenticateHeader(header: string): Challenge | undefined {
 }
 
 function isLoopback(registry: string): boolean {
-  const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : (registry.split(':')[0] ?? registry);
+  const host = registry.startsWith('[')
+    ? registry.slice(0, registry.indexOf(']') + 1)
+    : (registry.split(':')[0] ?? registry);
   return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
@@ -83,10 +85,14 @@ function isLoopback(registry: string): boolean {
  * resolved to one platform, content digests verified, every request bounded by a timeout and a size.
  */
 export class RegistryClient {
-  private readonly options: Required<Omit<RegistryClientOptions, 'credentials' | 'plainHttp'>> & Pick<RegistryClientOptions, 'credentials'>;
+  private readonly options: Required<Omit<RegistryClientOptions, 'credentials' | 'plainHttp'>> &
+    Pick<RegistryClientOptions, 'credentials'>;
   private readonly plainHttp: Set<string>;
   /** Authorization header per registry and repository scope. */
-  private readonly authorizations = new BoundedCache<string, string>({ maxEntries: 1_000, ttlMs: 5 * 60_000 });
+  private readonly authorizations = new BoundedCache<string, string>({
+    maxEntries: 1_000,
+    ttlMs: 5 * 60_000,
+  });
   /** Count of HTTP requests sent, for tests and benchmarks (cache effectiveness). */
   requests = 0;
 
@@ -110,7 +116,12 @@ export class RegistryClient {
   }
 
   /** Fetch a manifest or index by tag or digest; the digest is verified against the bytes. */
-  async getManifest(registry: string, repository: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+  async getManifest(
+    registry: string,
+    repository: string,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<FetchedManifest> {
     const url = `${this.baseUrl(registry)}/v2/${repository}/manifests/${reference}`;
     const response = await this.request(registry, repository, url, { accept: manifestAccept }, signal);
     const bytes = await this.readBody(response, url, this.options.maxManifestBytes);
@@ -123,7 +134,11 @@ export class RegistryClient {
       digest = sha256Digest(bytes);
       const header = response.headers.get('docker-content-digest');
       if (header && header.startsWith('sha256:') && header !== digest) {
-        throw new ParapetError('PARAPET_IMAGE_INVALID', `${where}: registry reported digest ${header} but the manifest hashes to ${digest}`, { file: url });
+        throw new ParapetError(
+          'PARAPET_IMAGE_INVALID',
+          `${where}: registry reported digest ${header} but the manifest hashes to ${digest}`,
+          { file: url },
+        );
       }
     }
     const manifest = parseManifest(bytes, response.headers.get('content-type') ?? undefined, where);
@@ -131,7 +146,13 @@ export class RegistryClient {
   }
 
   /** Fetch a blob (configuration, signature payload), verified against its digest. */
-  async getBlob(registry: string, repository: string, digest: string, signal?: AbortSignal, maxBytes = this.options.maxBlobBytes): Promise<Buffer> {
+  async getBlob(
+    registry: string,
+    repository: string,
+    digest: string,
+    signal?: AbortSignal,
+    maxBytes = this.options.maxBlobBytes,
+  ): Promise<Buffer> {
     const url = `${this.baseUrl(registry)}/v2/${repository}/blobs/${digest}`;
     const response = await this.request(registry, repository, url, {}, signal);
     const bytes = await this.readBody(response, url, maxBytes);
@@ -142,21 +163,33 @@ export class RegistryClient {
   /** Resolve a reference to its digest and read the platform manifest and image configuration. */
   async inspect(reference: ImageReference, signal?: AbortSignal): Promise<ImageMetadata> {
     const { registry, repository } = reference;
-    const top = await this.getManifest(registry, repository, reference.digest ?? reference.tag ?? 'latest', signal);
+    const top = await this.getManifest(
+      registry,
+      repository,
+      reference.digest ?? reference.tag ?? 'latest',
+      signal,
+    );
     let manifest: ImageManifest;
     let manifestDigest = top.digest;
     if (top.manifest.kind === 'index') {
       const chosen = selectPlatformManifest(top.manifest, this.options.platform, `${reference.normalized}`);
       const platformManifest = await this.getManifest(registry, repository, chosen.digest, signal);
       if (platformManifest.manifest.kind !== 'manifest') {
-        throw new ParapetError('PARAPET_IMAGE_INVALID', `${reference.normalized}: index entry ${chosen.digest} is itself an index`, { file: reference.normalized });
+        throw new ParapetError(
+          'PARAPET_IMAGE_INVALID',
+          `${reference.normalized}: index entry ${chosen.digest} is itself an index`,
+          { file: reference.normalized },
+        );
       }
       manifest = platformManifest.manifest;
       manifestDigest = platformManifest.digest;
     } else {
       manifest = top.manifest;
     }
-    if (manifest.config.mediaType !== mediaTypes.ociConfig && manifest.config.mediaType !== mediaTypes.dockerConfig) {
+    if (
+      manifest.config.mediaType !== mediaTypes.ociConfig &&
+      manifest.config.mediaType !== mediaTypes.dockerConfig
+    ) {
       throw new ParapetError(
         'PARAPET_IMAGE_INVALID',
         `${reference.normalized}: unsupported media type "${manifest.config.mediaType}": the artifact is not a container image`,
@@ -171,14 +204,25 @@ export class RegistryClient {
   }
 
   /** Send a GET, answering an authentication challenge once; maps every failure to a RegistryRequestError. */
-  private async request(registry: string, repository: string, url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+  private async request(
+    registry: string,
+    repository: string,
+    url: string,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const scopeKey = `${registry}|${repository}`;
     let authorization = this.authorizations.get(scopeKey);
     let response = await this.send(url, headers, authorization, signal);
     if (response.status === 401) {
       const challenge = parseAuthenticateHeader(response.headers.get('www-authenticate') ?? '');
       await response.body?.cancel();
-      if (!challenge) throw new RegistryRequestError(`${registry}: 401 Unauthorized without an authentication challenge (${url})`, url, 401);
+      if (!challenge)
+        throw new RegistryRequestError(
+          `${registry}: 401 Unauthorized without an authentication challenge (${url})`,
+          url,
+          401,
+        );
       authorization = await this.authorize(registry, repository, challenge, url, signal);
       this.authorizations.set(scopeKey, authorization);
       response = await this.send(url, headers, authorization, signal);
@@ -188,19 +232,41 @@ export class RegistryClient {
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 401 || response.status === 403) {
       this.authorizations.delete(scopeKey);
-      throw new RegistryRequestError(`${registry}: access to ${repository} denied (${response.status}${detail}); check the credentials for ${registry} in the docker config`, url, response.status);
+      throw new RegistryRequestError(
+        `${registry}: access to ${repository} denied (${response.status}${detail}); check the credentials for ${registry} in the docker config`,
+        url,
+        response.status,
+      );
     }
-    if (response.status === 404) throw new RegistryRequestError(`${registry}: ${repository}: not found (404${detail}): ${url}`, url, 404);
-    throw new RegistryRequestError(`${registry}: ${url} answered ${response.status}${detail}`, url, response.status);
+    if (response.status === 404)
+      throw new RegistryRequestError(
+        `${registry}: ${repository}: not found (404${detail}): ${url}`,
+        url,
+        404,
+      );
+    throw new RegistryRequestError(
+      `${registry}: ${url} answered ${response.status}${detail}`,
+      url,
+      response.status,
+    );
   }
 
-  private async send(url: string, headers: Record<string, string>, authorization: string | undefined, signal?: AbortSignal): Promise<Response> {
+  private async send(
+    url: string,
+    headers: Record<string, string>,
+    authorization: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     this.requests += 1;
     try {
       return await this.options.fetch(url, {
-        headers: { 'user-agent': this.options.userAgent, ...headers, ...(authorization ? { authorization } : {}) },
+        headers: {
+          'user-agent': this.options.userAgent,
+          ...headers,
+          ...(authorization ? { authorization } : {}),
+        },
         signal: combined,
         redirect: 'follow',
       });
@@ -209,27 +275,66 @@ export class RegistryClient {
     }
   }
 
-  private networkError(url: string, error: unknown, timeout: AbortSignal, signal?: AbortSignal): RegistryRequestError {
-    if (signal?.aborted) return new RegistryRequestError(`request to ${url} was cancelled (${describeReason(signal.reason)})`, url, undefined, error);
-    if (timeout.aborted) return new RegistryRequestError(`registry did not answer ${url} within ${this.options.timeoutMs} ms`, url, undefined, error);
+  private networkError(
+    url: string,
+    error: unknown,
+    timeout: AbortSignal,
+    signal?: AbortSignal,
+  ): RegistryRequestError {
+    if (signal?.aborted)
+      return new RegistryRequestError(
+        `request to ${url} was cancelled (${describeReason(signal.reason)})`,
+        url,
+        undefined,
+        error,
+      );
+    if (timeout.aborted)
+      return new RegistryRequestError(
+        `registry did not answer ${url} within ${this.options.timeoutMs} ms`,
+        url,
+        undefined,
+        error,
+      );
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason = cause?.code ?? cause?.message ?? (error as Error).message;
     return new RegistryRequestError(`registry unreachable: ${url} (${reason})`, url, undefined, error);
   }
 
-  private async authorize(registry: string, repository: string, challenge: Challenge, url: string, signal?: AbortSignal): Promise<string> {
+  private async authorize(
+    registry: string,
+    repository: string,
+    challenge: Challenge,
+    url: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const credentials = await this.options.credentials?.get(registry);
     if (challenge.scheme === 'basic') {
       if (!credentials?.username || credentials.password === undefined) {
-        throw new RegistryRequestError(`${registry}: authentication required (basic realm) and no credentials for ${registry} in the docker config`, url, 401);
+        throw new RegistryRequestError(
+          `${registry}: authentication required (basic realm) and no credentials for ${registry} in the docker config`,
+          url,
+          401,
+        );
       }
       return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     }
-    if (challenge.scheme !== 'bearer') throw new RegistryRequestError(`${registry}: unsupported authentication scheme "${challenge.scheme}"`, url, 401);
+    if (challenge.scheme !== 'bearer')
+      throw new RegistryRequestError(
+        `${registry}: unsupported authentication scheme "${challenge.scheme}"`,
+        url,
+        401,
+      );
     if (credentials?.registryToken) return `Bearer ${credentials.registryToken}`;
     const realm = challenge.params.realm;
     if (!realm) throw new RegistryRequestError(`${registry}: bearer challenge without a realm`, url, 401);
-    const token = await this.fetchToken(realm, challenge.params.service, challenge.params.scope ?? `repository:${repository}:pull`, credentials, url, signal);
+    const token = await this.fetchToken(
+      realm,
+      challenge.params.service,
+      challenge.params.scope ?? `repository:${repository}:pull`,
+      credentials,
+      url,
+      signal,
+    );
     return `Bearer ${token}`;
   }
 
@@ -252,7 +357,12 @@ export class RegistryClient {
     const init: RequestInit = { signal: combined, headers: { 'user-agent': this.options.userAgent } };
     if (credentials?.identityToken) {
       // An identity token is an OAuth2 refresh token: exchange it with a POST, as docker does.
-      const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: 'parapet', refresh_token: credentials.identityToken, scope });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: 'parapet',
+        refresh_token: credentials.identityToken,
+        scope,
+      });
       if (service) form.set('service', service);
       init.method = 'POST';
       init.body = form;
@@ -261,7 +371,8 @@ export class RegistryClient {
       if (service) realmUrl.searchParams.set('service', service);
       realmUrl.searchParams.set('scope', scope);
       if (credentials?.username && credentials.password !== undefined) {
-        (init.headers as Record<string, string>).authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+        (init.headers as Record<string, string>).authorization =
+          `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
       }
     }
     const url = realmUrl.toString();
@@ -285,10 +396,22 @@ export class RegistryClient {
     try {
       answer = JSON.parse(body.toString('utf8')) as typeof answer;
     } catch {
-      throw new RegistryRequestError(`token service ${realmUrl.origin} answered with invalid JSON`, registryUrl);
+      throw new RegistryRequestError(
+        `token service ${realmUrl.origin} answered with invalid JSON`,
+        registryUrl,
+      );
     }
-    const token = typeof answer.token === 'string' ? answer.token : typeof answer.access_token === 'string' ? answer.access_token : undefined;
-    if (!token) throw new RegistryRequestError(`token service ${realmUrl.origin} answered without a token`, registryUrl);
+    const token =
+      typeof answer.token === 'string'
+        ? answer.token
+        : typeof answer.access_token === 'string'
+          ? answer.access_token
+          : undefined;
+    if (!token)
+      throw new RegistryRequestError(
+        `token service ${realmUrl.origin} answered without a token`,
+        registryUrl,
+      );
     return token;
   }
 
@@ -296,7 +419,11 @@ export class RegistryClient {
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (declared > limit) {
       await response.body?.cancel().catch(() => undefined);
-      throw new ParapetError('PARAPET_IMAGE_INVALID', `${url}: ${declared} bytes exceeds the ${limit}-byte limit`, { file: url });
+      throw new ParapetError(
+        'PARAPET_IMAGE_INVALID',
+        `${url}: ${declared} bytes exceeds the ${limit}-byte limit`,
+        { file: url },
+      );
     }
     const chunks: Buffer[] = [];
     let total = 0;
@@ -304,7 +431,10 @@ export class RegistryClient {
       if (response.body) {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
           total += chunk.length;
-          if (total > limit) throw new ParapetError('PARAPET_IMAGE_INVALID', `${url}: body exceeds the ${limit}-byte limit`, { file: url });
+          if (total > limit)
+            throw new ParapetError('PARAPET_IMAGE_INVALID', `${url}: body exceeds the ${limit}-byte limit`, {
+              file: url,
+            });
           chunks.push(Buffer.from(chunk));
         }
       }
@@ -312,9 +442,19 @@ export class RegistryClient {
       if (error instanceof ParapetError) throw error;
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new RegistryRequestError(`registry did not finish sending ${url} within ${this.options.timeoutMs} ms`, url, undefined, error);
+        throw new RegistryRequestError(
+          `registry did not finish sending ${url} within ${this.options.timeoutMs} ms`,
+          url,
+          undefined,
+          error,
+        );
       }
-      throw new RegistryRequestError(`reading ${url} failed (${(error as Error).message})`, url, undefined, error);
+      throw new RegistryRequestError(
+        `reading ${url} failed (${(error as Error).message})`,
+        url,
+        undefined,
+        error,
+      );
     }
     return Buffer.concat(chunks);
   }

@@ -53,15 +53,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Normalise `images:` as written (or already normalised). Relative paths resolve against `directory`.
  * A wrong type is a configuration error naming the key.
  */
-export function imageSettingsFrom(value: unknown, directory = process.cwd(), file = 'parapet.yaml'): ImageSettings {
+export function imageSettingsFrom(
+  value: unknown,
+  directory = process.cwd(),
+  file = 'parapet.yaml',
+): ImageSettings {
   const settings = defaultImageSettings();
   if (value === undefined || value === null) return settings;
-  if (!isRecord(value)) throw new ParapetError('PARAPET_CONFIG_INVALID', `${file}: images: must be a mapping`, { file });
-  const fail = (key: string, expected: string) => new ParapetError('PARAPET_CONFIG_INVALID', `${file}: images.${key}: must be ${expected}`, { file });
+  if (!isRecord(value))
+    throw new ParapetError('PARAPET_CONFIG_INVALID', `${file}: images: must be a mapping`, { file });
+  const fail = (key: string, expected: string) =>
+    new ParapetError('PARAPET_CONFIG_INVALID', `${file}: images.${key}: must be ${expected}`, { file });
   const path = (entry: string) => (isAbsolute(entry) ? entry : resolve(directory, entry));
   const known = new Set(Object.keys(settings).concat(['dockerConfig', 'knownExploited']));
   for (const [key, entry] of Object.entries(value)) {
-    if (!known.has(key)) throw new ParapetError('PARAPET_CONFIG_INVALID', `${file}: images.${key}: unknown setting (known: ${[...known].sort().join(', ')})`, { file });
+    if (!known.has(key))
+      throw new ParapetError(
+        'PARAPET_CONFIG_INVALID',
+        `${file}: images.${key}: unknown setting (known: ${[...known].sort().join(', ')})`,
+        { file },
+      );
     if (entry === undefined) continue;
     switch (key) {
       case 'registry':
@@ -74,17 +85,24 @@ export function imageSettingsFrom(value: unknown, directory = process.cwd(), fil
         settings[key] = path(entry);
         break;
       case 'platform':
-        if (typeof entry !== 'string' || !/^[^/]+\/[^/]+(\/[^/]+)?$/.test(entry)) throw fail(key, 'os/architecture[/variant]');
+        if (typeof entry !== 'string' || !/^[^/]+\/[^/]+(\/[^/]+)?$/.test(entry))
+          throw fail(key, 'os/architecture[/variant]');
         settings.platform = entry;
         break;
       case 'plainHttp':
       case 'vulnerabilityReports':
       case 'cosignKeys':
-        if (!Array.isArray(entry) || !entry.every((item) => typeof item === 'string' && item !== '')) throw fail(key, 'a list of strings');
+        if (!Array.isArray(entry) || !entry.every((item) => typeof item === 'string' && item !== ''))
+          throw fail(key, 'a list of strings');
         settings[key] = key === 'plainHttp' ? (entry as string[]) : (entry as string[]).map(path);
         break;
       default: {
-        if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < (key === 'errorCacheSeconds' || key === 'cacheSeconds' ? 0 : 1)) throw fail(key, 'a positive integer');
+        if (
+          typeof entry !== 'number' ||
+          !Number.isInteger(entry) ||
+          entry < (key === 'errorCacheSeconds' || key === 'cacheSeconds' ? 0 : 1)
+        )
+          throw fail(key, 'a positive integer');
         (settings as unknown as Record<string, number>)[key] = entry;
       }
     }

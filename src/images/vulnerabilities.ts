@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { ParapetError } from '../model/errors.js';
 import { tryParseImageReference } from './reference.js';
 
-export const vulnerabilitySeverities = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
+export const vulnerabilitySeverities = [
+  'critical',
+  'high',
+  'medium',
+  'low',
+  'negligible',
+  'unknown',
+] as const;
 export type VulnerabilitySeverity = (typeof vulnerabilitySeverities)[number];
 
 /** One vulnerable package in an image, as any scanner reports it. */
@@ -46,7 +53,9 @@ function text(value: unknown): string | undefined {
 
 function severityOf(value: unknown): VulnerabilitySeverity {
   const lower = typeof value === 'string' ? value.toLowerCase() : '';
-  return (vulnerabilitySeverities as readonly string[]).includes(lower) ? (lower as VulnerabilitySeverity) : 'unknown';
+  return (vulnerabilitySeverities as readonly string[]).includes(lower)
+    ? (lower as VulnerabilitySeverity)
+    : 'unknown';
 }
 
 function addReference(references: Set<string>, digests: Set<string>, written: unknown): void {
@@ -62,21 +71,32 @@ export function parseVulnerabilityReport(value: unknown, file: string): Vulnerab
   if (isRecord(value) && 'ArtifactName' in value && ('SchemaVersion' in value || 'Results' in value)) {
     return parseTrivy(value, file);
   }
-  if (isRecord(value) && Array.isArray(value.matches) && isRecord(value.source)) return parseGrype(value, file);
-  throw new ParapetError('PARAPET_INPUT_FORMAT', `${file}: not a Trivy or Grype JSON report (expected "SchemaVersion"/"Results" or "matches"/"source")`, { file });
+  if (isRecord(value) && Array.isArray(value.matches) && isRecord(value.source))
+    return parseGrype(value, file);
+  throw new ParapetError(
+    'PARAPET_INPUT_FORMAT',
+    `${file}: not a Trivy or Grype JSON report (expected "SchemaVersion"/"Results" or "matches"/"source")`,
+    { file },
+  );
 }
 
 function parseTrivy(report: Record<string, unknown>, file: string): VulnerabilityReport {
   if (report.SchemaVersion !== undefined && report.SchemaVersion !== 2) {
-    throw new ParapetError('PARAPET_INPUT_FORMAT', `${file}: Trivy report schema ${String(report.SchemaVersion)} is not supported (expected 2)`, { file });
+    throw new ParapetError(
+      'PARAPET_INPUT_FORMAT',
+      `${file}: Trivy report schema ${String(report.SchemaVersion)} is not supported (expected 2)`,
+      { file },
+    );
   }
   const artifact = text(report.ArtifactName) ?? '';
   const references = new Set<string>();
   const digests = new Set<string>();
   addReference(references, digests, artifact);
   const metadata = isRecord(report.Metadata) ? report.Metadata : {};
-  for (const tag of Array.isArray(metadata.RepoTags) ? metadata.RepoTags : []) addReference(references, digests, tag);
-  for (const repoDigest of Array.isArray(metadata.RepoDigests) ? metadata.RepoDigests : []) addReference(references, digests, repoDigest);
+  for (const tag of Array.isArray(metadata.RepoTags) ? metadata.RepoTags : [])
+    addReference(references, digests, tag);
+  for (const repoDigest of Array.isArray(metadata.RepoDigests) ? metadata.RepoDigests : [])
+    addReference(references, digests, repoDigest);
   const imageId = text(metadata.ImageID);
   if (imageId?.startsWith('sha256:')) digests.add(imageId);
   const vulnerabilities: Vulnerability[] = [];
@@ -100,7 +120,14 @@ function parseTrivy(report: Record<string, unknown>, file: string): Vulnerabilit
       vulnerabilities.push(vulnerability);
     }
   }
-  return { scanner: 'trivy', file, artifact, references: [...references].sort(), digests: [...digests].sort(), vulnerabilities: sortVulnerabilities(vulnerabilities) };
+  return {
+    scanner: 'trivy',
+    file,
+    artifact,
+    references: [...references].sort(),
+    digests: [...digests].sort(),
+    vulnerabilities: sortVulnerabilities(vulnerabilities),
+  };
 }
 
 function parseGrype(report: Record<string, unknown>, file: string): VulnerabilityReport {
@@ -111,7 +138,8 @@ function parseGrype(report: Record<string, unknown>, file: string): Vulnerabilit
   const artifact = text(target.userInput) ?? '';
   addReference(references, digests, artifact);
   for (const tag of Array.isArray(target.tags) ? target.tags : []) addReference(references, digests, tag);
-  for (const repoDigest of Array.isArray(target.repoDigests) ? target.repoDigests : []) addReference(references, digests, repoDigest);
+  for (const repoDigest of Array.isArray(target.repoDigests) ? target.repoDigests : [])
+    addReference(references, digests, repoDigest);
   for (const key of ['manifestDigest', 'imageID']) {
     const digest = text(target[key]);
     if (digest?.startsWith('sha256:')) digests.add(digest);
@@ -122,7 +150,9 @@ function parseGrype(report: Record<string, unknown>, file: string): Vulnerabilit
     const found = match.vulnerability;
     const artifactEntry = isRecord(match.artifact) ? match.artifact : {};
     const fix = isRecord(found.fix) ? found.fix : {};
-    const versions = Array.isArray(fix.versions) ? fix.versions.filter((version): version is string => typeof version === 'string') : [];
+    const versions = Array.isArray(fix.versions)
+      ? fix.versions.filter((version): version is string => typeof version === 'string')
+      : [];
     const aliases = new Set<string>();
     for (const related of Array.isArray(match.relatedVulnerabilities) ? match.relatedVulnerabilities : []) {
       if (isRecord(related) && text(related.id) && related.id !== found.id) aliases.add(related.id as string);
@@ -143,14 +173,31 @@ function parseGrype(report: Record<string, unknown>, file: string): Vulnerabilit
     if (firstLocation && text(firstLocation.path)) vulnerability.target = firstLocation.path as string;
     vulnerabilities.push(vulnerability);
   }
-  return { scanner: 'grype', file, artifact, references: [...references].sort(), digests: [...digests].sort(), vulnerabilities: sortVulnerabilities(vulnerabilities) };
+  return {
+    scanner: 'grype',
+    file,
+    artifact,
+    references: [...references].sort(),
+    digests: [...digests].sort(),
+    vulnerabilities: sortVulnerabilities(vulnerabilities),
+  };
 }
 
-const severityRank: Record<VulnerabilitySeverity, number> = { critical: 0, high: 1, medium: 2, low: 3, negligible: 4, unknown: 5 };
+const severityRank: Record<VulnerabilitySeverity, number> = {
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  negligible: 4,
+  unknown: 5,
+};
 
 function sortVulnerabilities(vulnerabilities: Vulnerability[]): Vulnerability[] {
   return vulnerabilities.sort(
-    (a, b) => severityRank[a.severity] - severityRank[b.severity] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.package < b.package ? -1 : a.package > b.package ? 1 : 0),
+    (a, b) =>
+      severityRank[a.severity] - severityRank[b.severity] ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) ||
+      (a.package < b.package ? -1 : a.package > b.package ? 1 : 0),
   );
 }
 
@@ -160,13 +207,21 @@ export function loadVulnerabilityReport(file: string): VulnerabilityReport {
   try {
     textContent = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ParapetError('PARAPET_INPUT_READ', `${file}: cannot read vulnerability report (${(error as Error).message})`, { file });
+    throw new ParapetError(
+      'PARAPET_INPUT_READ',
+      `${file}: cannot read vulnerability report (${(error as Error).message})`,
+      { file },
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(textContent);
   } catch (error) {
-    throw new ParapetError('PARAPET_INPUT_PARSE', `${file}: vulnerability report is not JSON (${(error as Error).message})`, { file });
+    throw new ParapetError(
+      'PARAPET_INPUT_PARSE',
+      `${file}: vulnerability report is not JSON (${(error as Error).message})`,
+      { file },
+    );
   }
   return parseVulnerabilityReport(value, file);
 }
@@ -175,10 +230,17 @@ export function loadVulnerabilityReport(file: string): VulnerabilityReport {
  * The reports about an image: any shared digest (manifest, index or config), else the same
  * normalised reference. Digests win because a tag can move between scan and deploy.
  */
-export function reportsForImage(reports: VulnerabilityReport[], image: { normalized?: string; digests: string[] }): VulnerabilityReport[] {
-  const byDigest = reports.filter((report) => report.digests.some((digest) => image.digests.includes(digest)));
+export function reportsForImage(
+  reports: VulnerabilityReport[],
+  image: { normalized?: string; digests: string[] },
+): VulnerabilityReport[] {
+  const byDigest = reports.filter((report) =>
+    report.digests.some((digest) => image.digests.includes(digest)),
+  );
   if (byDigest.length > 0) return byDigest;
-  return image.normalized ? reports.filter((report) => report.references.includes(image.normalized as string)) : [];
+  return image.normalized
+    ? reports.filter((report) => report.references.includes(image.normalized as string))
+    : [];
 }
 
 /**
@@ -190,7 +252,11 @@ export function loadKnownExploitedList(file: string): Set<string> {
   try {
     content = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ParapetError('PARAPET_CONFIG_INVALID', `${file}: cannot read known-exploited list (${(error as Error).message})`, { file });
+    throw new ParapetError(
+      'PARAPET_CONFIG_INVALID',
+      `${file}: cannot read known-exploited list (${(error as Error).message})`,
+      { file },
+    );
   }
   const trimmed = content.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -198,11 +264,28 @@ export function loadKnownExploitedList(file: string): Set<string> {
     try {
       value = JSON.parse(trimmed);
     } catch (error) {
-      throw new ParapetError('PARAPET_CONFIG_INVALID', `${file}: known-exploited list is not JSON (${(error as Error).message})`, { file });
+      throw new ParapetError(
+        'PARAPET_CONFIG_INVALID',
+        `${file}: known-exploited list is not JSON (${(error as Error).message})`,
+        { file },
+      );
     }
-    const entries = Array.isArray(value) ? value : isRecord(value) && Array.isArray(value.vulnerabilities) ? value.vulnerabilities : undefined;
-    if (!entries) throw new ParapetError('PARAPET_CONFIG_INVALID', `${file}: expected a JSON array of ids or a KEV catalogue with "vulnerabilities"`, { file });
-    return new Set(entries.map((entry) => (typeof entry === 'string' ? entry : isRecord(entry) ? text(entry.cveID) : undefined)).filter((id): id is string => !!id));
+    const entries = Array.isArray(value)
+      ? value
+      : isRecord(value) && Array.isArray(value.vulnerabilities)
+        ? value.vulnerabilities
+        : undefined;
+    if (!entries)
+      throw new ParapetError(
+        'PARAPET_CONFIG_INVALID',
+        `${file}: expected a JSON array of ids or a KEV catalogue with "vulnerabilities"`,
+        { file },
+      );
+    return new Set(
+      entries
+        .map((entry) => (typeof entry === 'string' ? entry : isRecord(entry) ? text(entry.cveID) : undefined))
+        .filter((id): id is string => !!id),
+    );
   }
   return new Set(
     content

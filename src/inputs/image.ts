@@ -2,7 +2,12 @@ import { ParapetError } from '../model/errors.js';
 import type { Resource } from '../model/resource.js';
 import { readDockerArchive } from '../images/docker-archive.js';
 import { imageMetadataFromConfig, type ImageMetadata } from '../images/image-config.js';
-import { attachMetadata, attachVulnerabilities, imageFactsOf, imageResource } from '../images/image-resource.js';
+import {
+  attachMetadata,
+  attachVulnerabilities,
+  imageFactsOf,
+  imageResource,
+} from '../images/image-resource.js';
 import { readOciLayout, type LocalImage } from '../images/oci-layout.js';
 import { tryParseImageReference } from '../images/reference.js';
 import { parseVulnerabilityReport } from '../images/vulnerabilities.js';
@@ -15,7 +20,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** True for a Trivy image report or a Grype report: JSON documents this adapter claims. */
 function isScannerReport(value: unknown): boolean {
   if (!isRecord(value)) return false;
-  if ('ArtifactName' in value && 'SchemaVersion' in value && (value.ArtifactType === undefined || value.ArtifactType === 'container_image')) return true;
+  if (
+    'ArtifactName' in value &&
+    'SchemaVersion' in value &&
+    (value.ArtifactType === undefined || value.ArtifactType === 'container_image')
+  )
+    return true;
   return Array.isArray(value.matches) && isRecord(value.source) && value.source.type === 'image';
 }
 
@@ -43,10 +53,14 @@ function reportMetadata(value: Record<string, unknown>, where: string): ImageMet
     if (typeof target.manifestDigest === 'string') manifestDigest = target.manifestDigest;
   }
   if (!isRecord(config)) return undefined;
-  const diffIds = isRecord(config.rootfs) && Array.isArray(config.rootfs.diff_ids) ? config.rootfs.diff_ids : [];
+  const diffIds =
+    isRecord(config.rootfs) && Array.isArray(config.rootfs.diff_ids) ? config.rootfs.diff_ids : [];
   const metadata = imageMetadataFromConfig(
     Buffer.from(JSON.stringify(config)),
-    { config: { digest: configDigest, size: 0 }, layers: diffIds.map(() => ({ mediaType: '', digest: '', size: 0 })) },
+    {
+      config: { digest: configDigest, size: 0 },
+      layers: diffIds.map(() => ({ mediaType: '', digest: '', size: 0 })),
+    },
     where,
     'registry',
   );
@@ -67,9 +81,16 @@ export const imageInput: InputAdapter = {
   fromJson(value: unknown, source: JsonSource): AdapterOutput {
     const report = parseVulnerabilityReport(value, source.file);
     const record = value as Record<string, unknown>;
-    const digest = report.references.map((reference) => tryParseImageReference(reference)).find((parsed) => parsed.ok && parsed.reference.digest);
+    const digest = report.references
+      .map((reference) => tryParseImageReference(reference))
+      .find((parsed) => parsed.ok && parsed.reference.digest);
     const written = report.artifact || (digest?.ok ? digest.reference.normalized : '');
-    if (!written) throw new ParapetError('PARAPET_INPUT_PARSE', `${source.file}: the ${report.scanner} report does not name the image it scanned`, { file: source.file });
+    if (!written)
+      throw new ParapetError(
+        'PARAPET_INPUT_PARSE',
+        `${source.file}: the ${report.scanner} report does not name the image it scanned`,
+        { file: source.file },
+      );
     const resource = imageResource(written, { location: { file: source.file, line: 1 } });
     const metadata = reportMetadata(record, source.file);
     if (metadata) {
@@ -95,8 +116,11 @@ export async function imageResourcesFromArguments(args: string[], now = new Date
       const colon = rest.indexOf(':');
       const path = colon === -1 ? rest : rest.slice(0, colon);
       const name = colon === -1 ? undefined : rest.slice(colon + 1);
-      const local: LocalImage = kind === 'oci' ? await readOciLayout(path, name) : await readDockerArchive(path, name);
-      const written = local.references[0] ?? (local.metadata.digest ? `${kind}:${path}@${local.metadata.digest}` : `${kind}:${path}`);
+      const local: LocalImage =
+        kind === 'oci' ? await readOciLayout(path, name) : await readDockerArchive(path, name);
+      const written =
+        local.references[0] ??
+        (local.metadata.digest ? `${kind}:${path}@${local.metadata.digest}` : `${kind}:${path}`);
       const resource = imageResource(written, { location: { file: path, line: 0 } });
       if (local.references.length === 0) {
         // No tag recorded: identify the image by where it was read from; there is no reference to judge.
@@ -114,7 +138,8 @@ export async function imageResourcesFromArguments(args: string[], now = new Date
       continue;
     }
     const parsed = tryParseImageReference(arg);
-    if (!parsed.ok) throw new ParapetError('PARAPET_USAGE', `--image "${arg}": invalid image reference: ${parsed.reason}`);
+    if (!parsed.ok)
+      throw new ParapetError('PARAPET_USAGE', `--image "${arg}": invalid image reference: ${parsed.reason}`);
     resources.push(imageResource(arg, { location: { file: '--image', line: 0 } }));
   }
   return resources;

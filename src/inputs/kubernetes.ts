@@ -86,11 +86,20 @@ function workloadFacts(kind: string, body: Obj, facts: Resource['facts']): void 
 
 /** True for a document that is a Kubernetes object: a mapping with string apiVersion and kind. */
 export function isKubernetesObject(value: unknown): value is Obj {
-  return isObject(value) && typeof value.apiVersion === 'string' && typeof value.kind === 'string' && value.kind !== '';
+  return (
+    isObject(value) &&
+    typeof value.apiVersion === 'string' &&
+    typeof value.kind === 'string' &&
+    value.kind !== ''
+  );
 }
 
 /** Build the Resource for one Kubernetes object. */
-export function kubernetesResource(object: Obj, location: SourceLocation, lineOf?: (pointer: string) => number | undefined): Resource {
+export function kubernetesResource(
+  object: Obj,
+  location: SourceLocation,
+  lineOf?: (pointer: string) => number | undefined,
+): Resource {
   const kind = object.kind as string;
   const metadata = isObject(object.metadata) ? object.metadata : {};
   const name =
@@ -99,7 +108,8 @@ export function kubernetesResource(object: Obj, location: SourceLocation, lineOf
       : typeof metadata.generateName === 'string'
         ? `${metadata.generateName}*`
         : '(unnamed)';
-  const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
+  const namespace =
+    typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
   const facts: Resource['facts'] = {};
   workloadFacts(kind, object, facts);
   return {
@@ -127,7 +137,12 @@ function documentResources(
 ): void {
   if (value === null || value === undefined) return;
   if (!isKubernetesObject(value)) {
-    notices.push({ level: 'info', code: 'not-kubernetes', file, message: `${file}:${docLine}: skipped: not a Kubernetes object (no apiVersion/kind)` });
+    notices.push({
+      level: 'info',
+      code: 'not-kubernetes',
+      file,
+      message: `${file}:${docLine}: skipped: not a Kubernetes object (no apiVersion/kind)`,
+    });
     return;
   }
   if (/List$/.test(value.kind as string) && Array.isArray(value.items)) {
@@ -148,7 +163,8 @@ export const kubernetesInput: InputAdapter = {
   fromYaml(source: YamlSource): AdapterOutput {
     const resources: Resource[] = [];
     const notices: Notice[] = [];
-    for (const doc of source.documents) documentResources(doc.value, source.file, doc.line, doc.lineAt, notices, resources);
+    for (const doc of source.documents)
+      documentResources(doc.value, source.file, doc.line, doc.lineAt, notices, resources);
     return { resources, notices };
   },
   fromJson(value: unknown, source: JsonSource): AdapterOutput {

@@ -48,15 +48,25 @@ function looksLikeJson(file: string, text: string): boolean {
 }
 
 /** Parse one input text of any supported format into resources. */
-export function parseInput(file: string, text: string, options: { explicit: boolean } = { explicit: true }): AdapterOutput {
+export function parseInput(
+  file: string,
+  text: string,
+  options: { explicit: boolean } = { explicit: true },
+): AdapterOutput {
   if (looksLikeJson(file, text)) {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
       const message = describeError(error);
-      const reason = message.replace(/^Unexpected token '(.)', .*$/s, "unexpected character '$1'").replace(/ in JSON at position \d+.*$/s, '');
-      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}${jsonErrorLocation(text, message)}: invalid JSON: ${reason}`, { file });
+      const reason = message
+        .replace(/^Unexpected token '(.)', .*$/s, "unexpected character '$1'")
+        .replace(/ in JSON at position \d+.*$/s, '');
+      throw new ParapetError(
+        'PARAPET_INPUT_PARSE',
+        `${file}${jsonErrorLocation(text, message)}: invalid JSON: ${reason}`,
+        { file },
+      );
     }
     for (const adapter of inputAdapters) {
       if (adapter.detectJson?.(value) && adapter.fromJson) return adapter.fromJson(value, { file, text });
@@ -64,16 +74,21 @@ export function parseInput(file: string, text: string, options: { explicit: bool
     if (Array.isArray(value) && value.every((item) => kubernetesInput.detectJson!(item))) {
       return kubernetesInput.fromJson!({ apiVersion: 'v1', kind: 'List', items: value }, { file, text });
     }
-    const what = 'not a recognised input (expected a Kubernetes manifest, a Terraform plan from "terraform show -json", or an AdmissionReview)';
+    const what =
+      'not a recognised input (expected a Kubernetes manifest, a Terraform plan from "terraform show -json", or an AdmissionReview)';
     if (options.explicit) throw new ParapetError('PARAPET_INPUT_FORMAT', `${file}: ${what}`, { file });
-    return { resources: [], notices: [{ level: 'info', code: 'not-recognised', file, message: `${file}: skipped: ${what}` }] };
+    return {
+      resources: [],
+      notices: [{ level: 'info', code: 'not-recognised', file, message: `${file}: skipped: ${what}` }],
+    };
   }
   const documents = parseYamlDocuments(file, text);
   const source = { file, text, documents };
   const first = documents.find((doc) => doc.value !== null && doc.value !== undefined);
   if (first) {
     for (const adapter of inputAdapters) {
-      if (adapter.detectYaml && adapter.fromYaml && adapter.detectYaml(first.value)) return adapter.fromYaml(source);
+      if (adapter.detectYaml && adapter.fromYaml && adapter.detectYaml(first.value))
+        return adapter.fromYaml(source);
     }
   }
   return kubernetesInput.fromYaml!(source);
@@ -85,10 +100,18 @@ function readText(file: string): string {
     size = statSync(file).size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ParapetError('PARAPET_INPUT_READ', `${file}: ${code === 'ENOENT' ? 'no such file or directory' : describeError(error)}`, { file });
+    throw new ParapetError(
+      'PARAPET_INPUT_READ',
+      `${file}: ${code === 'ENOENT' ? 'no such file or directory' : describeError(error)}`,
+      { file },
+    );
   }
   if (size > MAX_INPUT_BYTES) {
-    throw new ParapetError('PARAPET_INPUT_TOO_LARGE', `${file}: ${size} bytes is over the ${MAX_INPUT_BYTES}-byte input limit`, { file });
+    throw new ParapetError(
+      'PARAPET_INPUT_TOO_LARGE',
+      `${file}: ${size} bytes is over the ${MAX_INPUT_BYTES}-byte input limit`,
+      { file },
+    );
   }
   try {
     return readFileSync(file, 'utf8');
@@ -105,7 +128,11 @@ function walkInputs(dir: string): string[] {
     try {
       entries = readdirSync(current, { withFileTypes: true });
     } catch (error) {
-      throw new ParapetError('PARAPET_INPUT_READ', `${current}: cannot read directory: ${describeError(error)}`, { file: current });
+      throw new ParapetError(
+        'PARAPET_INPUT_READ',
+        `${current}: cannot read directory: ${describeError(error)}`,
+        { file: current },
+      );
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
@@ -129,7 +156,8 @@ export async function loadInputs(paths: string[], options: LoadInputsOptions = {
   };
   for (const given of paths) {
     if (given === '-') {
-      if (!options.readStdin) throw new ParapetError('PARAPET_INPUT_READ', '-: standard input is not available');
+      if (!options.readStdin)
+        throw new ParapetError('PARAPET_INPUT_READ', '-: standard input is not available');
       add(parseInput('-', await options.readStdin()));
       continue;
     }
@@ -138,11 +166,21 @@ export async function loadInputs(paths: string[], options: LoadInputsOptions = {
       isDirectory = statSync(given).isDirectory();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new ParapetError('PARAPET_INPUT_READ', `${given}: ${code === 'ENOENT' ? 'no such file or directory' : describeError(error)}`, { file: given });
+      throw new ParapetError(
+        'PARAPET_INPUT_READ',
+        `${given}: ${code === 'ENOENT' ? 'no such file or directory' : describeError(error)}`,
+        { file: given },
+      );
     }
     if (isDirectory) {
       const files = walkInputs(given);
-      if (files.length === 0) notices.push({ level: 'warning', code: 'empty-directory', file: given, message: `${given}: no YAML or JSON files found` });
+      if (files.length === 0)
+        notices.push({
+          level: 'warning',
+          code: 'empty-directory',
+          file: given,
+          message: `${given}: no YAML or JSON files found`,
+        });
       for (const file of files) add(parseInput(file, readText(file), { explicit: false }));
     } else {
       add(parseInput(given, readText(given)));
@@ -158,7 +196,12 @@ export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): 
   for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buffer.length;
-    if (size > MAX_INPUT_BYTES) throw new ParapetError('PARAPET_INPUT_TOO_LARGE', `-: standard input is over the ${MAX_INPUT_BYTES}-byte input limit`, { file: '-' });
+    if (size > MAX_INPUT_BYTES)
+      throw new ParapetError(
+        'PARAPET_INPUT_TOO_LARGE',
+        `-: standard input is over the ${MAX_INPUT_BYTES}-byte input limit`,
+        { file: '-' },
+      );
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

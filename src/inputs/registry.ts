@@ -9,4 +9,9 @@ import type { InputAdapter } from './types.js';
  * `detectJson` claims it; YAML goes to the first whose `detectYaml` claims its first document,
  * else to the Kubernetes adapter. Kubernetes stays last: its detection is the loosest.
  */
-export const inputAdapters: InputAdapter[] = [terraformPlanInput, admissionReviewInput, imageInput, kubernetesInput];
+export const inputAdapters: InputAdapter[] = [
+  terraformPlanInput,
+  admissionReviewInput,
+  imageInput,
+  kubernetesInput,
+];

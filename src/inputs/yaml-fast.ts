@@ -42,7 +42,11 @@ function resolvePlain(text: string): unknown {
   if (text === '') return null;
   const c = text.charCodeAt(0);
   // Fast exit: most scalars start with a letter that cannot begin a number, null or bool.
-  if ((c >= 97 && c <= 122 && c !== 110 && c !== 116 && c !== 102) || (c >= 65 && c <= 90 && c !== 78 && c !== 84 && c !== 70)) return text;
+  if (
+    (c >= 97 && c <= 122 && c !== 110 && c !== 116 && c !== 102) ||
+    (c >= 65 && c <= 90 && c !== 78 && c !== 84 && c !== 70)
+  )
+    return text;
   if (NULL_RE.test(text)) return null;
   if (BOOL_TRUE.test(text)) return true;
   if (BOOL_FALSE.test(text)) return false;
@@ -413,7 +417,8 @@ class FlowParser {
     for (;;) {
       this.ws();
       const key = this.scalar(true);
-      if (typeof key !== 'string' || Object.prototype.hasOwnProperty.call(out, key) || key === '__proto__') giveUp();
+      if (typeof key !== 'string' || Object.prototype.hasOwnProperty.call(out, key) || key === '__proto__')
+        giveUp();
       this.ws();
       if (this.text[this.pos] !== ':') giveUp();
       this.pos += 1;
@@ -464,7 +469,13 @@ class FlowParser {
     while (this.pos < this.text.length) {
       const ch = this.text[this.pos]!;
       if (ch === ',' || ch === ']' || ch === '}' || ch === '[' || ch === '{') break;
-      if (ch === ':' && (this.text[this.pos + 1] === ' ' || this.text[this.pos + 1] === ',' || this.text[this.pos + 1] === '}')) break;
+      if (
+        ch === ':' &&
+        (this.text[this.pos + 1] === ' ' ||
+          this.text[this.pos + 1] === ',' ||
+          this.text[this.pos + 1] === '}')
+      )
+        break;
       if (ch === '#' && this.text[this.pos - 1] === ' ') giveUp();
       this.pos += 1;
     }
@@ -508,13 +519,15 @@ export function parseYamlFast(text: string): FastDocument[] | undefined {
       }
       const c0 = line.charCodeAt(0);
       if (c0 === 45 /* - */ && line.startsWith('---') && (line.length === 3 || line[3] === ' ')) {
-        if (line.length > 3 && line.slice(3).trim() !== '' && !line.slice(3).trim().startsWith('#')) return undefined;
+        if (line.length > 3 && line.slice(3).trim() !== '' && !line.slice(3).trim().startsWith('#'))
+          return undefined;
         if (sawSeparator || rows.some((row) => !row.comment)) flush();
         else rows = []; // comments before the first separator belong to no document
         sawSeparator = true;
         continue;
       }
-      if (c0 === 46 /* . */ && line.startsWith('...') && (line.length === 3 || line[3] === ' ')) return undefined;
+      if (c0 === 46 /* . */ && line.startsWith('...') && (line.length === 3 || line[3] === ' '))
+        return undefined;
       if (c0 === 37 /* % */) return undefined;
       let indent = 0;
       while (indent < line.length && line.charCodeAt(indent) === 32) indent += 1;
@@ -524,11 +537,11 @@ export function parseYamlFast(text: string): FastDocument[] | undefined {
       if (end === length) break;
     }
     if (rows.some((row) => !row.comment) || sawSeparator) flush();
-    else if (!sawSeparator && documents.length === 0) documents.push({ value: null, line: 1, lines: new WeakMap() });
+    else if (!sawSeparator && documents.length === 0)
+      documents.push({ value: null, line: 1, lines: new WeakMap() });
   } catch (error) {
     if (error instanceof GiveUp) return undefined;
     throw error;
   }
   return documents;
 }
-

@@ -1,4 +1,14 @@
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
 import { ParapetError } from '../model/errors.js';
 import { parseYamlFast, type FastDocument } from './yaml-fast.js';
 
@@ -32,7 +42,9 @@ export function astLineAt(doc: Document, lineCounter: LineCounter, tokens: strin
   let offset = isNode(node) ? node.range?.[0] : undefined;
   for (const token of tokens) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === token);
+      const pair = node.items.find(
+        (item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === token,
+      );
       if (!pair) break;
       const key = pair.key as Node | undefined;
       offset = key?.range?.[0] ?? offset;
@@ -62,7 +74,11 @@ export function parseYamlDocuments(file: string, text: string): YamlDocument[] {
     if (error) {
       const pos = lineCounter.linePos(error.pos[0]);
       const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`, { file });
+      throw new ParapetError(
+        'PARAPET_INPUT_PARSE',
+        `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`,
+        { file },
+      );
     }
   }
   return docs.map((doc) => {
@@ -71,10 +87,18 @@ export function parseYamlDocuments(file: string, text: string): YamlDocument[] {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
       // Alias bombs ("billion laughs") stop here instead of exhausting memory.
-      throw new ParapetError('PARAPET_INPUT_PARSE', `${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`, { file });
+      throw new ParapetError(
+        'PARAPET_INPUT_PARSE',
+        `${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`,
+        { file },
+      );
     }
     const start = doc.contents?.range?.[0] ?? doc.range[0];
-    return { value, line: lineCounter.linePos(start).line, lineAt: (tokens: string[]) => astLineAt(doc, lineCounter, tokens) };
+    return {
+      value,
+      line: lineCounter.linePos(start).line,
+      lineAt: (tokens: string[]) => astLineAt(doc, lineCounter, tokens),
+    };
   });
 }
 

@@ -117,7 +117,8 @@ export interface PolicyTests {
   unknown?: PolicyTestCase[];
 }
 
-export type PolicyTestCase = string | { file: string; count?: number; paths?: string[]; params?: Record<string, unknown> };
+export type PolicyTestCase =
+  string | { file: string; count?: number; paths?: string[]; params?: Record<string, unknown> };
 
 /** A policy as written in a YAML file, after validation. */
 export interface PolicyDocument {

@@ -22,12 +22,14 @@ function policyValidator(): ReturnType<Ajv2020['compile']> {
 /** `rule/schema/target: must be one of body, podSpec, containers, resource` */
 function describeSchemaError(error: ErrorObject): string {
   let where = error.instancePath.slice(1).replace(/\//g, '.');
-  if (error.keyword === 'required') where = where ? `${where}.${String(error.params.missingProperty)}` : String(error.params.missingProperty);
+  if (error.keyword === 'required')
+    where = where ? `${where}.${String(error.params.missingProperty)}` : String(error.params.missingProperty);
   if (error.keyword === 'additionalProperties') {
     const extra = String(error.params.additionalProperty);
     return `${where ? where + '.' : ''}${extra}: unknown field`;
   }
-  const allowed = error.keyword === 'enum' ? ` (${(error.params.allowedValues as unknown[]).join(', ')})` : '';
+  const allowed =
+    error.keyword === 'enum' ? ` (${(error.params.allowedValues as unknown[]).join(', ')})` : '';
   const message = error.keyword === 'required' ? 'is required' : `${error.message ?? 'is invalid'}${allowed}`;
   return `${where || '(top level)'}: ${message}`;
 }
@@ -52,7 +54,11 @@ export function loadPolicyFile(file: string, options: { builtin?: boolean; text?
       text = readFileSync(file, 'utf8');
     } catch (error) {
       if (error instanceof ParapetError) throw error;
-      throw new ParapetError('PARAPET_POLICY_READ', `${file}: cannot read policy file: ${describeError(error)}`, { file });
+      throw new ParapetError(
+        'PARAPET_POLICY_READ',
+        `${file}: cannot read policy file: ${describeError(error)}`,
+        { file },
+      );
     }
   }
   const lineCounter = new LineCounter();
@@ -61,12 +67,20 @@ export function loadPolicyFile(file: string, options: { builtin?: boolean; text?
     const first = doc.errors[0]!;
     const pos = lineCounter.linePos(first.pos[0]);
     const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new ParapetError('PARAPET_POLICY_INVALID', `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`, { file });
+    throw new ParapetError(
+      'PARAPET_POLICY_INVALID',
+      `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`,
+      { file },
+    );
   }
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const validate = policyValidator();
   if (!validate(value)) {
-    throw new ParapetError('PARAPET_POLICY_INVALID', `${file}: ${describeSchemaError(validate.errors![0]!)}`, { file });
+    throw new ParapetError(
+      'PARAPET_POLICY_INVALID',
+      `${file}: ${describeSchemaError(validate.errors![0]!)}`,
+      { file },
+    );
   }
   const document = value as PolicyDocument;
   return {
@@ -106,12 +120,20 @@ function isPolicyCandidate(file: string): boolean {
   return /^(rule|id):/m.test(text);
 }
 
-async function loadDirectory(dir: string, builtin: boolean, sourceOptions: Record<string, unknown>): Promise<Policy[]> {
+async function loadDirectory(
+  dir: string,
+  builtin: boolean,
+  sourceOptions: Record<string, unknown>,
+): Promise<Policy[]> {
   let files: string[];
   try {
     files = statSync(dir).isDirectory() ? walk(dir) : [dir];
   } catch (error) {
-    throw new ParapetError('PARAPET_POLICY_READ', `${dir}: cannot read policy directory: ${describeError(error)}`, { file: dir });
+    throw new ParapetError(
+      'PARAPET_POLICY_READ',
+      `${dir}: cannot read policy directory: ${describeError(error)}`,
+      { file: dir },
+    );
   }
   const policies: Policy[] = [];
   let remaining = files;

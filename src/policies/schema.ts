@@ -62,7 +62,10 @@ export const policySchema = {
             target: { enum: ['body', 'podSpec', 'containers', 'resource'] },
             assert: jsonSchema,
             when: jsonSchema,
-            path: { type: 'string', description: 'JSON pointer (relative to the target) to report instead of the error path.' },
+            path: {
+              type: 'string',
+              description: 'JSON pointer (relative to the target) to report instead of the error path.',
+            },
           },
         },
         relation: {
@@ -140,7 +143,11 @@ export const policySchema = {
           type: 'object',
           required: ['module', 'entrypoint'],
           additionalProperties: false,
-          properties: { module: { type: 'string' }, entrypoint: { type: 'string' }, data: { type: 'string' } },
+          properties: {
+            module: { type: 'string' },
+            entrypoint: { type: 'string' },
+            data: { type: 'string' },
+          },
         },
       },
       additionalProperties: false,

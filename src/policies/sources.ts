@@ -15,7 +15,11 @@ export interface PolicySourceContext {
  */
 export interface PolicySourceLoader {
   name: string;
-  load(dir: string, files: string[], ctx: PolicySourceContext): Promise<{ policies: Policy[]; claimed: string[] }>;
+  load(
+    dir: string,
+    files: string[],
+    ctx: PolicySourceContext,
+  ): Promise<{ policies: Policy[]; claimed: string[] }>;
 }
 
 /** Registered source loaders, in the order they run. */

@@ -32,12 +32,21 @@ function runtimeFor(settings: RegoSettings): RegoRuntime {
   return runtime;
 }
 
-function register(settings: RegoSettings, file: string, bundle: RegoBundle, compiled?: CompiledBundle): PreparedModule {
+function register(
+  settings: RegoSettings,
+  file: string,
+  bundle: RegoBundle,
+  compiled?: CompiledBundle,
+): PreparedModule {
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(bundle.wasm);
   } catch (error) {
-    throw new ParapetError('PARAPET_REGO', `${file}: policy.wasm is not a valid WebAssembly module (${(error as Error).message})`, { file });
+    throw new ParapetError(
+      'PARAPET_REGO',
+      `${file}: policy.wasm is not a valid WebAssembly module (${(error as Error).message})`,
+      { file },
+    );
   }
   const runtime = runtimeFor(settings);
   let handle: ModuleHandle;

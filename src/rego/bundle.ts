@@ -78,8 +78,14 @@ function setAtPath(root: Record<string, unknown>, segments: string[], value: unk
   for (const segment of segments.slice(0, -1)) {
     const next = node[segment];
     if (next === undefined) node = node[segment] = {};
-    else if (next !== null && typeof next === 'object' && !Array.isArray(next)) node = next as Record<string, unknown>;
-    else throw new ParapetError('PARAPET_REGO', `${file}: data.json at /${segments.join('/')} conflicts with other data`, { file });
+    else if (next !== null && typeof next === 'object' && !Array.isArray(next))
+      node = next as Record<string, unknown>;
+    else
+      throw new ParapetError(
+        'PARAPET_REGO',
+        `${file}: data.json at /${segments.join('/')} conflicts with other data`,
+        { file },
+      );
   }
   node[segments[segments.length - 1]!] = value;
 }
@@ -90,14 +96,20 @@ export function readBundle(file: string): RegoBundle {
   try {
     content = readFileSync(file);
   } catch (error) {
-    throw new ParapetError('PARAPET_REGO', `${file}: cannot read bundle (${(error as Error).message})`, { file, cause: error });
+    throw new ParapetError('PARAPET_REGO', `${file}: cannot read bundle (${(error as Error).message})`, {
+      file,
+      cause: error,
+    });
   }
   return parseBundle(file, content);
 }
 
 /** Parse an OPA bundle; a bundle without a Wasm module is an error naming the file. */
 export function parseBundle(file: string, content: Buffer): RegoBundle {
-  if (content.length > maxBundleBytes) throw new ParapetError('PARAPET_REGO', `${file}: bundle is larger than ${maxBundleBytes} bytes`, { file });
+  if (content.length > maxBundleBytes)
+    throw new ParapetError('PARAPET_REGO', `${file}: bundle is larger than ${maxBundleBytes} bytes`, {
+      file,
+    });
   const entries = readEntries(file, content);
 
   let manifest: Record<string, unknown> | undefined;
@@ -109,8 +121,11 @@ export function parseBundle(file: string, content: Buffer): RegoBundle {
       throw new ParapetError('PARAPET_REGO', `${file}: .manifest is not valid JSON`, { file, cause: error });
     }
   }
-  const wasmDecls = Array.isArray(manifest?.wasm) ? (manifest.wasm as Array<{ entrypoint?: unknown; module?: unknown }>) : [];
-  const moduleName = typeof wasmDecls[0]?.module === 'string' ? normalizeEntryPath(wasmDecls[0].module) : '/policy.wasm';
+  const wasmDecls = Array.isArray(manifest?.wasm)
+    ? (manifest.wasm as Array<{ entrypoint?: unknown; module?: unknown }>)
+    : [];
+  const moduleName =
+    typeof wasmDecls[0]?.module === 'string' ? normalizeEntryPath(wasmDecls[0].module) : '/policy.wasm';
   const wasm = entries.get(moduleName) ?? entries.get('/policy.wasm');
   if (!wasm) {
     throw new ParapetError(
@@ -119,7 +134,9 @@ export function parseBundle(file: string, content: Buffer): RegoBundle {
       { file },
     );
   }
-  const entrypoints = wasmDecls.map((decl) => decl.entrypoint).filter((entry): entry is string => typeof entry === 'string');
+  const entrypoints = wasmDecls
+    .map((decl) => decl.entrypoint)
+    .filter((entry): entry is string => typeof entry === 'string');
 
   const data: Record<string, unknown> = {};
   const sources: Record<string, string> = {};

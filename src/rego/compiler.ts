@@ -1,6 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { ParapetError } from '../model/errors.js';
@@ -91,7 +102,9 @@ export function compileKey(request: CompileRequest): string {
   hash.update('parapet-rego-wasm/1\0');
   hash.update(`${request.version}\0${[...request.entrypoints].sort().join(',')}\0`);
   hash.update(JSON.stringify(request.data ?? {}));
-  for (const source of [...request.sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const source of [...request.sources].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  )) {
     hash.update(`\0${source.path}\0${source.text}`);
   }
   return hash.digest('hex').slice(0, 24);
@@ -122,7 +135,11 @@ function loadStored(file: string, expected: string[]): { bundle: RegoBundle; byt
   const bundle = parseBundle(file, bytes);
   const missing = expected.filter((entry) => !bundle.entrypoints.includes(entry));
   if (missing.length > 0) {
-    throw new ParapetError('PARAPET_REGO', `${file}: compiled bundle lacks entrypoint ${missing.join(', ')}`, { file });
+    throw new ParapetError(
+      'PARAPET_REGO',
+      `${file}: compiled bundle lacks entrypoint ${missing.join(', ')}`,
+      { file },
+    );
   }
   return { bundle, bytes };
 }
@@ -143,17 +160,31 @@ function opaErrorSummary(output: string, scratch: string, sources: RegoSourceFil
   for (const source of sources) text = text.split(join(scratch, source.path)).join(source.displayPath);
   text = text.split(scratch + sep).join('');
   // `opa build` wraps loader errors in "load error: bundle <dir>: N errors occurred during loading:".
-  text = text.replace(/(?:error: )?(?:load error: )?(?:bundle \S+: )?\d+ errors? occurred(?: during loading)?:?\s*/g, '\n');
+  text = text.replace(
+    /(?:error: )?(?:load error: )?(?:bundle \S+: )?\d+ errors? occurred(?: during loading)?:?\s*/g,
+    '\n',
+  );
   const lines = text
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && !/^\d+ errors? occurred/.test(line) && !/^error: \d+ errors? occurred:?$/.test(line) && !/^\^/.test(line));
+    .filter(
+      (line) =>
+        line &&
+        !/^\d+ errors? occurred/.test(line) &&
+        !/^error: \d+ errors? occurred:?$/.test(line) &&
+        !/^\^/.test(line),
+    );
   const errors = lines.filter((line) => /rego_[a-z_]+_error|error:/.test(line));
   const chosen = (errors.length > 0 ? errors : lines).slice(0, 3).map((line) => line.replace(/^error: /, ''));
   return chosen.join('; ') || 'opa build failed';
 }
 
-function runOpaBuild(opa: string, request: CompileRequest, version: 'v0' | 'v1', options: CompilerOptions): { bytes?: Buffer; error?: string } {
+function runOpaBuild(
+  opa: string,
+  request: CompileRequest,
+  version: 'v0' | 'v1',
+  options: CompilerOptions,
+): { bytes?: Buffer; error?: string } {
   const scratch = mkdtempSync(join(tmpdir(), 'parapet-rego-'));
   try {
     const tree = join(scratch, 'src');
@@ -162,21 +193,37 @@ function runOpaBuild(opa: string, request: CompileRequest, version: 'v0' | 'v1',
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, source.text);
     }
-    if (request.data && Object.keys(request.data).length > 0) writeFileSync(join(tree, 'data.json'), JSON.stringify(request.data));
+    if (request.data && Object.keys(request.data).length > 0)
+      writeFileSync(join(tree, 'data.json'), JSON.stringify(request.data));
     // The manifest's metadata records the language version, so a committed bundle carries it.
-    writeFileSync(join(tree, '.manifest'), JSON.stringify({ roots: [''], metadata: { parapet: { regoVersion: version, name: request.name } } }));
+    writeFileSync(
+      join(tree, '.manifest'),
+      JSON.stringify({ roots: [''], metadata: { parapet: { regoVersion: version, name: request.name } } }),
+    );
     const out = join(scratch, 'bundle.tar.gz');
     const args = ['build', '-t', 'wasm', '-b', '-o', out];
     for (const entrypoint of request.entrypoints) args.push('-e', entrypoint);
     if (version === 'v0') args.push('--v0-compatible');
     args.push(tree);
     try {
-      execFileSync(opa, args, { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.buildTimeoutMs, maxBuffer: 16 * 1024 * 1024 });
+      execFileSync(opa, args, {
+        cwd: scratch,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: options.buildTimeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+      });
     } catch (error) {
       const failure = error as { stderr?: Buffer; stdout?: Buffer; signal?: string; message: string };
-      if (failure.signal === 'SIGTERM') return { error: `opa build took longer than ${options.buildTimeoutMs} ms` };
+      if (failure.signal === 'SIGTERM')
+        return { error: `opa build took longer than ${options.buildTimeoutMs} ms` };
       const output = `${failure.stderr?.toString() ?? ''}\n${failure.stdout?.toString() ?? ''}`;
-      return { error: opaErrorSummary(output.trim() ? output : failure.message, join(scratch, 'src'), request.sources) };
+      return {
+        error: opaErrorSummary(
+          output.trim() ? output : failure.message,
+          join(scratch, 'src'),
+          request.sources,
+        ),
+      };
     }
     return { bytes: readFileSync(out) };
   } finally {
@@ -185,7 +232,10 @@ function runOpaBuild(opa: string, request: CompileRequest, version: 'v0' | 'v1',
 }
 
 function looksLikeV1(sources: RegoSourceFile[]): boolean {
-  return sources.some((source) => /^\s*import\s+rego\.v1\b/m.test(source.text) || /\b(contains|if)\b[^\n]*\{?\s*$/m.test(source.text));
+  return sources.some(
+    (source) =>
+      /^\s*import\s+rego\.v1\b/m.test(source.text) || /\b(contains|if)\b[^\n]*\{?\s*$/m.test(source.text),
+  );
 }
 
 function storeInCache(cacheDir: string, name: string, key: string, bytes: Buffer): void {
@@ -226,11 +276,17 @@ export function compileRego(request: CompileRequest, options: CompilerOptions): 
 
   const opa = findOpa(options.opaPath);
   if (!opa) {
-    const stale = request.prebuiltDirs.some((dir) => existsSync(dir) && readdirSync(dir).some((name) => name.startsWith(`${request.name}-`)));
+    const stale = request.prebuiltDirs.some(
+      (dir) => existsSync(dir) && readdirSync(dir).some((name) => name.startsWith(`${request.name}-`)),
+    );
     const why = stale ? 'its compiled bundle is out of date with the sources and ' : '';
-    throw new ParapetError('PARAPET_REGO', `${request.label}: ${why}compiling Rego needs the opa CLI, which is not installed; ${opaInstallHint}`, {
-      file: request.label,
-    });
+    throw new ParapetError(
+      'PARAPET_REGO',
+      `${request.label}: ${why}compiling Rego needs the opa CLI, which is not installed; ${opaInstallHint}`,
+      {
+        file: request.label,
+      },
+    );
   }
 
   const failures: Array<{ version: 'v0' | 'v1'; error: string }> = [];
@@ -238,21 +294,30 @@ export function compileRego(request: CompileRequest, options: CompilerOptions): 
     const result = runOpaBuild(opa, request, version, options);
     if (result.bytes) {
       storeInCache(options.cacheDir, request.name, key, result.bytes);
-      return { bundle: parseBundle(request.label, result.bytes), bytes: result.bytes, key, origin: 'opa', version };
+      return {
+        bundle: parseBundle(request.label, result.bytes),
+        bytes: result.bytes,
+        key,
+        origin: 'opa',
+        version,
+      };
     }
     failures.push({ version, error: result.error ?? 'opa build failed' });
     // Only a syntax difference is worth a second try under the other language version.
     if (!/rego_parse_error/.test(result.error ?? '')) break;
   }
   const preferred = failures.length > 1 && !looksLikeV1(request.sources) ? failures[1]! : failures[0]!;
-  throw new ParapetError('PARAPET_REGO', `${request.label}: Rego does not compile: ${preferred.error}`, { file: request.label });
+  throw new ParapetError('PARAPET_REGO', `${request.label}: Rego does not compile: ${preferred.error}`, {
+    file: request.label,
+  });
 }
 
 /** Copy a compiled bundle next to the policies, so machines without opa can load them (`parapet rego build`). */
 export function writePrebuilt(dir: string, compiled: CompiledBundle, name: string): string {
   mkdirSync(dir, { recursive: true });
   for (const old of readdirSync(dir)) {
-    if (old.startsWith(`${name}-`) && old.endsWith('.tar.gz') && old !== bundleFileName(name, compiled.key)) rmSync(join(dir, old));
+    if (old.startsWith(`${name}-`) && old.endsWith('.tar.gz') && old !== bundleFileName(name, compiled.key))
+      rmSync(join(dir, old));
   }
   const target = join(dir, bundleFileName(name, compiled.key));
   writeFileSync(target, compiled.bytes);

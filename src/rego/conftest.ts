@@ -19,7 +19,8 @@ export function conftestRules(sources: RegoSourceFile[], namespace: string): str
     for (const line of source.text.split('\n')) {
       const match = rulePattern.exec(line);
       // Rule heads start at column 0 and are followed by a head operator, not a call or comparison.
-      if (match && /^\s*(contains\b|if\b|\[|\{|:=|=(?!=))/.test(line.slice(match[0].length))) names.add(match[0]);
+      if (match && /^\s*(contains\b|if\b|\[|\{|:=|=(?!=))/.test(line.slice(match[0].length)))
+        names.add(match[0]);
     }
   }
   return [...names].sort();
@@ -30,7 +31,11 @@ export function conftestCollector(namespace: string, rules: string[]): RegoSourc
   const pkg = collectorPackage(namespace);
   const lines = [`package ${pkg}`, '', 'import rego.v1', ''];
   for (const rule of rules) lines.push(`results[${JSON.stringify(rule)}] := data.${namespace}.${rule}`);
-  return { path: `__parapet__/${pkg.replace(/\./g, '_')}.rego`, displayPath: `<parapet collector for ${namespace}>`, text: `${lines.join('\n')}\n` };
+  return {
+    path: `__parapet__/${pkg.replace(/\./g, '_')}.rego`,
+    displayPath: `<parapet collector for ${namespace}>`,
+    text: `${lines.join('\n')}\n`,
+  };
 }
 
 function collectorPackage(namespace: string): string {
@@ -66,7 +71,8 @@ function ruleSuffix(rule: string): string {
 /** Interpret the collected rule values as Conftest does: messages, metadata, exceptions. */
 export function conftestOutcome(collected: Record<string, unknown>): ConftestOutcome {
   const exceptions = new Set<string>();
-  for (const entry of asArray(collected.exception)) for (const name of asArray(entry)) if (typeof name === 'string') exceptions.add(name);
+  for (const entry of asArray(collected.exception))
+    for (const name of asArray(entry)) if (typeof name === 'string') exceptions.add(name);
   const outcome: ConftestOutcome = { results: [], excepted: [], malformed: [] };
   for (const [rule, value] of Object.entries(collected).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (rule === 'exception') continue;
@@ -87,11 +93,26 @@ export function conftestOutcome(collected: Record<string, unknown>): ConftestOut
 
 function toResult(kind: ConftestRuleKind, rule: string, item: unknown): ConftestResult | undefined {
   if (typeof item === 'string') return { kind, rule, message: item };
-  if (item && typeof item === 'object' && !Array.isArray(item) && typeof (item as Record<string, unknown>).msg === 'string') {
+  if (
+    item &&
+    typeof item === 'object' &&
+    !Array.isArray(item) &&
+    typeof (item as Record<string, unknown>).msg === 'string'
+  ) {
     // `{"msg": ..., "details": {...}}` (the Gatekeeper habit) and flat metadata keys both end up in details.
     const { msg, details: nested, ...rest } = item as Record<string, unknown>;
-    const details = nested && typeof nested === 'object' && !Array.isArray(nested) ? { ...(nested as Record<string, unknown>), ...rest } : nested === undefined ? rest : { details: nested, ...rest };
-    return { kind, rule, message: msg as string, details: Object.keys(details).length > 0 ? details : undefined };
+    const details =
+      nested && typeof nested === 'object' && !Array.isArray(nested)
+        ? { ...(nested as Record<string, unknown>), ...rest }
+        : nested === undefined
+          ? rest
+          : { details: nested, ...rest };
+    return {
+      kind,
+      rule,
+      message: msg as string,
+      details: Object.keys(details).length > 0 ? details : undefined,
+    };
   }
   return undefined;
 }

@@ -1,7 +1,9 @@
 import { evaluateInstance, instantiate, RegoTrap, type RegoInstance } from './host.js';
 
 /** What one evaluation of one input produced. */
-export type Outcome = { ok: true; result: unknown[] } | { ok: false; error: string; reason: 'trap' | 'timeout' | 'memory' | 'load' };
+export type Outcome =
+  | { ok: true; result: unknown[] }
+  | { ok: false; error: string; reason: 'trap' | 'timeout' | 'memory' | 'load' };
 
 export interface ModuleSpec {
   module: WebAssembly.Module;

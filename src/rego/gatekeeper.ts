@@ -23,7 +23,11 @@ export interface ConstraintTemplate {
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+  matchExpressions?: Array<{
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }>;
 }
 
 export interface ConstraintMatch {
@@ -59,27 +63,41 @@ function at(value: unknown, ...path: string[]): unknown {
 
 /** True for a ConstraintTemplate document. */
 export function isConstraintTemplate(doc: unknown): boolean {
-  return isObject(doc) && doc.kind === 'ConstraintTemplate' && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('templates.gatekeeper.sh/');
+  return (
+    isObject(doc) &&
+    doc.kind === 'ConstraintTemplate' &&
+    typeof doc.apiVersion === 'string' &&
+    doc.apiVersion.startsWith('templates.gatekeeper.sh/')
+  );
 }
 
 /** True for a Constraint document (any kind in the constraints.gatekeeper.sh group). */
 export function isConstraint(doc: unknown): boolean {
-  return isObject(doc) && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('constraints.gatekeeper.sh/');
+  return (
+    isObject(doc) &&
+    typeof doc.apiVersion === 'string' &&
+    doc.apiVersion.startsWith('constraints.gatekeeper.sh/')
+  );
 }
 
 /** Read a ConstraintTemplate; returns a problem description instead when it cannot be used. */
 export function parseTemplate(doc: YamlObject, file: string): ConstraintTemplate | string {
   const name = at(doc, 'metadata', 'name');
   const kind = at(doc, 'spec', 'crd', 'spec', 'names', 'kind');
-  if (typeof name !== 'string' || typeof kind !== 'string') return 'ConstraintTemplate needs metadata.name and spec.crd.spec.names.kind';
+  if (typeof name !== 'string' || typeof kind !== 'string')
+    return 'ConstraintTemplate needs metadata.name and spec.crd.spec.names.kind';
   const targets = at(doc, 'spec', 'targets');
-  const target = Array.isArray(targets) ? targets.find((entry) => at(entry, 'target') === gatekeeperTarget) : undefined;
+  const target = Array.isArray(targets)
+    ? targets.find((entry) => at(entry, 'target') === gatekeeperTarget)
+    : undefined;
   if (!isObject(target)) return `ConstraintTemplate ${name} has no target ${gatekeeperTarget}`;
   let rego = target.rego;
   let libs = target.libs;
   let version: RegoVersion = 'v0';
   // Gatekeeper 3.15+ `code` blocks: engine Rego with source.rego/libs/version (v1 syntax opt-in).
-  const code = Array.isArray(target.code) ? target.code.find((entry) => at(entry, 'engine') === 'Rego') : undefined;
+  const code = Array.isArray(target.code)
+    ? target.code.find((entry) => at(entry, 'engine') === 'Rego')
+    : undefined;
   if (isObject(code)) {
     rego = at(code, 'source', 'rego') ?? rego;
     libs = at(code, 'source', 'libs') ?? libs;
@@ -89,8 +107,11 @@ export function parseTemplate(doc: YamlObject, file: string): ConstraintTemplate
   if (typeof rego !== 'string' || rego.trim() === '') return `ConstraintTemplate ${name} has no Rego source`;
   const packageName = regoPackage(rego);
   if (!packageName) return `ConstraintTemplate ${name}: the Rego source declares no package`;
-  const sources: RegoSourceFile[] = [{ path: `${name}/template.rego`, displayPath: `${file} (rego)`, text: rego }];
-  if (libs !== undefined && !Array.isArray(libs)) return `ConstraintTemplate ${name}: libs must be a list of Rego sources`;
+  const sources: RegoSourceFile[] = [
+    { path: `${name}/template.rego`, displayPath: `${file} (rego)`, text: rego },
+  ];
+  if (libs !== undefined && !Array.isArray(libs))
+    return `ConstraintTemplate ${name}: libs must be a list of Rego sources`;
   for (const [index, lib] of (libs ?? []).entries()) {
     if (typeof lib !== 'string') return `ConstraintTemplate ${name}: libs[${index}] is not a string`;
     const libPackage = regoPackage(lib);
@@ -98,7 +119,11 @@ export function parseTemplate(doc: YamlObject, file: string): ConstraintTemplate
     if (!libPackage || !(libPackage === 'lib' || libPackage.startsWith('lib.'))) {
       return `ConstraintTemplate ${name}: libs[${index}] must declare a package under lib (found ${libPackage ?? 'none'})`;
     }
-    sources.push({ path: `${name}/lib/lib${index}.rego`, displayPath: `${file} (libs[${index}])`, text: lib });
+    sources.push({
+      path: `${name}/lib/lib${index}.rego`,
+      displayPath: `${file} (libs[${index}])`,
+      text: lib,
+    });
   }
   const description = at(doc, 'metadata', 'annotations', 'description');
   const schema = at(doc, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema');
@@ -117,14 +142,23 @@ export function parseTemplate(doc: YamlObject, file: string): ConstraintTemplate
 /** Read a Constraint; returns a problem description instead when it cannot be used. */
 export function parseConstraint(doc: YamlObject, file: string): Constraint | string {
   const name = at(doc, 'metadata', 'name');
-  if (typeof name !== 'string' || typeof doc.kind !== 'string') return 'constraint needs kind and metadata.name';
+  if (typeof name !== 'string' || typeof doc.kind !== 'string')
+    return 'constraint needs kind and metadata.name';
   const action = at(doc, 'spec', 'enforcementAction') ?? 'deny';
-  if (typeof action !== 'string') return `constraint ${doc.kind}/${name}: spec.enforcementAction must be a string`;
+  if (typeof action !== 'string')
+    return `constraint ${doc.kind}/${name}: spec.enforcementAction must be a string`;
   const match = at(doc, 'spec', 'match') ?? {};
   if (!isObject(match)) return `constraint ${doc.kind}/${name}: spec.match must be an object`;
   const parameters = at(doc, 'spec', 'parameters') ?? {};
   if (!isObject(parameters)) return `constraint ${doc.kind}/${name}: spec.parameters must be an object`;
-  return { file, kind: doc.kind, name, enforcementAction: action, match: match as ConstraintMatch, parameters };
+  return {
+    file,
+    kind: doc.kind,
+    name,
+    enforcementAction: action,
+    match: match as ConstraintMatch,
+    parameters,
+  };
 }
 
 /** Gatekeeper's enforcement actions as parapet modes: deny enforces, warn warns, dryrun only audits. */
@@ -145,7 +179,9 @@ export function modeForAction(action: string): Mode | undefined {
 function groupOf(apiVersion: unknown): { group: string; version: string } {
   if (typeof apiVersion !== 'string') return { group: '', version: '' };
   const slash = apiVersion.indexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
 /** Gatekeeper's name matching: exact, or a prefix/suffix wildcard (`kube-*`, `*-system`). */
@@ -156,7 +192,8 @@ function wildcardMatch(pattern: string, value: string): boolean {
 /** Whether a label selector selects these labels (Kubernetes semantics: every requirement must hold). */
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (!selector) return true;
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {}))
+    if (labels[key] !== value) return false;
   for (const requirement of selector.matchExpressions ?? []) {
     const present = Object.hasOwn(labels, requirement.key);
     const value = labels[requirement.key];
@@ -197,7 +234,8 @@ export function matchConstraint(
   if (match.kinds && match.kinds.length > 0) {
     const kindMatches = match.kinds.some(
       (entry) =>
-        (entry.apiGroups ?? ['*']).some((g) => g === '*' || g === group) && (entry.kinds ?? ['*']).some((k) => k === '*' || k === resource.kind),
+        (entry.apiGroups ?? ['*']).some((g) => g === '*' || g === group) &&
+        (entry.kinds ?? ['*']).some((k) => k === '*' || k === resource.kind),
     );
     if (!kindMatches) return { applies: false };
   }
@@ -209,10 +247,15 @@ export function matchConstraint(
   if (match.scope === 'Namespaced' && (clusterScoped || isNamespace)) return { applies: false };
   if (match.name && !wildcardMatch(match.name, resource.name)) return { applies: false };
   if (namespace !== undefined) {
-    if (match.namespaces && match.namespaces.length > 0 && !match.namespaces.some((pattern) => wildcardMatch(pattern, namespace))) {
+    if (
+      match.namespaces &&
+      match.namespaces.length > 0 &&
+      !match.namespaces.some((pattern) => wildcardMatch(pattern, namespace))
+    ) {
       return { applies: false };
     }
-    if (match.excludedNamespaces?.some((pattern) => wildcardMatch(pattern, namespace))) return { applies: false };
+    if (match.excludedNamespaces?.some((pattern) => wildcardMatch(pattern, namespace)))
+      return { applies: false };
   } else if (match.namespaces && match.namespaces.length > 0) {
     return { applies: false };
   }
@@ -221,7 +264,10 @@ export function matchConstraint(
     if (clusterScoped) return { applies: false };
     const labels = isNamespace ? resource.labels : namespaceLabels(namespace ?? '');
     if (!labels) {
-      return { applies: 'unknown', reason: `the namespaceSelector needs the labels of namespace ${namespace ?? '(none)'}, which is not among the inputs` };
+      return {
+        applies: 'unknown',
+        reason: `the namespaceSelector needs the labels of namespace ${namespace ?? '(none)'}, which is not among the inputs`,
+      };
     }
     if (!selects(match.namespaceSelector, labels)) return { applies: false };
   }
@@ -240,7 +286,10 @@ export interface AdmissionRequestLike {
 }
 
 /** `input.review` as Gatekeeper builds it; without a live request the object is reviewed as a CREATE. */
-export function gatekeeperReview(resource: Resource, request?: AdmissionRequestLike): Record<string, unknown> {
+export function gatekeeperReview(
+  resource: Resource,
+  request?: AdmissionRequestLike,
+): Record<string, unknown> {
   const { group, version } = groupOf(resource.body.apiVersion);
   const review: Record<string, unknown> = {
     uid: request?.uid ?? '',
@@ -265,11 +314,17 @@ export interface GatekeeperViolation {
 }
 
 /** Read `violation[{"msg": ..., "details": ...}]` results; anything else is reported as malformed. */
-export function gatekeeperViolations(value: unknown): { violations: GatekeeperViolation[]; malformed: number } {
+export function gatekeeperViolations(value: unknown): {
+  violations: GatekeeperViolation[];
+  malformed: number;
+} {
   const out = { violations: [] as GatekeeperViolation[], malformed: 0 };
   for (const item of Array.isArray(value) ? value : []) {
     if (isObject(item) && typeof item.msg === 'string') {
-      out.violations.push({ message: item.msg, details: isObject(item.details) && Object.keys(item.details).length > 0 ? item.details : undefined });
+      out.violations.push({
+        message: item.msg,
+        details: isObject(item.details) && Object.keys(item.details).length > 0 ? item.details : undefined,
+      });
     } else {
       out.malformed += 1;
     }

@@ -118,7 +118,8 @@ export function instantiate(module: WebAssembly.Module, options: HostOptions): R
       opa_builtin1: (id: number, _ctx: number, a: number) => call(id, a),
       opa_builtin2: (id: number, _ctx: number, a: number, b: number) => call(id, a, b),
       opa_builtin3: (id: number, _ctx: number, a: number, b: number, c: number) => call(id, a, b, c),
-      opa_builtin4: (id: number, _ctx: number, a: number, b: number, c: number, d: number) => call(id, a, b, c, d),
+      opa_builtin4: (id: number, _ctx: number, a: number, b: number, c: number, d: number) =>
+        call(id, a, b, c, d),
     },
   };
 
@@ -132,10 +133,15 @@ export function instantiate(module: WebAssembly.Module, options: HostOptions): R
   for (const [name, id] of Object.entries(builtinIds)) builtinById.set(id, name);
   const builtinNames = new Set(Object.keys(builtinIds));
   const missing = [...builtinNames].filter((name) => !isHostBuiltin(name) && !Object.hasOwn(table, name));
-  if (missing.length > 0) throw new RegoTrap(`the policy uses builtins parapet does not provide: ${missing.sort().join(', ')}`);
+  if (missing.length > 0)
+    throw new RegoTrap(`the policy uses builtins parapet does not provide: ${missing.sort().join(', ')}`);
 
   // LoadedPolicy accepts a bare Instance as well as an instantiated source (it reads `.instance` if present).
-  const policy = new LoadedPolicy(instance as unknown as WebAssembly.WebAssemblyInstantiatedSource, memory, minor);
+  const policy = new LoadedPolicy(
+    instance as unknown as WebAssembly.WebAssemblyInstantiatedSource,
+    memory,
+    minor,
+  );
   return { policy, memory, builtinNames, entrypoints: policy.entrypoints as Record<string, number> };
 }
 
@@ -157,7 +163,8 @@ export function evaluateInstance(instance: RegoInstance, entrypoint: string, inp
     return instance.policy.evaluate(input, entrypoint) as unknown[];
   } catch (error) {
     if (error instanceof RegoTrap) throw error;
-    if (error instanceof RangeError) throw new RegoTrap(`policy exceeded its memory limit (${describe(error)})`);
+    if (error instanceof RangeError)
+      throw new RegoTrap(`policy exceeded its memory limit (${describe(error)})`);
     if (error instanceof WebAssembly.RuntimeError) throw new RegoTrap(`policy trapped: ${describe(error)}`);
     throw new RegoTrap(describe(error));
   }

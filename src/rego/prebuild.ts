@@ -22,13 +22,24 @@ export function compileRequests(policies: Policy[], settings: RegoSettings): Com
     if (!spec) continue;
     let request: CompileRequest | undefined;
     if (spec.flavor === 'conftest') {
-      if (!(spec as unknown as ConftestRuleSpec).bundle) request = conftestRequest(spec as unknown as ConftestRuleSpec, settings);
+      if (!(spec as unknown as ConftestRuleSpec).bundle)
+        request = conftestRequest(spec as unknown as ConftestRuleSpec, settings);
     } else if (spec.flavor === 'gatekeeper') {
       request = gatekeeperRequest(spec as unknown as GatekeeperRuleSpec);
-    } else if (typeof spec.module === 'string' && typeof spec.entrypoint === 'string' && !/\.(wasm|tar\.gz)$/.test(spec.module)) {
+    } else if (
+      typeof spec.module === 'string' &&
+      typeof spec.entrypoint === 'string' &&
+      !/\.(wasm|tar\.gz)$/.test(spec.module)
+    ) {
       const base = dirname(policy.file);
       const data = readData(typeof spec.data === 'string' ? join(base, spec.data) : undefined);
-      request = nativeRequest(join(base, spec.module), normalizeEntrypoint(spec.entrypoint), data, policy.id, settings);
+      request = nativeRequest(
+        join(base, spec.module),
+        normalizeEntrypoint(spec.entrypoint),
+        data,
+        policy.id,
+        settings,
+      );
     }
     if (request) requests.set(`${request.label}\0${request.entrypoints.join(',')}`, request);
   }
@@ -42,7 +53,11 @@ export function compileRequests(policies: Policy[], settings: RegoSettings): Com
 export function buildPrebuiltBundles(policies: Policy[], settings: RegoSettings): PrebuiltBundle[] {
   const written: PrebuiltBundle[] = [];
   for (const request of compileRequests(policies, settings)) {
-    const compiled = compileRego(request, { cacheDir: settings.cacheDir, opaPath: settings.opa, buildTimeoutMs: settings.buildTimeoutMs });
+    const compiled = compileRego(request, {
+      cacheDir: settings.cacheDir,
+      opaPath: settings.opa,
+      buildTimeoutMs: settings.buildTimeoutMs,
+    });
     const file = writePrebuilt(request.prebuiltDirs[0]!, compiled, request.name);
     written.push({ source: request.label, file, origin: compiled.origin });
   }

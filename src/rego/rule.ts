@@ -9,7 +9,12 @@ import { prepareBundle, prepareSources, type PreparedModule } from './backend.js
 import { parseBundle, type RegoBundle } from './bundle.js';
 import type { CompileRequest, RegoSourceFile } from './compiler.js';
 import { conftestCollector, conftestOutcome, type ConftestResult } from './conftest.js';
-import { gatekeeperReview, gatekeeperViolations, matchConstraint, type AdmissionRequestLike } from './gatekeeper.js';
+import {
+  gatekeeperReview,
+  gatekeeperViolations,
+  matchConstraint,
+  type AdmissionRequestLike,
+} from './gatekeeper.js';
 import type { Outcome } from './runtime.js';
 import { regoSettingsFrom, type RegoSettings } from './settings.js';
 import { compiledFolder, type ConftestRuleSpec, type GatekeeperRuleSpec } from './source.js';
@@ -33,7 +38,11 @@ class OutcomeMemo {
   private readonly attributions = new WeakMap<EvalContext, Map<string, Map<Resource, Violation[]>>>();
 
   /** Plan-level Conftest results, split by the resource they are reported on, once per run. */
-  attribution(ctx: EvalContext, key: string, compute: () => Map<Resource, Violation[]>): Map<Resource, Violation[]> {
+  attribution(
+    ctx: EvalContext,
+    key: string,
+    compute: () => Map<Resource, Violation[]>,
+  ): Map<Resource, Violation[]> {
     let byKey = this.attributions.get(ctx);
     if (!byKey) {
       byKey = new Map();
@@ -64,7 +73,12 @@ class OutcomeMemo {
 
 const memo = new OutcomeMemo();
 
-function evaluateMany(prepared: PreparedModule, entrypoint: string, keys: unknown[], inputs: unknown[]): Map<unknown, Outcome> {
+function evaluateMany(
+  prepared: PreparedModule,
+  entrypoint: string,
+  keys: unknown[],
+  inputs: unknown[],
+): Map<unknown, Outcome> {
   const outcomes = prepared.runtime.evaluate(prepared.handle, entrypoint, inputs);
   return new Map(keys.map((key, i) => [key, outcomes[i]!]));
 }
@@ -73,7 +87,8 @@ function evaluateMany(prepared: PreparedModule, entrypoint: string, keys: unknow
 function resultOf(outcome: Outcome | undefined, file: string): unknown {
   if (!outcome) throw new Error(`${file}: no evaluation result`);
   // Aborts carry the Rego location as compiled (a scratch directory of `opa build`); keep the part inside the sources.
-  if (!outcome.ok) throw new Error(`${file}: ${outcome.error.replace(/\S*parapet-rego-[^/\s]+\/src\//g, '')}`);
+  if (!outcome.ok)
+    throw new Error(`${file}: ${outcome.error.replace(/\S*parapet-rego-[^/\s]+\/src\//g, '')}`);
   // opa-wasm answers [] for an undefined entrypoint and [{ result }] otherwise.
   return outcome.result.length === 0 ? undefined : (outcome.result[0] as { result?: unknown }).result;
 }
@@ -85,7 +100,8 @@ function listRegoFiles(path: string): string[] {
     for (const entry of readdirSorted(dir)) {
       const full = join(dir, entry.name);
       if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== compiledFolder) visit(full);
-      else if (entry.isFile() && entry.name.endsWith('.rego') && !entry.name.endsWith('_test.rego')) out.push(full);
+      else if (entry.isFile() && entry.name.endsWith('.rego') && !entry.name.endsWith('_test.rego'))
+        out.push(full);
     }
   };
   visit(path);
@@ -93,35 +109,67 @@ function listRegoFiles(path: string): string[] {
 }
 
 function readdirSorted(dir: string) {
-  return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
 }
 
 function readSource(file: string, root: string): RegoSourceFile {
   return { path: relative(root, file), displayPath: file, text: readFileSync(file, 'utf8') };
 }
 
-function loadModuleFile(settings: RegoSettings, file: string, entrypoint: string, data: Record<string, unknown> | undefined, name: string): PreparedModule {
+function loadModuleFile(
+  settings: RegoSettings,
+  file: string,
+  entrypoint: string,
+  data: Record<string, unknown> | undefined,
+  name: string,
+): PreparedModule {
   if (!existsSync(file)) throw new ParapetError('PARAPET_REGO', `${file}: Rego module not found`, { file });
   if (file.endsWith('.tar.gz')) {
     const prepared = prepareBundle(settings, parseBundle(file, readFileSync(file)));
     if (!prepared.entrypoints.includes(entrypoint)) {
-      throw new ParapetError('PARAPET_REGO', `${file}: bundle has no entrypoint ${entrypoint} (it has ${prepared.entrypoints.join(', ') || 'none'})`, { file });
+      throw new ParapetError(
+        'PARAPET_REGO',
+        `${file}: bundle has no entrypoint ${entrypoint} (it has ${prepared.entrypoints.join(', ') || 'none'})`,
+        { file },
+      );
     }
     return prepared;
   }
   if (file.endsWith('.wasm')) {
-    const bundle: RegoBundle = { file, wasm: new Uint8Array(readFileSync(file)), data: data ?? {}, entrypoints: [], sources: {} };
+    const bundle: RegoBundle = {
+      file,
+      wasm: new Uint8Array(readFileSync(file)),
+      data: data ?? {},
+      entrypoints: [],
+      sources: {},
+    };
     return prepareBundle(settings, bundle);
   }
   return prepareSources(settings, nativeRequest(file, entrypoint, data, name, settings));
 }
 
 /** What compiling a native policy's Rego module (a file or a directory of them) means. */
-export function nativeRequest(file: string, entrypoint: string, data: Record<string, unknown> | undefined, name: string, settings: RegoSettings): CompileRequest {
+export function nativeRequest(
+  file: string,
+  entrypoint: string,
+  data: Record<string, unknown> | undefined,
+  name: string,
+  settings: RegoSettings,
+): CompileRequest {
   const root = statSync(file).isDirectory() ? file : dirname(file);
   const sources = listRegoFiles(file).map((source) => readSource(source, root));
   if (sources.length === 0) throw new ParapetError('PARAPET_REGO', `${file}: no .rego files`, { file });
-  return { label: file, name, sources, entrypoints: [entrypoint], version: settings.version, data, prebuiltDirs: [join(root, compiledFolder)] };
+  return {
+    label: file,
+    name,
+    sources,
+    entrypoints: [entrypoint],
+    version: settings.version,
+    data,
+    prebuiltDirs: [join(root, compiledFolder)],
+  };
 }
 
 /** A native rule's `data` document (JSON object), if it names one. */
@@ -129,10 +177,13 @@ export function readData(file: string | undefined): Record<string, unknown> | un
   if (!file) return undefined;
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('the data document must be a JSON object');
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new Error('the data document must be a JSON object');
     return value as Record<string, unknown>;
   } catch (error) {
-    throw new ParapetError('PARAPET_REGO', `${file}: cannot use as Rego data: ${(error as Error).message}`, { file });
+    throw new ParapetError('PARAPET_REGO', `${file}: cannot use as Rego data: ${(error as Error).message}`, {
+      file,
+    });
   }
 }
 
@@ -157,7 +208,10 @@ function nativeInput(resource: Resource, params: Record<string, unknown>): unkno
 function nativeViolations(value: unknown, file: string): Violation[] {
   if (value === undefined || value === false) return [];
   if (value === true) return [{ path: '' }];
-  if (!Array.isArray(value)) throw new Error(`${file}: the entrypoint must return a set of messages or objects with msg, or a boolean`);
+  if (!Array.isArray(value))
+    throw new Error(
+      `${file}: the entrypoint must return a set of messages or objects with msg, or a boolean`,
+    );
   return value.map((item): Violation => {
     if (typeof item === 'string') return { path: '', message: item };
     if (item && typeof item === 'object' && !Array.isArray(item)) {
@@ -165,10 +219,17 @@ function nativeViolations(value: unknown, file: string): Violation[] {
       return {
         path: typeof path === 'string' ? path : '',
         message: typeof msg === 'string' ? msg : undefined,
-        details: details && typeof details === 'object' ? (details as Record<string, unknown>) : Object.keys(rest).length > 0 ? rest : undefined,
+        details:
+          details && typeof details === 'object'
+            ? (details as Record<string, unknown>)
+            : Object.keys(rest).length > 0
+              ? rest
+              : undefined,
       };
     }
-    throw new Error(`${file}: the entrypoint returned ${JSON.stringify(item)}, not a message or an object with msg`);
+    throw new Error(
+      `${file}: the entrypoint returned ${JSON.stringify(item)}, not a message or an object with msg`,
+    );
   });
 }
 
@@ -176,7 +237,13 @@ function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext
   const settings = regoSettingsFrom(ctx.settings.domains);
   const base = dirname(policy.file);
   const file = join(base, spec.module);
-  const prepared = loadModuleFile(settings, file, spec.entrypoint, readData(spec.data === undefined ? undefined : join(base, spec.data)), policy.id);
+  const prepared = loadModuleFile(
+    settings,
+    file,
+    spec.entrypoint,
+    readData(spec.data === undefined ? undefined : join(base, spec.data)),
+    policy.id,
+  );
   const params = ctx.params;
   const { kind: matchesKind, resource: matchesResource } = compileMatch(policy);
   return {
@@ -185,10 +252,20 @@ function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext
       const key = `native\0${prepared.handle.id}\0${spec.entrypoint}\0${policy.id}`;
       const outcomes = memo.get(evalCtx, key, () => {
         // Every resource the engine will ask about goes to the module in one batch (one worker round trip).
-        const batch = evalCtx.resources.filter((candidate) => matchesKind(candidate.source, candidate.kind) && (!matchesResource || matchesResource(candidate)));
-        return evaluateMany(prepared, spec.entrypoint, batch, batch.map((item) => nativeInput(item, params)));
+        const batch = evalCtx.resources.filter(
+          (candidate) =>
+            matchesKind(candidate.source, candidate.kind) && (!matchesResource || matchesResource(candidate)),
+        );
+        return evaluateMany(
+          prepared,
+          spec.entrypoint,
+          batch,
+          batch.map((item) => nativeInput(item, params)),
+        );
       });
-      const outcome = outcomes.get(resource) ?? prepared.runtime.evaluate(prepared.handle, spec.entrypoint, [nativeInput(resource, params)])[0];
+      const outcome =
+        outcomes.get(resource) ??
+        prepared.runtime.evaluate(prepared.handle, spec.entrypoint, [nativeInput(resource, params)])[0];
       return nativeViolations(resultOf(outcome, file), file);
     },
   };
@@ -233,8 +310,11 @@ function compileConftest(spec: ConftestRuleSpec, ctx: CompileContext): CompiledR
   return {
     scope: 'resource',
     evaluate(resource, evalCtx) {
-      const outcomes = memo.get(evalCtx, `conftest\0${prepared.handle.id}\0${spec.entrypoint}`, () => conftestBatch(prepared, spec, evalCtx.resources));
-      if (resource.source === 'kubernetes') return conftestViolations(conftestOutcome(collect(outcomes.get(resource))), spec.rule);
+      const outcomes = memo.get(evalCtx, `conftest\0${prepared.handle.id}\0${spec.entrypoint}`, () =>
+        conftestBatch(prepared, spec, evalCtx.resources),
+      );
+      if (resource.source === 'kubernetes')
+        return conftestViolations(conftestOutcome(collect(outcomes.get(resource))), spec.rule);
       if (resource.source !== 'terraform') return [];
       // A plan is one Conftest input; its results go to the resource they name, else to the plan's first resource.
       const file = resource.location.file;
@@ -253,7 +333,11 @@ function compileConftest(spec: ConftestRuleSpec, ctx: CompileContext): CompiledR
   };
 }
 
-function conftestBatch(prepared: PreparedModule, spec: ConftestRuleSpec, resources: readonly Resource[]): Map<unknown, Outcome> {
+function conftestBatch(
+  prepared: PreparedModule,
+  spec: ConftestRuleSpec,
+  resources: readonly Resource[],
+): Map<unknown, Outcome> {
   const keys: unknown[] = [];
   const inputs: unknown[] = [];
   const plans = new Set<string>();
@@ -272,7 +356,11 @@ function conftestBatch(prepared: PreparedModule, spec: ConftestRuleSpec, resourc
   const outcomes = evaluateMany(prepared, spec.entrypoint, keys, inputs);
   for (const file of plans) {
     if (!outcomes.has(file)) {
-      outcomes.set(file, { ok: false, reason: 'load', error: `Conftest policies read the whole plan document, which cannot be read again from ${file === '-' ? 'standard input' : file}; pass the plan as a file` });
+      outcomes.set(file, {
+        ok: false,
+        reason: 'load',
+        error: `Conftest policies read the whole plan document, which cannot be read again from ${file === '-' ? 'standard input' : file}; pass the plan as a file`,
+      });
     }
   }
   return outcomes;
@@ -306,7 +394,11 @@ function attribute(result: ConftestResult, plan: Resource[]): Resource | undefin
     const at = result.message.indexOf(resource.id);
     if (at < 0) continue;
     const next = result.message.charAt(at + resource.id.length);
-    if (/[\w[\].-]/.test(next) && !(next === '.' && /\.(\s|$)/.test(result.message.slice(at + resource.id.length)))) continue;
+    if (
+      /[\w[\].-]/.test(next) &&
+      !(next === '.' && /\.(\s|$)/.test(result.message.slice(at + resource.id.length)))
+    )
+      continue;
     if (!best || resource.id.length > best.id.length) best = resource;
   }
   return best ?? plan[0];
@@ -327,7 +419,9 @@ function namespaceLabelLookup(ctx: EvalContext): (name: string) => Record<string
   let labels = namespaceLabels.get(ctx);
   if (!labels) {
     labels = new Map();
-    for (const resource of ctx.resources) if (resource.source === 'kubernetes' && resource.kind === 'Namespace') labels.set(resource.name, resource.labels);
+    for (const resource of ctx.resources)
+      if (resource.source === 'kubernetes' && resource.kind === 'Namespace')
+        labels.set(resource.name, resource.labels);
     namespaceLabels.set(ctx, labels);
   }
   const found = labels;
@@ -346,17 +440,42 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
       const lookup = namespaceLabelLookup(evalCtx);
       const verdict = matchConstraint(constraint.match, resource, lookup);
       if (verdict.applies === false) return [];
-      if (verdict.applies === 'unknown') return [{ path: '', status: 'unknown', message: `${constraint.kind} ${constraint.name}: ${verdict.reason}` }];
+      if (verdict.applies === 'unknown')
+        return [
+          {
+            path: '',
+            status: 'unknown',
+            message: `${constraint.kind} ${constraint.name}: ${verdict.reason}`,
+          },
+        ];
       const outcomes = memo.get(evalCtx, key, () => {
         // Referential templates read data.inventory: the Kubernetes objects of this run, as Gatekeeper's sync cache holds them.
         if (usesInventory) prepared.runtime.setData(prepared.handle, { inventory: inventoryOf(evalCtx) });
-        const batch = evalCtx.resources.filter((candidate) => candidate.source === 'kubernetes' && matchConstraint(constraint.match, candidate, lookup).applies === true);
-        return evaluateMany(prepared, spec.entrypoint, batch, batch.map((item) => gatekeeperInput(item, constraint.parameters)));
+        const batch = evalCtx.resources.filter(
+          (candidate) =>
+            candidate.source === 'kubernetes' &&
+            matchConstraint(constraint.match, candidate, lookup).applies === true,
+        );
+        return evaluateMany(
+          prepared,
+          spec.entrypoint,
+          batch,
+          batch.map((item) => gatekeeperInput(item, constraint.parameters)),
+        );
       });
-      const outcome = outcomes.get(resource) ?? prepared.runtime.evaluate(prepared.handle, spec.entrypoint, [gatekeeperInput(resource, constraint.parameters)])[0];
+      const outcome =
+        outcomes.get(resource) ??
+        prepared.runtime.evaluate(prepared.handle, spec.entrypoint, [
+          gatekeeperInput(resource, constraint.parameters),
+        ])[0];
       const { violations, malformed } = gatekeeperViolations(resultOf(outcome, template.file));
-      if (malformed > 0 && violations.length === 0) throw new Error(`${template.file}: violation results must be objects with a string msg`);
-      return violations.map((violation) => ({ path: '', message: violation.message, details: violation.details }));
+      if (malformed > 0 && violations.length === 0)
+        throw new Error(`${template.file}: violation results must be objects with a string msg`);
+      return violations.map((violation) => ({
+        path: '',
+        message: violation.message,
+        details: violation.details,
+      }));
     },
   };
 }
@@ -372,7 +491,13 @@ function inventoryOf(ctx: EvalContext): Record<string, unknown> {
   for (const resource of ctx.resources) {
     if (resource.source !== 'kubernetes' || typeof resource.body.apiVersion !== 'string') continue;
     const apiVersion = resource.body.apiVersion;
-    const byVersion = resource.namespace === undefined ? cluster : ((namespaced[resource.namespace] ??= {}) as Record<string, Record<string, Record<string, unknown>>>);
+    const byVersion =
+      resource.namespace === undefined
+        ? cluster
+        : ((namespaced[resource.namespace] ??= {}) as Record<
+            string,
+            Record<string, Record<string, unknown>>
+          >);
     ((byVersion[apiVersion] ??= {})[resource.kind] ??= {})[resource.name] = resource.body;
   }
   inventory = { namespace: namespaced, cluster };
@@ -386,17 +511,24 @@ function gatekeeperInput(resource: Resource, parameters: Record<string, unknown>
 }
 
 /** Compile a `rego` rule: a Conftest rule, a Gatekeeper constraint, or a native policy's Rego entrypoint. */
-export function compileRegoRule(policy: Policy, rule: Record<string, unknown>, ctx: CompileContext): CompiledRule {
+export function compileRegoRule(
+  policy: Policy,
+  rule: Record<string, unknown>,
+  ctx: CompileContext,
+): CompiledRule {
   const spec = rule as unknown as RegoRuleSpec;
   if (spec.flavor === 'conftest') return compileConftest(spec, ctx);
   if (spec.flavor === 'gatekeeper') return compileGatekeeper(spec, ctx);
   if (typeof spec.module !== 'string' || typeof spec.entrypoint !== 'string') {
-    throw new ParapetError('PARAPET_POLICY_INVALID', `${policy.file}: rule.rego needs module and entrypoint`, { file: policy.file });
+    throw new ParapetError(
+      'PARAPET_POLICY_INVALID',
+      `${policy.file}: rule.rego needs module and entrypoint`,
+      { file: policy.file },
+    );
   }
   const entrypoint = normalizeEntrypoint(spec.entrypoint);
   return compileNative(policy, { ...spec, entrypoint }, ctx);
 }
-
 
 /** `data.pkg.rule` and `pkg.rule` name the same Wasm entrypoint as `pkg/rule`. */
 export function normalizeEntrypoint(entrypoint: string): string {

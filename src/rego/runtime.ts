@@ -123,7 +123,8 @@ export class RegoRuntime {
   /** Evaluate `entrypoint` for each input; one outcome per input, in order. */
   evaluate(handle: ModuleHandle, entrypoint: string, inputs: unknown[]): Outcome[] {
     if (inputs.length === 0) return [];
-    if (this.options.isolation === 'inline') return inputs.map((input) => this.inline.evaluate(handle.id, entrypoint, input));
+    if (this.options.isolation === 'inline')
+      return inputs.map((input) => this.inline.evaluate(handle.id, entrypoint, input));
     return this.evaluateInWorker(handle, entrypoint, inputs);
   }
 
@@ -170,7 +171,8 @@ export class RegoRuntime {
 
   private receive(state: WorkerState): WorkerReply | undefined {
     for (;;) {
-      const message = receiveMessageOnPort(state.port)?.message as WorkerReply | { type: 'print'; line: string } | undefined;
+      const message = receiveMessageOnPort(state.port)?.message as
+        WorkerReply | { type: 'print'; line: string } | undefined;
       if (message?.type === 'print') {
         this.options.print?.(message.line);
         continue;
@@ -192,7 +194,14 @@ export class RegoRuntime {
     const postNext = () => {
       const end = Math.min(inputs.length, posted + chunk);
       for (let i = texts.length; i < end; i += 1) texts.push(JSON.stringify(inputs[i]) ?? 'null');
-      this.post({ type: 'eval', id, handle: handle.id, entrypoint, inputs: texts.slice(posted, end), offset: posted });
+      this.post({
+        type: 'eval',
+        id,
+        handle: handle.id,
+        entrypoint,
+        inputs: texts.slice(posted, end),
+        offset: posted,
+      });
       posted = end;
     };
     postNext();

@@ -41,7 +41,11 @@ export const regoSectionSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    namespaces: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$' }, minItems: 1 },
+    namespaces: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$' },
+      minItems: 1,
+    },
     isolation: { enum: ['worker', 'inline'] },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600000 },
     memoryLimitMiB: { type: 'integer', minimum: 2, maximum: 4096 },

@@ -63,7 +63,11 @@ function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ParapetError('PARAPET_POLICY_READ', `${file}: cannot read policy file: ${describeError(error)}`, { file });
+    throw new ParapetError(
+      'PARAPET_POLICY_READ',
+      `${file}: cannot read policy file: ${describeError(error)}`,
+      { file },
+    );
   }
 }
 
@@ -74,12 +78,26 @@ function isTestFile(file: string): boolean {
 /** The Conftest namespaces to run (the `--namespace` option, or `main`). */
 function namespacesFrom(ctx: PolicySourceContext): string[] {
   const option = ctx.options.namespaces ?? ctx.options.namespace;
-  const list = Array.isArray(option) ? option.filter((item): item is string => typeof item === 'string') : typeof option === 'string' ? [option] : [];
+  const list = Array.isArray(option)
+    ? option.filter((item): item is string => typeof item === 'string')
+    : typeof option === 'string'
+      ? [option]
+      : [];
   return list.length > 0 ? list : ['main'];
 }
 
-function conftestPolicies(root: string, regoFiles: string[], bundles: string[], namespaces: string[], builtin: boolean): Policy[] {
-  const sources = regoFiles.map((file) => ({ path: relative(root, file), displayPath: file, text: readText(file) }));
+function conftestPolicies(
+  root: string,
+  regoFiles: string[],
+  bundles: string[],
+  namespaces: string[],
+  builtin: boolean,
+): Policy[] {
+  const sources = regoFiles.map((file) => ({
+    path: relative(root, file),
+    displayPath: file,
+    text: readText(file),
+  }));
   const policies: Policy[] = [];
   for (const namespace of namespaces) {
     let rules = conftestRules(sources, namespace);
@@ -132,23 +150,46 @@ function conftestPolicies(root: string, regoFiles: string[], bundles: string[], 
 
 const parameterAjv = new Ajv({ strict: false, allErrors: false });
 
-function gatekeeperPolicies(templates: ConstraintTemplate[], constraints: Constraint[], root: string, builtin: boolean): Policy[] {
+function gatekeeperPolicies(
+  templates: ConstraintTemplate[],
+  constraints: Constraint[],
+  root: string,
+  builtin: boolean,
+): Policy[] {
   const byKind = new Map(templates.map((template) => [template.kind, template]));
   const policies: Policy[] = [];
   for (const constraint of constraints) {
     const template = byKind.get(constraint.kind);
-    if (!template) fail(constraint.file, `constraint ${constraint.kind}/${constraint.name} has no ConstraintTemplate defining kind ${constraint.kind} in ${root}`);
+    if (!template)
+      fail(
+        constraint.file,
+        `constraint ${constraint.kind}/${constraint.name} has no ConstraintTemplate defining kind ${constraint.kind} in ${root}`,
+      );
     const mode = modeForAction(constraint.enforcementAction);
-    if (!mode) fail(constraint.file, `constraint ${constraint.kind}/${constraint.name}: enforcementAction "${constraint.enforcementAction}" is not deny, warn, dryrun or scoped`);
+    if (!mode)
+      fail(
+        constraint.file,
+        `constraint ${constraint.kind}/${constraint.name}: enforcementAction "${constraint.enforcementAction}" is not deny, warn, dryrun or scoped`,
+      );
     if (template.parametersSchema) {
       // Gatekeeper's API server rejects constraints whose parameters break the template's schema; so does parapet.
       const validate = parameterAjv.compile(template.parametersSchema);
       if (!validate(constraint.parameters)) {
         const error = validate.errors![0]!;
-        fail(constraint.file, `constraint ${constraint.kind}/${constraint.name}: spec.parameters${error.instancePath.replace(/\//g, '.')} ${error.message ?? 'is invalid'}`);
+        fail(
+          constraint.file,
+          `constraint ${constraint.kind}/${constraint.name}: spec.parameters${error.instancePath.replace(/\//g, '.')} ${error.message ?? 'is invalid'}`,
+        );
       }
     }
-    const spec: GatekeeperRuleSpec = { flavor: 'gatekeeper', module: template.file, entrypoint: `${template.packageName.replace(/\./g, '/')}/violation`, template, constraint, root };
+    const spec: GatekeeperRuleSpec = {
+      flavor: 'gatekeeper',
+      module: template.file,
+      entrypoint: `${template.packageName.replace(/\./g, '/')}/violation`,
+      template,
+      constraint,
+      root,
+    };
     const kinds = [...new Set((constraint.match.kinds ?? []).flatMap((entry) => entry.kinds ?? ['*']))];
     policies.push({
       id: `${slug(constraint.kind)}.${slug(constraint.name)}`,
@@ -219,4 +260,3 @@ export const regoPolicySource: PolicySourceLoader = {
     return { policies, claimed };
   },
 };
-

@@ -35,7 +35,11 @@ function signal(): void {
 port.on('message', (request: WorkerRequest) => {
   switch (request.type) {
     case 'load':
-      port.postMessage({ type: 'loaded', handle: request.handle, error: evaluator.load(request.handle, request.spec) } satisfies WorkerReply);
+      port.postMessage({
+        type: 'loaded',
+        handle: request.handle,
+        error: evaluator.load(request.handle, request.spec),
+      } satisfies WorkerReply);
       break;
     case 'data':
       evaluator.setData(request.handle, request.data);
@@ -47,7 +51,12 @@ port.on('message', (request: WorkerRequest) => {
     case 'eval':
       request.inputs.forEach((input, i) => {
         const outcome = evaluator.evaluate(request.handle, request.entrypoint, encoder.encode(input).buffer);
-        port.postMessage({ type: 'result', id: request.id, index: request.offset + i, outcome } satisfies WorkerReply);
+        port.postMessage({
+          type: 'result',
+          id: request.id,
+          index: request.offset + i,
+          outcome,
+        } satisfies WorkerReply);
         signal();
       });
       break;

@@ -8,4 +8,3 @@ export const costJsonReporter: CostReporter = {
     return JSON.stringify(report, null, 2) + '\n';
   },
 };
-

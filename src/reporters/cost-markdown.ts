@@ -15,7 +15,9 @@ export const costMarkdownReporter: CostReporter = {
     const lines = ['### 💰 Cost estimate', ''];
     const { total, known } = report;
     if (report.unknown.length === 0) {
-      lines.push(`Monthly cost: ${money(total.monthlyBefore)} → ${money(total.monthlyAfter)}, **${money(total.delta, true)}/month**`);
+      lines.push(
+        `Monthly cost: ${money(total.monthlyBefore)} → ${money(total.monthlyAfter)}, **${money(total.delta, true)}/month**`,
+      );
     } else {
       lines.push(
         `Monthly cost of the priced part: ${money(known.monthlyBefore)} → ${money(known.monthlyAfter)}, **${money(known.delta, true)}/month**; ` +
@@ -24,24 +26,43 @@ export const costMarkdownReporter: CostReporter = {
     }
     lines.push('', '| Resource | Before | After | Change |', '| --- | ---: | ---: | ---: |');
     for (const resource of report.resources) {
-      lines.push(`| \`${cell(resource.id)}\` | ${money(resource.monthlyBefore)} | ${money(resource.monthlyAfter)} | ${money(resource.delta, true)} |`);
+      lines.push(
+        `| \`${cell(resource.id)}\` | ${money(resource.monthlyBefore)} | ${money(resource.monthlyAfter)} | ${money(resource.delta, true)} |`,
+      );
     }
-    lines.push(`| **Total** | **${money(total.monthlyBefore)}** | **${money(total.monthlyAfter)}** | **${money(total.delta, true)}** |`);
+    lines.push(
+      `| **Total** | **${money(total.monthlyBefore)}** | **${money(total.monthlyAfter)}** | **${money(total.delta, true)}** |`,
+    );
     if (report.unknown.length > 0) {
       lines.push('', '**Unknown costs**', '');
       for (const entry of report.unknown) lines.push(`- \`${cell(entry.id)}\`: ${cell(entry.reason)}`);
     }
-    lines.push('', '<details><summary>Breakdown</summary>', '', '| Resource | Component | Quantity | Monthly |', '| --- | --- | --- | ---: |');
+    lines.push(
+      '',
+      '<details><summary>Breakdown</summary>',
+      '',
+      '| Resource | Component | Quantity | Monthly |',
+      '| --- | --- | --- | ---: |',
+    );
     for (const resource of report.resources) {
       for (const component of shownComponents(resource)) {
-        lines.push(`| \`${cell(resource.id)}\` | ${cell(component.name)} | ${cell(componentQuantity(component, price))} | ${component.usageBased ? 'usage-based' : money(component.monthly)} |`);
+        lines.push(
+          `| \`${cell(resource.id)}\` | ${cell(component.name)} | ${cell(componentQuantity(component, price))} | ${component.usageBased ? 'usage-based' : money(component.monthly)} |`,
+        );
       }
     }
     lines.push('', '</details>');
     if (report.unsupported.length > 0) {
-      lines.push('', `Not priced by parapet: ${report.unsupported.map((entry) => `\`${cell(entry.id)}\``).join(', ')}.`);
+      lines.push(
+        '',
+        `Not priced by parapet: ${report.unsupported.map((entry) => `\`${cell(entry.id)}\``).join(', ')}.`,
+      );
     }
-    lines.push('', `<sub>On-demand list prices in ${report.currency}, 730 hours a month; usage-based charges are listed, not estimated.</sub>`, '');
+    lines.push(
+      '',
+      `<sub>On-demand list prices in ${report.currency}, 730 hours a month; usage-based charges are listed, not estimated.</sub>`,
+      '',
+    );
     return lines.join('\n');
   },
 };

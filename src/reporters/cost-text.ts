@@ -13,18 +13,31 @@ export const costTextReporter: CostReporter = {
       `${id.padEnd(idWidth)}  ${before.padStart(12)}  ${after.padStart(12)}  ${delta.padStart(12)}\n`;
     let out = row('RESOURCE', 'BEFORE', 'AFTER', 'CHANGE');
     for (const resource of report.resources) {
-      out += row(resource.id, money(resource.monthlyBefore), money(resource.monthlyAfter), money(resource.delta, true));
+      out += row(
+        resource.id,
+        money(resource.monthlyBefore),
+        money(resource.monthlyAfter),
+        money(resource.delta, true),
+      );
       for (const component of shownComponents(resource)) {
         const amount = component.usageBased ? '' : `  ${money(component.monthly)}`;
         out += `    ${component.name}: ${componentQuantity(component, price)}${amount}\n`;
       }
       if (resource.unknownReason !== undefined) out += `    unknown: ${resource.unknownReason}\n`;
     }
-    out += '\n' + row('TOTAL (monthly)', money(report.total.monthlyBefore), money(report.total.monthlyAfter), money(report.total.delta, true));
+    out +=
+      '\n' +
+      row(
+        'TOTAL (monthly)',
+        money(report.total.monthlyBefore),
+        money(report.total.monthlyAfter),
+        money(report.total.delta, true),
+      );
     if (report.unknown.length > 0) {
       out += `  priced part: ${money(report.known.monthlyBefore)} -> ${money(report.known.monthlyAfter)} (${money(report.known.delta, true)}); ${report.unknown.length} resource(s) with unknown cost\n`;
     }
-    if (report.usageBased.length > 0) out += `  usage-based charges are listed with their unit price and not included: ${report.usageBased.join(', ')}\n`;
+    if (report.usageBased.length > 0)
+      out += `  usage-based charges are listed with their unit price and not included: ${report.usageBased.join(', ')}\n`;
     if (report.unsupported.length > 0) {
       out += `  not priced by parapet: ${report.unsupported.map((entry) => `${entry.id} (${entry.kind})`).join(', ')}\n`;
     }

@@ -103,7 +103,10 @@ function isExpression(value: unknown): value is Expression {
 }
 
 /** The first `NAME` or `NAME[KEY]` segment of a reference, starting at `position`. */
-function segment(text: string, position: number): { name: string; key?: InstanceKey; end: number } | undefined {
+function segment(
+  text: string,
+  position: number,
+): { name: string; key?: InstanceKey; end: number } | undefined {
   const match = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(text.slice(position));
   if (!match) return undefined;
   let end = position + match[0].length;
@@ -143,12 +146,25 @@ export class PlanConfiguration {
       : {};
     for (const [key, provider] of Object.entries(this.providerConfigs)) {
       if (!isRecord(provider) || typeof provider.name !== 'string') continue;
-      this.providerByScope.set(`${provider.module_address ?? ''}|${provider.name}|${provider.alias ?? ''}`, key);
+      this.providerByScope.set(
+        `${provider.module_address ?? ''}|${provider.name}|${provider.alias ?? ''}`,
+        key,
+      );
     }
-    this.root = this.addModule(isRecord(config.root_module) ? (config.root_module as ModuleJson) : {}, [], undefined, false);
+    this.root = this.addModule(
+      isRecord(config.root_module) ? (config.root_module as ModuleJson) : {},
+      [],
+      undefined,
+      false,
+    );
   }
 
-  private addModule(json: ModuleJson, path: string[], parent: ConfigModule | undefined, repeated: boolean): ConfigModule {
+  private addModule(
+    json: ModuleJson,
+    path: string[],
+    parent: ConfigModule | undefined,
+    repeated: boolean,
+  ): ConfigModule {
     const node: ConfigModule = {
       path,
       address: path.map((name) => `module.${name}`).join('.'),
@@ -161,15 +177,27 @@ export class PlanConfiguration {
     };
     this.modules.set(path.join('.'), node);
     for (const resource of Array.isArray(json.resources) ? json.resources : []) {
-      if (!isRecord(resource) || typeof resource.type !== 'string' || typeof resource.name !== 'string') continue;
-      const local = resource.mode === 'data' ? `data.${resource.type}.${resource.name}` : `${resource.type}.${resource.name}`;
+      if (!isRecord(resource) || typeof resource.type !== 'string' || typeof resource.name !== 'string')
+        continue;
+      const local =
+        resource.mode === 'data'
+          ? `data.${resource.type}.${resource.name}`
+          : `${resource.type}.${resource.name}`;
       node.resources.set(local, resource);
     }
     for (const [name, call] of Object.entries(isRecord(json.module_calls) ? json.module_calls : {})) {
       if (!isRecord(call)) continue;
       const callRepeated = call.count_expression !== undefined || call.for_each_expression !== undefined;
-      const child = this.addModule(isRecord(call.module) ? call.module : {}, [...path, name], node, callRepeated);
-      node.calls.set(name, { expressions: isRecord(call.expressions) ? call.expressions : {}, module: child });
+      const child = this.addModule(
+        isRecord(call.module) ? call.module : {},
+        [...path, name],
+        node,
+        callRepeated,
+      );
+      node.calls.set(name, {
+        expressions: isRecord(call.expressions) ? call.expressions : {},
+        module: child,
+      });
     }
     return node;
   }
@@ -201,7 +229,8 @@ export class PlanConfiguration {
         return;
       }
       if (isRecord(value)) {
-        for (const [key, child] of Object.entries(value)) visit(child, attribute ? `${attribute}.${key}` : key);
+        for (const [key, child] of Object.entries(value))
+          visit(child, attribute ? `${attribute}.${key}` : key);
       }
     };
     visit(resource.expressions ?? {}, '');
@@ -254,7 +283,12 @@ export class PlanConfiguration {
         if (!expression?.references) continue;
         const step = { name: call.name, key: call.key, any: call.key === undefined && child.repeated };
         targets.push(
-          ...this.resolve(child, expression.references, { up: relative.up, down: [...relative.down, step] }, depth + 1),
+          ...this.resolve(
+            child,
+            expression.references,
+            { up: relative.up, down: [...relative.down, step] },
+            depth + 1,
+          ),
         );
       } else {
         let type = head;
@@ -281,7 +315,9 @@ export class PlanConfiguration {
     const key = resource.provider_config_key ?? '';
     const cacheKey = `${module.address}|${key}`;
     if (this.providerCache.has(cacheKey)) return this.providerCache.get(cacheKey);
-    const configKey = this.providerConfigs[key] ? key : this.inheritedProviderKey(module, key, resource.type ?? '');
+    const configKey = this.providerConfigs[key]
+      ? key
+      : this.inheritedProviderKey(module, key, resource.type ?? '');
     const config = configKey === undefined ? undefined : this.providerConfigs[configKey];
     let settings: ProviderSettings | undefined;
     if (config?.name) {
@@ -291,7 +327,9 @@ export class PlanConfiguration {
       if (config.alias) settings.alias = config.alias;
       const region = this.evaluate(owner, expressions.region, 0);
       if (typeof region === 'string') settings.region = region;
-      const defaultTagsBlock = Array.isArray(expressions.default_tags) ? expressions.default_tags[0] : undefined;
+      const defaultTagsBlock = Array.isArray(expressions.default_tags)
+        ? expressions.default_tags[0]
+        : undefined;
       const tags = isRecord(defaultTagsBlock) ? this.evaluate(owner, defaultTagsBlock.tags, 0) : undefined;
       if (isRecord(tags)) settings.defaultTags = stringMap(tags);
     }
@@ -327,7 +365,8 @@ export class PlanConfiguration {
     if (!isExpression(expression) || depth > MAX_DEPTH) return undefined;
     if ('constant_value' in expression) return expression.constant_value;
     const variables = new Set((expression.references ?? []).filter((ref) => ref.startsWith('var.')));
-    if (variables.size !== 1 || expression.references?.some((ref) => !ref.startsWith('var.'))) return undefined;
+    if (variables.size !== 1 || expression.references?.some((ref) => !ref.startsWith('var.')))
+      return undefined;
     const variable = [...variables][0]?.slice(4) ?? '';
     if (/[.[]/.test(variable)) return undefined;
     if (!module.parent) {

@@ -17,7 +17,12 @@ import {
   type ModuleStep,
   type ResourceInstanceAddress,
 } from './address.js';
-import { PlanConfiguration, type ConfigModule, type ConfigResource, type ReferenceTarget } from './configuration.js';
+import {
+  PlanConfiguration,
+  type ConfigModule,
+  type ConfigResource,
+  type ReferenceTarget,
+} from './configuration.js';
 import { PlanLineFinder } from './lines.js';
 import { markedPointers, stepsToPointers } from './paths.js';
 
@@ -96,7 +101,9 @@ export function looksLikeTerraformJson(value: unknown): boolean {
  */
 export function assertSupportedPlan(value: unknown, file: string): asserts value is Record<string, unknown> {
   if (!isRecord(value) || typeof value.format_version !== 'string') {
-    throw new ParapetError('PARAPET_INPUT_FORMAT', `${file}: not a Terraform plan (no format_version)`, { file });
+    throw new ParapetError('PARAPET_INPUT_FORMAT', `${file}: not a Terraform plan (no format_version)`, {
+      file,
+    });
   }
   const version = /^(\d+)\.(\d+)/.exec(value.format_version);
   const major = version ? Number(version[1]) : NaN;
@@ -108,7 +115,10 @@ export function assertSupportedPlan(value: unknown, file: string): asserts value
     );
   }
   const isPlan =
-    'resource_changes' in value || 'planned_values' in value || 'configuration' in value || 'prior_state' in value;
+    'resource_changes' in value ||
+    'planned_values' in value ||
+    'configuration' in value ||
+    'prior_state' in value;
   if (!isPlan) {
     const what = 'values' in value ? 'a Terraform state, not a plan' : 'not a Terraform plan';
     throw new ParapetError(
@@ -180,7 +190,8 @@ export function terraformPlanResources(
     const type = typeof entry.type === 'string' ? entry.type : parsed.type;
     const name = typeof entry.name === 'string' ? entry.name : parsed.name;
     const mode = entry.mode === 'data' ? 'data' : parsed.mode;
-    const removing = !actions.includes('create') && (actions.includes('delete') || actions.includes('forget'));
+    const removing =
+      !actions.includes('create') && (actions.includes('delete') || actions.includes('forget'));
     const value = removing ? change.before : (change.after ?? change.before);
     const body = isRecord(value) ? value : {};
     const providerName = typeof entry.provider_name === 'string' ? entry.provider_name : '';
@@ -204,14 +215,16 @@ export function terraformPlanResources(
     if (typeof entry.previous_address === 'string') facts.previousAddress = entry.previous_address;
     if (deposed !== undefined) facts.deposed = deposed;
     if (parsed.key !== undefined) facts.index = parsed.key;
-    if (isRecord(change.importing) && typeof change.importing.id === 'string') facts.importingId = change.importing.id;
+    if (isRecord(change.importing) && typeof change.importing.id === 'string')
+      facts.importingId = change.importing.id;
 
     const configKey = configKeyOf(parsed.module);
     const local = localResourceAddress(mode, type, name);
     const configModule = configuration.module(configKey);
     const configResource = configModule?.resources.get(local);
     if (!configResource && !removing) withoutConfiguration += 1;
-    const provider = configModule && configResource ? configuration.provider(configModule, configResource) : undefined;
+    const provider =
+      configModule && configResource ? configuration.provider(configModule, configResource) : undefined;
     const tags = mergedTags(provider?.defaultTags, body);
     const region = provider?.region ?? stringAttribute(body, 'region') ?? stringAttribute(body, 'location');
 
@@ -237,10 +250,15 @@ export function terraformPlanResources(
     if (!removing) {
       const unknown = markedPointers(change.after_unknown);
       if (unknown.length) resource.unknownPaths = unknown;
-      if (configResource) resource.facts.providerDefaulted = providerDefaulted(change.after_unknown, configResource.expressions);
+      if (configResource)
+        resource.facts.providerDefaulted = providerDefaulted(
+          change.after_unknown,
+          configResource.expressions,
+        );
     }
 
-    if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShortName(providerName, type));
+    if (providerName && !shortNames.has(providerName))
+      shortNames.set(providerName, providerShortName(providerName, type));
     const record: Entry = { resource, steps: parsed.module, local, configModule, configResource };
     if (parsed.key !== undefined) record.key = parsed.key;
     entries.push(record);
@@ -305,7 +323,10 @@ function parseAddress(
   ) {
     const prefix = moduleAddress ? `${moduleAddress}.` : '';
     const local = `${mode === 'data' ? 'data.' : ''}${type}.${name}`;
-    if (address.length === prefix.length + local.length + (index === undefined ? 0 : formatKey(index).length) && address.startsWith(prefix)) {
+    if (
+      address.length === prefix.length + local.length + (index === undefined ? 0 : formatKey(index).length) &&
+      address.startsWith(prefix)
+    ) {
       let steps = cache.get(moduleAddress ?? '');
       if (!steps) {
         steps = moduleAddress ? parseResourceAddress(`${moduleAddress}.x.y`)?.module : [];
@@ -371,7 +392,9 @@ function resolveTarget(
     perModule.set(moduleText, candidates);
   }
   if (target.key !== undefined) {
-    return candidates.filter((resource) => keysOf.get(resource) === target.key).map((resource) => resource.id);
+    return candidates
+      .filter((resource) => keysOf.get(resource) === target.key)
+      .map((resource) => resource.id);
   }
   if (target.correlated && from.key !== undefined) {
     const same = candidates.filter((resource) => keysOf.get(resource) === from.key);
@@ -402,7 +425,9 @@ function targetCandidates(
   } else {
     const steps: ModuleStep[] = [
       ...base,
-      ...target.down.map((step) => (step.key === undefined ? { name: step.name } : { name: step.name, key: step.key })),
+      ...target.down.map((step) =>
+        step.key === undefined ? { name: step.name } : { name: step.name, key: step.key },
+      ),
     ];
     candidates = byInstance.get(`${formatModuleInstance(steps)}|${target.local}`) ?? [];
   }
@@ -416,7 +441,10 @@ function targetCandidates(
  * attributes: `dynamic` blocks are missing from the configuration section too, so policies never
  * read it for blocks.
  */
-function providerDefaulted(afterUnknown: unknown, expressions: Record<string, unknown> | undefined): string[] {
+function providerDefaulted(
+  afterUnknown: unknown,
+  expressions: Record<string, unknown> | undefined,
+): string[] {
   if (!isRecord(afterUnknown)) return [];
   const names: string[] = [];
   for (const key in afterUnknown) {
@@ -434,7 +462,10 @@ function stringAttribute(body: Record<string, unknown>, key: string): string | u
  * Tags as they will be on the object: provider default tags, then `tags_all` (which already merges
  * them when known), then the resource's own `tags`; GCP `labels` count as tags too.
  */
-function mergedTags(defaults: Record<string, string> | undefined, body: Record<string, unknown>): Record<string, string> {
+function mergedTags(
+  defaults: Record<string, string> | undefined,
+  body: Record<string, unknown>,
+): Record<string, string> {
   const tags: Record<string, string> = {};
   if (defaults) for (const name in defaults) tags[name] = defaults[name]!;
   for (const key of ['labels', 'tags_all', 'tags']) {

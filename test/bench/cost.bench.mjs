@@ -34,7 +34,12 @@ async function child(mode, file, rounds) {
       const { costFactProvider } = await import('../../dist/engine/facts/cost.js');
       const costPolicy = (await loadPolicies({ builtin: true })).filter((p) => p.id === 'cost-resource-max');
       const estimateStart = ms();
-      await costFactProvider.provide(inputs.resources, { settings, policies: costPolicy, notices: [], extras: result.extras });
+      await costFactProvider.provide(inputs.resources, {
+        settings,
+        policies: costPolicy,
+        notices: [],
+        extras: result.extras,
+      });
       estimates.push(ms() - estimateStart);
     }
     const cost = result.extras.cost;
@@ -48,11 +53,22 @@ async function child(mode, file, rounds) {
       priced: cost?.resources?.length ?? 0,
     };
   }
-  process.stdout.write(JSON.stringify({ ms: median(times), estimateMs: median(estimates), rss: process.resourceUsage().maxRSS * 1024, ...summary }));
+  process.stdout.write(
+    JSON.stringify({
+      ms: median(times),
+      estimateMs: median(estimates),
+      rss: process.resourceUsage().maxRSS * 1024,
+      ...summary,
+    }),
+  );
 }
 
 function run(mode, file, rounds) {
-  const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', self, '--child', mode, file, String(rounds)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=4096', self, '--child', mode, file, String(rounds)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
   if (out.status !== 0) throw new Error(`${mode} run failed: ${out.stderr}`);
   return JSON.parse(out.stdout);
 }
@@ -65,7 +81,9 @@ if (process.argv[2] === '--child') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-cost-bench-'));
   const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
   try {
-    console.log('resources | check without cost policies | cost estimation | estimation added | check with cost policies | end-to-end added | peak RSS without/with | priced resources | cost findings');
+    console.log(
+      'resources | check without cost policies | cost estimation | estimation added | check with cost policies | end-to-end added | peak RSS without/with | priced resources | cost findings',
+    );
     for (const size of sizes) {
       const plan = generatePlan(size);
       const file = path.join(dir, `plan-${size}.json`);
@@ -79,7 +97,9 @@ if (process.argv[2] === '--child') {
           `${withCost.ms.toFixed(0)} ms | ${(added * 100).toFixed(1)}% | ${mib(without.rss)} / ${mib(withCost.rss)} | ${withCost.priced} | ${withCost.costFindings}`,
       );
     }
-    console.log('(target: cost estimation adds <= 20% at 100,000 resources; the catalogue load is inside the first estimation)');
+    console.log(
+      '(target: cost estimation adds <= 20% at 100,000 resources; the catalogue load is inside the first estimation)',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,11 +8,30 @@ import { tryParseImageReference } from '../../dist/images/reference.js';
 const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const registries = ['', 'docker.io/', 'registry.example.com/', 'ghcr.io/example/', 'k8s.gcr.io/', 'localhost:5000/', '[::1]:5000/', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/'];
+const registries = [
+  '',
+  'docker.io/',
+  'registry.example.com/',
+  'ghcr.io/example/',
+  'k8s.gcr.io/',
+  'localhost:5000/',
+  '[::1]:5000/',
+  '123456789012.dkr.ecr.eu-west-1.amazonaws.com/',
+];
 const tails = [':1.27.3', '', ':latest', '@sha256:' + 'ab'.repeat(32), ':v2.1.0@sha256:' + 'cd'.repeat(32)];
-const references = Array.from({ length: COUNT }, (_, i) => `${registries[i % registries.length]}team-${i % 97}/service_${i % 1013}${tails[i % tails.length]}`);
+const references = Array.from(
+  { length: COUNT },
+  (_, i) =>
+    `${registries[i % registries.length]}team-${i % 97}/service_${i % 1013}${tails[i % tails.length]}`,
+);
 
-const referencePolicies = new Set(['image-reference-valid', 'image-allowed-registries', 'image-tag-not-latest', 'image-digest-pinned', 'image-deprecated-registry']);
+const referencePolicies = new Set([
+  'image-reference-valid',
+  'image-allowed-registries',
+  'image-tag-not-latest',
+  'image-digest-pinned',
+  'image-deprecated-registry',
+]);
 const policies = (await loadPolicies({ builtin: true })).filter((policy) => referencePolicies.has(policy.id));
 const engine = await createEngine(policies, defaultSettings());
 
@@ -27,20 +46,28 @@ function best(fn) {
   return { seconds: fastest, out };
 }
 
-const parse = best(() => references.reduce((valid, reference) => valid + (tryParseImageReference(reference).ok ? 1 : 0), 0));
+const parse = best(() =>
+  references.reduce((valid, reference) => valid + (tryParseImageReference(reference).ok ? 1 : 0), 0),
+);
 let checkSeconds = Infinity;
 let findings = 0;
 for (let round = 0; round < ROUNDS; round += 1) {
   const started = process.hrtime.bigint();
-  const resources = references.map((reference) => imageResource(reference, { location: { file: 'bench', line: 1 } }));
+  const resources = references.map((reference) =>
+    imageResource(reference, { location: { file: 'bench', line: 1 } }),
+  );
   const result = await engine.evaluate(resources);
   checkSeconds = Math.min(checkSeconds, Number(process.hrtime.bigint() - started) / 1e9);
   findings = result.findings.length;
 }
 const parseRate = COUNT / parse.seconds;
 const checkRate = COUNT / checkSeconds;
-console.log(`images: ${COUNT} references (${parse.out} valid), ${policies.length} reference policies, best of ${ROUNDS}`);
+console.log(
+  `images: ${COUNT} references (${parse.out} valid), ${policies.length} reference policies, best of ${ROUNDS}`,
+);
 console.log(`  parse only:        ${Math.round(parseRate).toLocaleString('en-US')} refs/s`);
-console.log(`  parse + check:     ${Math.round(checkRate).toLocaleString('en-US')} refs/s (${findings} findings)`);
+console.log(
+  `  parse + check:     ${Math.round(checkRate).toLocaleString('en-US')} refs/s (${findings} findings)`,
+);
 console.log(`  check / parse:     ${(checkRate / parseRate).toFixed(3)}`);
 console.log(`  target 200,000/s:  ${checkRate >= 200_000 ? 'met' : 'NOT met'}`);

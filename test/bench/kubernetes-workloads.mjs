@@ -48,7 +48,9 @@ function podSpec(i, indent) {
     `serviceAccountName: sa-${i % 20}`,
     `automountServiceAccountToken: ${i % 5 === 0}`,
     ...(i % 17 === 0 ? ['hostNetwork: true'] : []),
-    ...(hardened ? ['securityContext:', '  runAsNonRoot: true', '  seccompProfile: { type: RuntimeDefault }'] : []),
+    ...(hardened
+      ? ['securityContext:', '  runAsNonRoot: true', '  seccompProfile: { type: RuntimeDefault }']
+      : []),
     'containers:',
     ...container(i, 0, hardened),
     ...(i % 3 === 0 ? container(i, 1, hardened) : []),
@@ -78,14 +80,28 @@ export function workloadStream(count) {
       `    app.kubernetes.io/name: ${name}`,
       '    app.kubernetes.io/part-of: shop',
     ];
-    const template = ['template:', '  metadata:', '    labels:', `      app.kubernetes.io/name: ${name}`, '  spec:'];
+    const template = [
+      'template:',
+      '  metadata:',
+      '    labels:',
+      `      app.kubernetes.io/name: ${name}`,
+      '  spec:',
+    ];
     let body;
     if (kind === 'Pod') body = ['spec:', ...podSpec(i, 2)];
     else if (kind === 'CronJob') {
-      body = ['spec:', '  schedule: "*/15 * * * *"', '  jobTemplate:', '    spec:', ...template.map((l) => '      ' + l), ...podSpec(i, 10)];
+      body = [
+        'spec:',
+        '  schedule: "*/15 * * * *"',
+        '  jobTemplate:',
+        '    spec:',
+        ...template.map((l) => '      ' + l),
+        ...podSpec(i, 10),
+      ];
     } else {
       const extra = kind === 'Deployment' || kind === 'StatefulSet' ? [`  replicas: ${1 + (i % 5)}`] : [];
-      const selector = kind === 'Job' ? [] : ['  selector:', '    matchLabels:', `      app.kubernetes.io/name: ${name}`];
+      const selector =
+        kind === 'Job' ? [] : ['  selector:', '    matchLabels:', `      app.kubernetes.io/name: ${name}`];
       body = ['spec:', ...extra, ...selector, ...template.map((l) => '  ' + l), ...podSpec(i, 6)];
     }
     docs.push([...head, ...body].join('\n'));

@@ -49,10 +49,18 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 const parseMs = median(parseTimes);
 const checkMs = median(checkTimes);
-console.log(`input: ${COUNT} workload documents, ${(text.length / 1024 / 1024).toFixed(1)} MiB; ${engine.policies.length} policies`);
+console.log(
+  `input: ${COUNT} workload documents, ${(text.length / 1024 / 1024).toFixed(1)} MiB; ${engine.policies.length} policies`,
+);
 console.log(`findings: ${warm.findings.length} over ${warm.resources.length} resources`);
-console.log(`YAML parse only (yaml parseAllDocuments + toJS): ${parseMs.toFixed(0)} ms  = ${Math.round((COUNT / parseMs) * 1000)} docs/s`);
-console.log(`parapet check (read, parse, facts, all policies): ${checkMs.toFixed(0)} ms  = ${Math.round((COUNT / checkMs) * 1000)} docs/s`);
-console.log(`ratio check / parse: ${(checkMs / parseMs).toFixed(2)}x  (median of ${ROUNDS} rounds; target <= 3x, aim 2x)`);
+console.log(
+  `YAML parse only (yaml parseAllDocuments + toJS): ${parseMs.toFixed(0)} ms  = ${Math.round((COUNT / parseMs) * 1000)} docs/s`,
+);
+console.log(
+  `parapet check (read, parse, facts, all policies): ${checkMs.toFixed(0)} ms  = ${Math.round((COUNT / checkMs) * 1000)} docs/s`,
+);
+console.log(
+  `ratio check / parse: ${(checkMs / parseMs).toFixed(2)}x  (median of ${ROUNDS} rounds; target <= 3x, aim 2x)`,
+);
 console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 rmSync(dir, { recursive: true, force: true });

@@ -50,7 +50,9 @@ for (const [name, engine] of Object.entries(engines)) {
 const reference = JSON.stringify(findings.native);
 for (const [name, list] of Object.entries(findings)) {
   if (JSON.stringify(list) !== reference) {
-    console.error(`${name} reported ${list.length} findings, native ${findings.native.length}: the two policies disagree`);
+    console.error(
+      `${name} reported ${list.length} findings, native ${findings.native.length}: the two policies disagree`,
+    );
     process.exitCode = 1;
   }
 }
@@ -60,12 +62,18 @@ for (let round = 0; round < ROUNDS; round += 1) {
   for (const [name, engine] of Object.entries(engines)) times[name].push((await time(engine))[0]);
 }
 const ms = Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]));
-console.log(`input: ${COUNT} workload documents, ${resources.length} resources; ${findings.native.length} privileged containers found by each`);
+console.log(
+  `input: ${COUNT} workload documents, ${resources.length} resources; ${findings.native.length} privileged containers found by each`,
+);
 for (const [name, value] of Object.entries(ms)) {
-  console.log(`${name.padEnd(14)} ${value.toFixed(0).padStart(6)} ms  = ${((value * 1000) / resources.length).toFixed(1)} µs/resource`);
+  console.log(
+    `${name.padEnd(14)} ${value.toFixed(0).padStart(6)} ms  = ${((value * 1000) / resources.length).toFixed(1)} µs/resource`,
+  );
 }
 console.log(`ratio rego (worker) / native: ${(ms['rego (worker)'] / ms.native).toFixed(2)}x`);
-console.log(`ratio rego (inline) / native: ${(ms['rego (inline)'] / ms.native).toFixed(2)}x  (median of ${ROUNDS} rounds)`);
+console.log(
+  `ratio rego (inline) / native: ${(ms['rego (inline)'] / ms.native).toFixed(2)}x  (median of ${ROUNDS} rounds)`,
+);
 console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 closeRegoRuntimes();
 rmSync(dir, { recursive: true, force: true });

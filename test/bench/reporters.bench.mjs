@@ -33,16 +33,26 @@ function measure(fn) {
   return { ms: median(times), out };
 }
 
-const options = { now: new Date('2026-03-02T09:30:00Z'), tool: { name: 'parapet', version: 'bench' }, failOn: 'info' };
-console.log(`${result.resources.length} resources, ${result.findings.length} findings, ${result.policies.length} policies; median of ${ROUNDS}`);
+const options = {
+  now: new Date('2026-03-02T09:30:00Z'),
+  tool: { name: 'parapet', version: 'bench' },
+  failOn: 'info',
+};
+console.log(
+  `${result.resources.length} resources, ${result.findings.length} findings, ${result.policies.length} policies; median of ${ROUNDS}`,
+);
 const json = measure(() => reporters.find((r) => r.name === 'json').render(result, options));
 console.log(`${'format'.padEnd(14)} ${'ms'.padStart(9)} ${'MiB out'.padStart(9)} ${'x json'.padStart(7)}`);
 for (const reporter of reporters) {
   const { ms, out } = reporter.name === 'json' ? json : measure(() => reporter.render(result, options));
   const mib = (Buffer.byteLength(out) / 1024 / 1024).toFixed(2);
-  console.log(`${reporter.name.padEnd(14)} ${ms.toFixed(1).padStart(9)} ${mib.padStart(9)} ${(ms / json.ms).toFixed(2).padStart(7)}`);
+  console.log(
+    `${reporter.name.padEnd(14)} ${ms.toFixed(1).padStart(9)} ${mib.padStart(9)} ${(ms / json.ms).toFixed(2).padStart(7)}`,
+  );
 }
 const baseline = measure(() => baselineOf(result));
 const applied = measure(() => applyBaseline(result, baseline.out, 'baseline.json'));
-console.log(`baseline write  ${baseline.ms.toFixed(1)} ms (${baseline.out.entries.length} entries), apply ${applied.ms.toFixed(1)} ms`);
+console.log(
+  `baseline write  ${baseline.ms.toFixed(1)} ms (${baseline.out.entries.length} entries), apply ${applied.ms.toFixed(1)} ms`,
+);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -29,7 +29,10 @@ async function child(mode, file, rounds) {
     const library = await loadPolicies({ builtin: true });
     // BENCH_TF_POLICIES=terraform: only the Terraform library (policies/terraform/), to separate its
     // cost from the domains (cost, images ...) that also look at Terraform resources.
-    const selected = process.env.BENCH_TF_POLICIES === 'terraform' ? library.filter((p) => /[\\/]policies[\\/]terraform[\\/]/.test(p.file)) : library;
+    const selected =
+      process.env.BENCH_TF_POLICIES === 'terraform'
+        ? library.filter((p) => /[\\/]policies[\\/]terraform[\\/]/.test(p.file))
+        : library;
     const engine = await createEngine(selected, defaultSettings());
     const compileMs = ms() - compileStart;
     const loads = [];
@@ -50,14 +53,20 @@ async function child(mode, file, rounds) {
       };
     }
   }
-  process.stdout.write(JSON.stringify({ ms: median(times), rss: process.resourceUsage().maxRSS * 1024, ...summary }));
+  process.stdout.write(
+    JSON.stringify({ ms: median(times), rss: process.resourceUsage().maxRSS * 1024, ...summary }),
+  );
 }
 
 function run(mode, file, rounds) {
-  const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', self, '--child', mode, file, String(rounds)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const out = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=4096', self, '--child', mode, file, String(rounds)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   if (out.status !== 0) throw new Error(`${mode} run failed: ${out.stderr}`);
   return JSON.parse(out.stdout);
 }
@@ -70,8 +79,12 @@ if (process.argv[2] === '--child') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-tf-bench-'));
   const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
   try {
-    console.log(`policies: ${process.env.BENCH_TF_POLICIES === 'terraform' ? 'policies/terraform only' : 'whole built-in library'}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
-    console.log('resources | plan size | read+JSON.parse | parapet check (of which read+parse+adapter) | ratio | peak RSS parse | peak RSS check | findings');
+    console.log(
+      `policies: ${process.env.BENCH_TF_POLICIES === 'terraform' ? 'policies/terraform only' : 'whole built-in library'}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`,
+    );
+    console.log(
+      'resources | plan size | read+JSON.parse | parapet check (of which read+parse+adapter) | ratio | peak RSS parse | peak RSS check | findings',
+    );
     for (const size of sizes) {
       const plan = generatePlan(size);
       const file = path.join(dir, `plan-${size}.json`);
@@ -85,7 +98,9 @@ if (process.argv[2] === '--child') {
           `${check.findings} (fail ${check.byStatus.fail}, unknown ${check.byStatus.unknown})`,
       );
       if (size === sizes[sizes.length - 1]) {
-        console.log(`(${check.policies} policies compiled once in ${check.compileMs.toFixed(0)} ms, not included above; targets at 100k: ratio <= 3x, peak RSS <= 1.5 GB)`);
+        console.log(
+          `(${check.policies} policies compiled once in ${check.compileMs.toFixed(0)} ms, not included above; targets at 100k: ratio <= 3x, peak RSS <= 1.5 GB)`,
+        );
       }
     }
   } finally {

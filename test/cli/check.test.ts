@@ -10,8 +10,12 @@ describe('parapet check', () => {
     const { code, stdout, stderr } = await runCli(['check', shop, ...demo]);
     expect(code).toBe(1);
     expect(stderr).toBe('');
-    expect(stdout).toContain('fixtures/engine/inputs/shop.yaml\n  Deployment/shop/web (Deployment, kubernetes)\n');
-    expect(stdout).toContain('FAIL     high     demo-privileged\n      Container "web" sets privileged to true (at /spec/template/spec/containers/0/securityContext/privileged, line 33)');
+    expect(stdout).toContain(
+      'fixtures/engine/inputs/shop.yaml\n  Deployment/shop/web (Deployment, kubernetes)\n',
+    );
+    expect(stdout).toContain(
+      'FAIL     high     demo-privileged\n      Container "web" sets privileged to true (at /spec/template/spec/containers/0/securityContext/privileged, line 33)',
+    );
     // 5 manifests plus the 4 container images they run.
     expect(stdout).toMatch(/9 resources checked against 4 policies: 5 failed\n$/);
     expect(stdout).not.toContain('\u001b[');
@@ -28,13 +32,27 @@ describe('parapet check', () => {
     const { code, stdout } = await runCli(['check', shop, ...demo, '--format', 'json']);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    expect(Object.keys(report).slice(0, 5)).toEqual(['version', 'summary', 'resources', 'findings', 'notices']);
+    expect(Object.keys(report).slice(0, 5)).toEqual([
+      'version',
+      'summary',
+      'resources',
+      'findings',
+      'notices',
+    ]);
     expect(report.version).toBe(1);
     expect(report.summary.byStatus.fail).toBe(5);
     expect(report.summary.bySeverity).toEqual({ critical: 0, high: 2, medium: 2, low: 1, info: 0 });
-    expect(report.resources[0]).toEqual({ id: 'Deployment/shop/web', kind: 'Deployment', source: 'kubernetes', file: shop, line: 4 });
+    expect(report.resources[0]).toEqual({
+      id: 'Deployment/shop/web',
+      kind: 'Deployment',
+      source: 'kubernetes',
+      file: shop,
+      line: 4,
+    });
     const replicas = report.findings.find((f: { policyId: string }) => f.policyId === 'demo-max-replicas');
-    expect(report.findings.map((f: { resource: { line: number } }) => f.resource.line)).toEqual([4, 12, 26, 33, 69]);
+    expect(report.findings.map((f: { resource: { line: number } }) => f.resource.line)).toEqual([
+      4, 12, 26, 33, 69,
+    ]);
     expect(replicas).toMatchObject({
       policyId: 'demo-max-replicas',
       severity: 'medium',
@@ -46,30 +64,60 @@ describe('parapet check', () => {
   });
 
   it('reads standard input as "-"', async () => {
-    const { code, stdout } = await runCli(['check', '-', ...demo, '-f', 'json'], { stdin: readFileSync(repoPath(shop), 'utf8') });
+    const { code, stdout } = await runCli(['check', '-', ...demo, '-f', 'json'], {
+      stdin: readFileSync(repoPath(shop), 'utf8'),
+    });
     expect(code).toBe(1);
     expect(JSON.parse(stdout).resources.every((r: { file: string }) => r.file === '-')).toBe(true);
   });
 
   it('writes to --output and gates with --fail-on', async () => {
     const out = repoPath('test/artifacts/check-output.json');
-    const { code, stdout } = await runCli(['check', shop, ...demo, '-f', 'json', '-o', out, '--fail-on', 'critical']);
+    const { code, stdout } = await runCli([
+      'check',
+      shop,
+      ...demo,
+      '-f',
+      'json',
+      '-o',
+      out,
+      '--fail-on',
+      'critical',
+    ]);
     expect(code).toBe(0);
     expect(stdout).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).summary.findings).toBe(5);
   });
 
   it('exits 0 on compliant input', async () => {
-    const { code, stdout } = await runCli(['check', 'fixtures/engine/inputs/compliant.yaml', ...demo, '--skip', 'demo-load-balancer-count']);
+    const { code, stdout } = await runCli([
+      'check',
+      'fixtures/engine/inputs/compliant.yaml',
+      ...demo,
+      '--skip',
+      'demo-load-balancer-count',
+    ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/4 resources checked against 3 policies: no findings/);
   });
 
   it('walks directories recursively, skipping documents and files that are not inputs with a note', async () => {
-    const { code, stdout } = await runCli(['check', 'fixtures/engine/mixed', ...demo, '--select', 'demo-privileged', '-f', 'json']);
+    const { code, stdout } = await runCli([
+      'check',
+      'fixtures/engine/mixed',
+      ...demo,
+      '--select',
+      'demo-privileged',
+      '-f',
+      'json',
+    ]);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    expect(report.resources.map((r: { id: string }) => r.id)).toEqual(['Pod/ops/debug', 'docker.io/library/alpine:3.20', 'docker.io/library/busybox:1.36']);
+    expect(report.resources.map((r: { id: string }) => r.id)).toEqual([
+      'Pod/ops/debug',
+      'docker.io/library/alpine:3.20',
+      'docker.io/library/busybox:1.36',
+    ]);
     expect(report.findings.map((f: { path: string }) => f.path)).toEqual([
       '/spec/containers/0/securityContext/privileged',
       '/spec/ephemeralContainers/0/securityContext/privileged',
@@ -82,10 +130,19 @@ describe('parapet check', () => {
   });
 
   it.each([
-    [['check', 'fixtures/engine/inputs/malformed.yaml', ...demo], /^error: fixtures\/engine\/inputs\/malformed\.yaml:6:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]\n$/],
-    [['check', 'fixtures/engine/inputs/nope.yaml', ...demo], /^error: fixtures\/engine\/inputs\/nope\.yaml: no such file or directory\n$/],
+    [
+      ['check', 'fixtures/engine/inputs/malformed.yaml', ...demo],
+      /^error: fixtures\/engine\/inputs\/malformed\.yaml:6:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]\n$/,
+    ],
+    [
+      ['check', 'fixtures/engine/inputs/nope.yaml', ...demo],
+      /^error: fixtures\/engine\/inputs\/nope\.yaml: no such file or directory\n$/,
+    ],
     [['check', 'package.json', ...demo], /^error: package\.json: not a recognised input .+\n$/],
-    [['check', shop, '--policies', 'fixtures/engine/broken', '--no-builtin'], /^error: .*fixtures\/engine\/broken\/bad-severity\.yaml: severity: must be equal to one of the allowed values \(critical, high, medium, low, info\)\n$/],
+    [
+      ['check', shop, '--policies', 'fixtures/engine/broken', '--no-builtin'],
+      /^error: .*fixtures\/engine\/broken\/bad-severity\.yaml: severity: must be equal to one of the allowed values \(critical, high, medium, low, info\)\n$/,
+    ],
     [['check', shop, ...demo, '--fail-on', 'urgent'], /^error: --fail-on: "urgent" is not a severity/],
     [['check', shop, ...demo, '--format', 'yaml'], /^error: --format: unknown format "yaml"/],
     [['check', ...demo], /^error: check: give at least one file/],
@@ -98,7 +155,9 @@ describe('parapet check', () => {
   });
 
   it('names the position of malformed JSON', async () => {
-    const { code, stderr } = await runCli(['check', '-', ...demo], { stdin: '{\n  "apiVersion": "v1",\n  "kind": Pod\n}' });
+    const { code, stderr } = await runCli(['check', '-', ...demo], {
+      stdin: '{\n  "apiVersion": "v1",\n  "kind": Pod\n}',
+    });
     expect(code).toBe(2);
     expect(stderr).toMatch(/^error: -:3:11: invalid JSON: unexpected character 'P'\n$/);
   });
@@ -117,7 +176,11 @@ describe('parapet policies and parapet test', () => {
     expect(text.stdout).toMatch(/^ID +SEVERITY +CATEGORY +TITLE/);
     expect(text.stdout).toContain('demo-privileged');
     const json = await runCli(['policies', ...demo, '--format', 'json', '--select', 'tag:demo']);
-    expect(JSON.parse(json.stdout).map((p: { id: string }) => p.id)).toEqual(['demo-max-replicas', 'demo-network-policy', 'demo-privileged']);
+    expect(JSON.parse(json.stdout).map((p: { id: string }) => p.id)).toEqual([
+      'demo-max-replicas',
+      'demo-network-policy',
+      'demo-privileged',
+    ]);
   });
 
   it('runs the declared test cases of each policy', async () => {
@@ -131,7 +194,11 @@ describe('parapet policies and parapet test', () => {
     const { code, stdout } = await runCli(['test', 'test/fixtures-wrong-expectations']);
     expect(code).toBe(1);
     expect(stdout).toContain('FAIL demo-wrong-expectation (2 cases)');
-    expect(stdout).toContain('pass ../../fixtures/engine/inputs/shop.yaml: expected no finding, got 2 failing');
-    expect(stdout).toContain('fail ../../fixtures/engine/inputs/compliant.yaml: expected a failing finding, got none');
+    expect(stdout).toContain(
+      'pass ../../fixtures/engine/inputs/shop.yaml: expected no finding, got 2 failing',
+    );
+    expect(stdout).toContain(
+      'fail ../../fixtures/engine/inputs/compliant.yaml: expected a failing finding, got none',
+    );
   });
 });

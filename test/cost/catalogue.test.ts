@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { builtinPricingDir, isQuote, loadPriceCatalogue, readPricingDir, readPricingFile } from '../../src/cost/catalogue.js';
-import { parseAwsEc2Offer, parseAwsRdsOffer, parseAzureVmPrices, replaceRegionPrices } from '../../src/cost/refresh-prices.js';
+import {
+  builtinPricingDir,
+  isQuote,
+  loadPriceCatalogue,
+  readPricingDir,
+  readPricingFile,
+} from '../../src/cost/catalogue.js';
+import {
+  parseAwsEc2Offer,
+  parseAwsRdsOffer,
+  parseAzureVmPrices,
+  replaceRegionPrices,
+} from '../../src/cost/refresh-prices.js';
 import { ParapetError } from '../../src/model/errors.js';
 
 describe('built-in price catalogue', () => {
@@ -21,17 +32,34 @@ describe('built-in price catalogue', () => {
   it('covers current and previous EC2 families across the main regions', () => {
     const catalogue = loadPriceCatalogue();
     for (const region of ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1']) {
-      for (const type of ['t3.medium', 'm5.large', 'm6i.large', 'c5.large', 'r5.large', 'm4.large', 'c4.large', 't2.micro']) {
-        expect(isQuote(catalogue.lookup('aws', 'ec2-instance', region, type)), `${type} in ${region}`).toBe(true);
+      for (const type of [
+        't3.medium',
+        'm5.large',
+        'm6i.large',
+        'c5.large',
+        'r5.large',
+        'm4.large',
+        'c4.large',
+        't2.micro',
+      ]) {
+        expect(isQuote(catalogue.lookup('aws', 'ec2-instance', region, type)), `${type} in ${region}`).toBe(
+          true,
+        );
       }
     }
   });
 
   it('explains a miss: unknown region, unknown key, unknown table', () => {
     const catalogue = loadPriceCatalogue();
-    expect(catalogue.lookup('aws', 'ec2-instance', 'ap-south-1', 'm5.large')).toEqual({ reason: 'region ap-south-1 has no ec2-instance prices in the catalogue' });
-    expect(catalogue.lookup('aws', 'ec2-instance', 'us-east-1', 'm5.huge')).toEqual({ reason: 'm5.huge has no ec2-instance price in us-east-1 in the catalogue' });
-    expect(catalogue.lookup('aws', 'ec2-gpu', 'us-east-1', 'x')).toEqual({ reason: 'no aws ec2-gpu prices in the catalogue' });
+    expect(catalogue.lookup('aws', 'ec2-instance', 'ap-south-1', 'm5.large')).toEqual({
+      reason: 'region ap-south-1 has no ec2-instance prices in the catalogue',
+    });
+    expect(catalogue.lookup('aws', 'ec2-instance', 'us-east-1', 'm5.huge')).toEqual({
+      reason: 'm5.huge has no ec2-instance price in us-east-1 in the catalogue',
+    });
+    expect(catalogue.lookup('aws', 'ec2-gpu', 'us-east-1', 'x')).toEqual({
+      reason: 'no aws ec2-gpu prices in the catalogue',
+    });
   });
 
   it('global tables apply to every region', () => {
@@ -45,7 +73,9 @@ describe('user pricing files', () => {
     const catalogue = loadPriceCatalogue(['fixtures/cost/pricing-override.yaml']);
     const quote = catalogue.lookup('aws', 'ec2-instance', 'us-east-1', 'm5.large');
     expect(quote).toMatchObject({ price: 0.0816, source: 'contract EDP-2024-117, schedule B' });
-    expect(catalogue.lookup('aws', 'ec2-instance', 'eu-west-1', 'm5.large')).toEqual({ reason: 'region eu-west-1 has no ec2-instance prices in the catalogue' });
+    expect(catalogue.lookup('aws', 'ec2-instance', 'eu-west-1', 'm5.large')).toEqual({
+      reason: 'region eu-west-1 has no ec2-instance prices in the catalogue',
+    });
   });
 
   it('an invalid file is a one-line error naming the file and the field', () => {
@@ -57,7 +87,9 @@ describe('user pricing files', () => {
     }
     expect(error).toBeInstanceOf(ParapetError);
     expect((error as ParapetError).code).toBe('PARAPET_PRICING_INVALID');
-    expect((error as ParapetError).message).toBe('fixtures/cost/pricing-invalid.yaml: /tables/ec2-instance/regions/us-east-1/m5/large must be number');
+    expect((error as ParapetError).message).toBe(
+      'fixtures/cost/pricing-invalid.yaml: /tables/ec2-instance/regions/us-east-1/m5/large must be number',
+    );
   });
 });
 
@@ -65,20 +97,36 @@ describe('refresh-prices parsers (saved samples of the public price lists)', () 
   const read = (name: string) => JSON.parse(readFileSync(`fixtures/cost/price-lists/${name}`, 'utf8'));
 
   it('AWS EC2 offer: Linux, shared tenancy, used capacity only', () => {
-    expect(parseAwsEc2Offer(read('aws-ec2-offer-us-east-1.json'))).toEqual({ 'm5.large': 0.096, 't3.medium': 0.0416 });
+    expect(parseAwsEc2Offer(read('aws-ec2-offer-us-east-1.json'))).toEqual({
+      'm5.large': 0.096,
+      't3.medium': 0.0416,
+    });
   });
 
   it('AWS RDS offer: Single-AZ MySQL and PostgreSQL', () => {
-    expect(parseAwsRdsOffer(read('aws-rds-offer-us-east-1.json'))).toEqual({ 'mysql.db.t3.large': 0.136, 'postgres.db.r5.large': 0.25 });
+    expect(parseAwsRdsOffer(read('aws-rds-offer-us-east-1.json'))).toEqual({
+      'mysql.db.t3.large': 0.136,
+      'postgres.db.r5.large': 0.25,
+    });
   });
 
   it('Azure Retail Prices: Linux pay-as-you-go hours, no Windows, Spot or reservations', () => {
-    expect(parseAzureVmPrices(read('azure-retail-vm-eastus.json').Items)).toEqual({ Standard_B2s: 0.0416, Standard_D2s_v5: 0.096 });
+    expect(parseAzureVmPrices(read('azure-retail-vm-eastus.json').Items)).toEqual({
+      Standard_B2s: 0.0416,
+      Standard_D2s_v5: 0.096,
+    });
   });
 
   it('writes refreshed prices into a pricing file, keeping aliases of the refreshed region valid', () => {
     const file = `${builtinPricingDir}aws.yaml`;
-    const text = replaceRegionPrices(readFileSync(file, 'utf8'), file, 'ec2-instance', 'us-east-1', { m5: { large: 0.097 } }, '2025-01-15');
+    const text = replaceRegionPrices(
+      readFileSync(file, 'utf8'),
+      file,
+      'ec2-instance',
+      'us-east-1',
+      { m5: { large: 0.097 } },
+      '2025-01-15',
+    );
     const refreshed = readPricingFile(file); // the committed file is untouched
     expect(refreshed.tables.get('ec2-instance')?.regions.get('us-east-1')?.get('m5.large')).toBe(0.096);
     expect(text).toContain("date: '2025-01-15'");

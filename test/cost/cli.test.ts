@@ -23,25 +23,46 @@ describe('parapet cost', () => {
       quantity: 730,
       unitPrice: 0.096,
       monthly: 70.08,
-      price: { provider: 'aws', table: 'ec2-instance', region: 'us-east-1', key: 'm5.large', source: 'https://aws.amazon.com/ec2/pricing/on-demand/', date: '2024-06-01' },
+      price: {
+        provider: 'aws',
+        table: 'ec2-instance',
+        region: 'us-east-1',
+        key: 'm5.large',
+        source: 'https://aws.amazon.com/ec2/pricing/on-demand/',
+        date: '2024-06-01',
+      },
     });
-    expect(report.resources.find((r: { id: string }) => r.id === 'aws_instance.batch')).toMatchObject({ monthlyAfter: null, delta: null, unknownReason: 'instance_type is unknown until apply' });
+    expect(report.resources.find((r: { id: string }) => r.id === 'aws_instance.batch')).toMatchObject({
+      monthlyAfter: null,
+      delta: null,
+      unknownReason: 'instance_type is unknown until apply',
+    });
   });
 
   it('prints a text breakdown with totals and the usage-based, unknown and unsupported lists', async () => {
     const { code, stdout } = await runCli(['cost', plan]);
     expect(code).toBe(0);
-    expect(stdout).toContain('aws_db_instance.orders                           $110.78       $221.56      +$110.78\n');
-    expect(stdout).toContain('    Database instance (mysql, db.t3.large, Multi-AZ): 730 hours × $0.272  $198.56\n');
+    expect(stdout).toContain(
+      'aws_db_instance.orders                           $110.78       $221.56      +$110.78\n',
+    );
+    expect(stdout).toContain(
+      '    Database instance (mysql, db.t3.large, Multi-AZ): 730 hours × $0.272  $198.56\n',
+    );
     expect(stdout).toContain('    NAT gateway data processed: $0.045 per GB (usage-based)\n');
-    expect(stdout).toContain('TOTAL (monthly)                                  $735.45       unknown       unknown\n');
-    expect(stdout).toContain('  priced part: $735.45 -> $1,005.09 (+$269.64); 1 resource(s) with unknown cost\n');
+    expect(stdout).toContain(
+      'TOTAL (monthly)                                  $735.45       unknown       unknown\n',
+    );
+    expect(stdout).toContain(
+      '  priced part: $735.45 -> $1,005.09 (+$269.64); 1 resource(s) with unknown cost\n',
+    );
     expect(stdout).toContain('  not priced by parapet: aws_route53_zone.internal (aws_route53_zone)\n');
   });
 
   it('prints Markdown for pull request comments', async () => {
     const { stdout } = await runCli(['cost', 'fixtures/cost/plan-gcp.json', '--format', 'markdown']);
-    expect(stdout.startsWith('### 💰 Cost estimate\n\nMonthly cost: $115.62 → $1,020.32, **+$904.70/month**\n')).toBe(true);
+    expect(
+      stdout.startsWith('### 💰 Cost estimate\n\nMonthly cost: $115.62 → $1,020.32, **+$904.70/month**\n'),
+    ).toBe(true);
     expect(stdout).toContain('| `google_container_node_pool.general` | $0.00 | $323.49 | +$323.49 |\n');
     expect(stdout).toContain('| **Total** | **$115.62** | **$1,020.32** | **+$904.70** |\n');
   });
@@ -49,18 +70,41 @@ describe('parapet cost', () => {
   it('applies parapet.yaml cost settings and a negotiated rate card', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-cost-'));
     const config = path.join(dir, 'parapet.yaml');
-    writeFileSync(config, `cost:\n  pricing: [${path.resolve('fixtures/cost/pricing-override.yaml')}]\n  kubernetes:\n    daemonSetNodes: 4\n`);
-    const { stdout } = await runCli(['cost', plan, 'policies/cost/tests/k8s-daemonset-unknown-nodes.yaml', '--config', config, '--format', 'json']);
+    writeFileSync(
+      config,
+      `cost:\n  pricing: [${path.resolve('fixtures/cost/pricing-override.yaml')}]\n  kubernetes:\n    daemonSetNodes: 4\n`,
+    );
+    const { stdout } = await runCli([
+      'cost',
+      plan,
+      'policies/cost/tests/k8s-daemonset-unknown-nodes.yaml',
+      '--config',
+      config,
+      '--format',
+      'json',
+    ]);
     const report = JSON.parse(stdout);
-    expect(report.resources.find((r: { id: string }) => r.id === 'aws_instance.web[0]').components[0]).toMatchObject({ unitPrice: 0.0816, price: { source: 'contract EDP-2024-117, schedule B' } });
-    expect(report.resources.find((r: { id: string }) => r.id === 'DaemonSet/observability/log-shipper').monthlyAfter).toBeCloseTo(4 * 730 * (0.1 * 0.0445 + 0.125 * 0.0049225), 3);
+    expect(
+      report.resources.find((r: { id: string }) => r.id === 'aws_instance.web[0]').components[0],
+    ).toMatchObject({ unitPrice: 0.0816, price: { source: 'contract EDP-2024-117, schedule B' } });
+    expect(
+      report.resources.find((r: { id: string }) => r.id === 'DaemonSet/observability/log-shipper')
+        .monthlyAfter,
+    ).toBeCloseTo(4 * 730 * (0.1 * 0.0445 + 0.125 * 0.0049225), 3);
   });
 
   it('bad usage and bad pricing files exit 2 with one line naming the problem', async () => {
     const format = await runCli(['cost', plan, '--format', 'html']);
-    expect(format).toMatchObject({ code: 2, stderr: 'error: --format: unknown format "html" (known: text, markdown, json)\n' });
+    expect(format).toMatchObject({
+      code: 2,
+      stderr: 'error: --format: unknown format "html" (known: text, markdown, json)\n',
+    });
     const pricing = await runCli(['cost', plan, '--pricing', 'fixtures/cost/pricing-invalid.yaml']);
-    expect(pricing).toMatchObject({ code: 2, stderr: 'error: fixtures/cost/pricing-invalid.yaml: /tables/ec2-instance/regions/us-east-1/m5/large must be number\n' });
+    expect(pricing).toMatchObject({
+      code: 2,
+      stderr:
+        'error: fixtures/cost/pricing-invalid.yaml: /tables/ec2-instance/regions/us-east-1/m5/large must be number\n',
+    });
   });
 });
 
@@ -81,9 +125,22 @@ describe('cost findings in parapet check', () => {
     const blocked = await runCli(['check', over, '--select', 'cost-plan-delta-budget', '--format', 'json']);
     expect(blocked.code).toBe(1);
     const finding = JSON.parse(blocked.stdout).findings[0];
-    expect(finding).toMatchObject({ policyId: 'cost-plan-delta-budget', status: 'fail', message: 'Plan raises the monthly cost by +$845.76, above the $500.00 budget' });
+    expect(finding).toMatchObject({
+      policyId: 'cost-plan-delta-budget',
+      status: 'fail',
+      message: 'Plan raises the monthly cost by +$845.76, above the $500.00 budget',
+    });
     // 3 × (m5.2xlarge 730 h × $0.384 + 20 GB gp3 × $0.08) = 3 × $281.92
-    const approved = await runCli(['check', over, '--select', 'cost-plan-delta-budget', '--approve', 'cost-plan-delta-budget:*', '--format', 'json']);
+    const approved = await runCli([
+      'check',
+      over,
+      '--select',
+      'cost-plan-delta-budget',
+      '--approve',
+      'cost-plan-delta-budget:*',
+      '--format',
+      'json',
+    ]);
     expect(approved.code).toBe(0);
     expect(JSON.parse(approved.stdout).findings[0].status).toBe('approved');
   });

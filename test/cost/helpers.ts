@@ -6,7 +6,10 @@ import type { CostFact } from '../../src/cost/types.js';
 import type { Resource } from '../../src/model/resource.js';
 
 /** Load a fixture and set `facts.cost` on every resource, as the fact provider does. */
-export async function estimateFixture(file: string, settings: CostSettings = { pricing: [], kubernetes: {} }): Promise<{ resources: Resource[]; byId: Map<string, CostFact> }> {
+export async function estimateFixture(
+  file: string,
+  settings: CostSettings = { pricing: [], kubernetes: {} },
+): Promise<{ resources: Resource[]; byId: Map<string, CostFact> }> {
   const { resources } = await loadInputs([file]);
   const estimator = new CostEstimator(loadPriceCatalogue(settings.pricing), settings);
   estimator.prepare(resources);

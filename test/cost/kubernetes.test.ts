@@ -13,7 +13,10 @@ describe('Kubernetes workload estimates (fixtures/cost/k8s-workloads.yaml)', asy
 
   it('prices requests × replicas, counting init containers and native sidecars as the scheduler does', () => {
     // max(0.5 app + 0.25 sidecar, 2 init) = 2 vCPU; max(1 GiB + 0.25 GiB, 1 GiB) = 1.25 GiB; 3 replicas.
-    expect(factOf(byId, 'Deployment/shop/web').monthlyAfter).toBeCloseTo(3 * 730 * (2 * cpuHour + 1.25 * memoryHour), 3);
+    expect(factOf(byId, 'Deployment/shop/web').monthlyAfter).toBeCloseTo(
+      3 * 730 * (2 * cpuHour + 1.25 * memoryHour),
+      3,
+    );
   });
 
   it('uses limits where requests are missing, and prices volume claim templates per replica', () => {
@@ -22,13 +25,23 @@ describe('Kubernetes workload estimates (fixtures/cost/k8s-workloads.yaml)', asy
   });
 
   it('an autoscaled workload is unknown with the autoscaler range as the reason', () => {
-    expect(factOf(byId, 'Deployment/shop/api')).toMatchObject({ status: 'unknown', monthlyAfter: null, unknownReason: 'replicas are autoscaled by a HorizontalPodAutoscaler between 2 and 10' });
+    expect(factOf(byId, 'Deployment/shop/api')).toMatchObject({
+      status: 'unknown',
+      monthlyAfter: null,
+      unknownReason: 'replicas are autoscaled by a HorizontalPodAutoscaler between 2 and 10',
+    });
   });
 
   it('prices a DaemonSet by its node count annotation and a CronJob by its schedule and run hours', () => {
-    expect(factOf(byId, 'DaemonSet/monitoring/node-exporter').monthlyAfter).toBeCloseTo(6 * 730 * (0.1 * cpuHour + 0.125 * memoryHour), 3);
+    expect(factOf(byId, 'DaemonSet/monitoring/node-exporter').monthlyAfter).toBeCloseTo(
+      6 * 730 * (0.1 * cpuHour + 0.125 * memoryHour),
+      3,
+    );
     // Daily at 02:00: 365 runs a year = 30.4167 runs a month, half an hour each.
-    expect(factOf(byId, 'CronJob/shop/nightly-report').monthlyAfter).toBeCloseTo((365 / 12) * 0.5 * (2 * cpuHour + 4 * memoryHour), 3);
+    expect(factOf(byId, 'CronJob/shop/nightly-report').monthlyAfter).toBeCloseTo(
+      (365 / 12) * 0.5 * (2 * cpuHour + 4 * memoryHour),
+      3,
+    );
   });
 
   it('prices claims, flags LoadBalancer Services as unknown and leaves configuration free', () => {
@@ -38,24 +51,43 @@ describe('Kubernetes workload estimates (fixtures/cost/k8s-workloads.yaml)', asy
   });
 
   it('configured unit costs and node counts replace the profile', async () => {
-    const custom = await estimateFixture('policies/cost/tests/k8s-daemonset-unknown-nodes.yaml', { pricing: [], kubernetes: { cpuHour: 0.05, memoryGiBHour: 0.01, daemonSetNodes: 10 } });
-    expect(factOf(custom.byId, 'DaemonSet/observability/log-shipper').monthlyAfter).toBeCloseTo(10 * 730 * (0.1 * 0.05 + 0.125 * 0.01), 3);
+    const custom = await estimateFixture('policies/cost/tests/k8s-daemonset-unknown-nodes.yaml', {
+      pricing: [],
+      kubernetes: { cpuHour: 0.05, memoryGiBHour: 0.01, daemonSetNodes: 10 },
+    });
+    expect(factOf(custom.byId, 'DaemonSet/observability/log-shipper').monthlyAfter).toBeCloseTo(
+      10 * 730 * (0.1 * 0.05 + 0.125 * 0.01),
+      3,
+    );
     const unset = await estimateFixture('policies/cost/tests/k8s-daemonset-unknown-nodes.yaml');
-    expect(factOf(unset.byId, 'DaemonSet/observability/log-shipper').unknownReason).toMatch(/set cost.kubernetes.daemonSetNodes or the parapet.dev\/cost-nodes annotation/);
+    expect(factOf(unset.byId, 'DaemonSet/observability/log-shipper').unknownReason).toMatch(
+      /set cost.kubernetes.daemonSetNodes or the parapet.dev\/cost-nodes annotation/,
+    );
   });
 
   it('the EKS Fargate profile uses its own unit costs', async () => {
-    const fargate = await estimateFixture('policies/cost/tests/k8s-small-deployment.yaml', { pricing: [], kubernetes: { profile: 'eks-fargate-us-east-1' } });
-    expect(factOf(fargate.byId, 'Deployment/shop/checkout').monthlyAfter).toBeCloseTo(3 * 730 * (0.25 * 0.04048 + 0.5 * 0.004445), 3);
+    const fargate = await estimateFixture('policies/cost/tests/k8s-small-deployment.yaml', {
+      pricing: [],
+      kubernetes: { profile: 'eks-fargate-us-east-1' },
+    });
+    expect(factOf(fargate.byId, 'Deployment/shop/checkout').monthlyAfter).toBeCloseTo(
+      3 * 730 * (0.25 * 0.04048 + 0.5 * 0.004445),
+      3,
+    );
   });
 });
 
 describe('pod requests', () => {
   it('a container without requests or limits makes the cost unknown', () => {
-    expect(podRequests({ containers: [{ name: 'app', image: 'nginx:1.27' }] })).toEqual({ reason: 'container "app" sets no cpu request or limit' });
+    expect(podRequests({ containers: [{ name: 'app', image: 'nginx:1.27' }] })).toEqual({
+      reason: 'container "app" sets no cpu request or limit',
+    });
   });
   it('adds pod overhead', () => {
-    const requests = podRequests({ containers: [{ name: 'a', resources: { requests: { cpu: '1', memory: '1Gi' } } }], overhead: { cpu: '250m', memory: '120Mi' } });
+    const requests = podRequests({
+      containers: [{ name: 'a', resources: { requests: { cpu: '1', memory: '1Gi' } } }],
+      overhead: { cpu: '250m', memory: '120Mi' },
+    });
     expect(requests).toEqual({ cpu: 1.25, memory: 2 ** 30 + 120 * 2 ** 20 });
   });
 });

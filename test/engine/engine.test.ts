@@ -20,7 +20,10 @@ function settings(overrides: Partial<Settings> = {}): Settings {
 async function evaluate(file: string, overrides: Partial<Settings> = {}) {
   const engine = await createEngine(await demoPolicies(), settings(overrides));
   const inputs = await loadInputs([file]);
-  return engine.evaluate(inputs.resources, { notices: inputs.notices, now: new Date('2026-11-26T12:00:00Z') });
+  return engine.evaluate(inputs.resources, {
+    notices: inputs.notices,
+    now: new Date('2026-11-26T12:00:00Z'),
+  });
 }
 
 describe('engine over the demo policies', () => {
@@ -28,8 +31,18 @@ describe('engine over the demo policies', () => {
     const result = await evaluate(shop);
     const privileged = result.findings.filter((f) => f.policyId === 'demo-privileged');
     expect(privileged.map((f) => [f.resource.id, f.path, f.resource.line, f.message])).toEqual([
-      ['Deployment/shop/web', '/spec/template/spec/initContainers/0/securityContext/privileged', 26, 'Container "sysctl-tuner" sets privileged to true'],
-      ['Deployment/shop/web', '/spec/template/spec/containers/0/securityContext/privileged', 33, 'Container "web" sets privileged to true'],
+      [
+        'Deployment/shop/web',
+        '/spec/template/spec/initContainers/0/securityContext/privileged',
+        26,
+        'Container "sysctl-tuner" sets privileged to true',
+      ],
+      [
+        'Deployment/shop/web',
+        '/spec/template/spec/containers/0/securityContext/privileged',
+        33,
+        'Container "web" sets privileged to true',
+      ],
     ]);
     expect(privileged.every((f) => f.status === 'fail' && f.severity === 'high')).toBe(true);
   });
@@ -46,14 +59,18 @@ describe('engine over the demo policies', () => {
   });
 
   it('rejects a parameter the policy does not declare', async () => {
-    await expect(createEngine(await demoPolicies(), settings({ parameters: { 'demo-max-replicas': { maximum: 3 } } }))).rejects.toThrow(
+    await expect(
+      createEngine(await demoPolicies(), settings({ parameters: { 'demo-max-replicas': { maximum: 3 } } })),
+    ).rejects.toThrow(
       /parameters\.demo-max-replicas\.maximum: policy demo-max-replicas has no parameter "maximum"/,
     );
   });
 
   it('joins workloads to NetworkPolicies by namespace and label selector', async () => {
     const result = await evaluate(shop);
-    const uncovered = result.findings.filter((f) => f.policyId === 'demo-network-policy').map((f) => f.resource.id);
+    const uncovered = result.findings
+      .filter((f) => f.policyId === 'demo-network-policy')
+      .map((f) => f.resource.id);
     expect(uncovered).toEqual(['Deployment/shop/web']);
     const compliant = await evaluate(repoPath('fixtures/engine/inputs/compliant.yaml'));
     expect(compliant.findings.filter((f) => f.policyId === 'demo-network-policy')).toEqual([]);
@@ -71,7 +88,9 @@ describe('engine over the demo policies', () => {
       severity: [{ policy: 'demo-*', severity: 'low' }],
       modes: [{ policy: 'demo-max-replicas', mode: 'warn' }],
     });
-    expect(new Set(result.findings.map((f) => f.policyId))).toEqual(new Set(['demo-privileged', 'demo-max-replicas']));
+    expect(new Set(result.findings.map((f) => f.policyId))).toEqual(
+      new Set(['demo-privileged', 'demo-max-replicas']),
+    );
     expect(result.findings.every((f) => f.severity === 'low')).toBe(true);
     expect(result.findings.find((f) => f.policyId === 'demo-max-replicas')!.status).toBe('warn');
     expect(exitCode(result, { failOn: 'medium' })).toBe(0);
@@ -82,7 +101,11 @@ describe('engine over the demo policies', () => {
 
   it('drops a policy that a selected policy overrides, and only then', async () => {
     const policies = await demoPolicies();
-    const strict = { ...policies.find((p) => p.id === 'demo-privileged')!, id: 'demo-privileged-strict', overrides: ['demo-privileged'] };
+    const strict = {
+      ...policies.find((p) => p.id === 'demo-privileged')!,
+      id: 'demo-privileged-strict',
+      overrides: ['demo-privileged'],
+    };
     const both = await createEngine([...policies, strict], settings());
     expect(both.policies.map((p) => p.policy.id)).not.toContain('demo-privileged');
     expect(both.policies.map((p) => p.policy.id)).toContain('demo-privileged-strict');
@@ -97,14 +120,24 @@ describe('engine over the demo policies', () => {
   });
 
   it('waives findings with a live waiver and warns about expired and stale ones', async () => {
-    const waiver = { policy: 'demo-privileged', resource: 'Deployment/shop/*', reason: 'node tuning, INC-42', owner: 'platform@acme.dev', expires: '2026-12-31' };
+    const waiver = {
+      policy: 'demo-privileged',
+      resource: 'Deployment/shop/*',
+      reason: 'node tuning, INC-42',
+      owner: 'platform@acme.dev',
+      expires: '2026-12-31',
+    };
     const expired = { ...waiver, policy: 'demo-max-replicas', expires: '2026-01-31' };
     const stale = { ...waiver, resource: 'Deployment/elsewhere/*' };
     const result = await evaluate(shop, { waivers: [waiver, expired, stale] });
     const privileged = result.findings.filter((f) => f.policyId === 'demo-privileged');
-    expect(privileged.every((f) => f.status === 'waived' && f.waiver?.owner === 'platform@acme.dev')).toBe(true);
+    expect(privileged.every((f) => f.status === 'waived' && f.waiver?.owner === 'platform@acme.dev')).toBe(
+      true,
+    );
     expect(result.findings.find((f) => f.policyId === 'demo-max-replicas')!.status).toBe('fail');
-    expect(result.notices.map((n) => n.code)).toEqual(expect.arrayContaining(['waiver-expired', 'waiver-stale']));
+    expect(result.notices.map((n) => n.code)).toEqual(
+      expect.arrayContaining(['waiver-expired', 'waiver-stale']),
+    );
   });
 
   it('lists every resource evaluated and which policies ran on it', async () => {
@@ -188,7 +221,13 @@ describe('values unknown until apply', () => {
       schema: {
         assert: {
           required: ['versioning'],
-          properties: { versioning: { type: 'array', minItems: 1, items: { properties: { enabled: { const: true } }, required: ['enabled'] } } },
+          properties: {
+            versioning: {
+              type: 'array',
+              minItems: 1,
+              items: { properties: { enabled: { const: true } }, required: ['enabled'] },
+            },
+          },
         },
       },
     },
@@ -225,7 +264,9 @@ describe('values unknown until apply', () => {
 
   it('passes when the unknown value sits inside a block beside the values the rule reads', async () => {
     const engine = await createEngine([bucketPolicy]);
-    const result = await engine.evaluate([bucket({ versioning: [{ enabled: true }] }, ['/versioning/0/mfa_delete'])]);
+    const result = await engine.evaluate([
+      bucket({ versioning: [{ enabled: true }] }, ['/versioning/0/mfa_delete']),
+    ]);
     expect(result.findings).toEqual([]);
   });
 
@@ -233,7 +274,9 @@ describe('values unknown until apply', () => {
     const noPublicRead: Policy = {
       ...bucketPolicy,
       id: 'bucket-acl',
-      rule: { schema: { assert: { not: { properties: { acl: { const: 'public-read' } }, required: ['acl'] } } } },
+      rule: {
+        schema: { assert: { not: { properties: { acl: { const: 'public-read' } }, required: ['acl'] } } },
+      },
     };
     const engine = await createEngine([noPublicRead]);
     const result = await engine.evaluate([bucket({ acl: 'public-read' }, ['/arn', '/id'])]);
@@ -268,7 +311,10 @@ describe('kubernetesResource', () => {
             spec: {
               template: {
                 metadata: { labels: { app: 'report' } },
-                spec: { initContainers: [{ name: 'init', image: 'busybox' }], containers: [{ name: 'main', image: 'report:1' }] },
+                spec: {
+                  initContainers: [{ name: 'init', image: 'busybox' }],
+                  containers: [{ name: 'main', image: 'report:1' }],
+                },
               },
             },
           },

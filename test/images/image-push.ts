@@ -27,7 +27,13 @@ export interface Blob {
 }
 
 function blob(mediaType: string, bytes: Buffer, annotations?: Record<string, string>): Blob {
-  return { mediaType, bytes, digest: digestOf(bytes), size: bytes.length, ...(annotations ? { annotations } : {}) };
+  return {
+    mediaType,
+    bytes,
+    digest: digestOf(bytes),
+    size: bytes.length,
+    ...(annotations ? { annotations } : {}),
+  };
 }
 
 export interface ImageSpec {
@@ -77,7 +83,11 @@ export function buildImage(spec: ImageSpec = {}): BuiltImage {
         schemaVersion: 2,
         mediaType: oci.manifest,
         config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-        layers: layers.map((layer) => ({ mediaType: layer.mediaType, digest: layer.digest, size: layer.size })),
+        layers: layers.map((layer) => ({
+          mediaType: layer.mediaType,
+          digest: layer.digest,
+          size: layer.size,
+        })),
       }),
     ),
   );
@@ -85,7 +95,10 @@ export function buildImage(spec: ImageSpec = {}): BuiltImage {
 }
 
 /** An OCI index over per-platform images (plus a BuildKit-style attestation manifest). */
-export function buildIndex(images: Array<{ image: BuiltImage; os: string; architecture: string; variant?: string }>, attestation?: BuiltImage): Blob {
+export function buildIndex(
+  images: Array<{ image: BuiltImage; os: string; architecture: string; variant?: string }>,
+  attestation?: BuiltImage,
+): Blob {
   const manifests = images.map(({ image, os, architecture, variant }) => ({
     mediaType: oci.manifest,
     digest: image.manifest.digest,
@@ -113,7 +126,8 @@ export async function pushBlob(registry: RunningRegistry, repository: string, it
   const authorization = await registry.pushAuthorization(repository);
   const headers: Record<string, string> = authorization ? { authorization } : {};
   const start = await fetch(`${registry.url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers });
-  if (start.status !== 202) throw new Error(`start upload to ${repository}: ${start.status} ${await start.text()}`);
+  if (start.status !== 202)
+    throw new Error(`start upload to ${repository}: ${start.status} ${await start.text()}`);
   await start.body?.cancel();
   const location = new URL(start.headers.get('location') ?? '', registry.url);
   location.searchParams.set('digest', item.digest);
@@ -126,7 +140,12 @@ export async function pushBlob(registry: RunningRegistry, repository: string, it
 }
 
 /** Push a manifest (or index) under a tag or its digest. */
-export async function pushManifest(registry: RunningRegistry, repository: string, reference: string, manifest: Blob): Promise<void> {
+export async function pushManifest(
+  registry: RunningRegistry,
+  repository: string,
+  reference: string,
+  manifest: Blob,
+): Promise<void> {
   const authorization = await registry.pushAuthorization(repository);
   const response = await fetch(`${registry.url}/v2/${repository}/manifests/${reference}`, {
     method: 'PUT',
@@ -137,7 +156,12 @@ export async function pushManifest(registry: RunningRegistry, repository: string
 }
 
 /** Push an image's blobs and manifest; tags it when `tag` is given. Returns the manifest digest. */
-export async function pushImage(registry: RunningRegistry, repository: string, image: BuiltImage, tag?: string): Promise<string> {
+export async function pushImage(
+  registry: RunningRegistry,
+  repository: string,
+  image: BuiltImage,
+  tag?: string,
+): Promise<string> {
   for (const layer of image.layers) await pushBlob(registry, repository, layer);
   await pushBlob(registry, repository, image.config);
   await pushManifest(registry, repository, tag ?? image.manifest.digest, image.manifest);
@@ -148,7 +172,11 @@ export async function pushImage(registry: RunningRegistry, repository: string, i
 export function simpleSigningPayload(dockerReference: string, digest: string): Buffer {
   return Buffer.from(
     JSON.stringify({
-      critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' },
+      critical: {
+        identity: { 'docker-reference': dockerReference },
+        image: { 'docker-manifest-digest': digest },
+        type: 'cosign container image signature',
+      },
       optional: null,
     }),
   );
@@ -167,8 +195,20 @@ export async function pushSignature(
 ): Promise<void> {
   const payload = simpleSigningPayload(`${registry.host}/${repository}`, options.signedDigest ?? digest);
   const signature = sign('sha256', payload, { key: privateKey, dsaEncoding: 'der' }).toString('base64');
-  const layer = blob(oci.simpleSigning, options.storedPayload ?? payload, { 'dev.cosignproject.cosign/signature': signature });
-  const config = blob(oci.config, Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+  const layer = blob(oci.simpleSigning, options.storedPayload ?? payload, {
+    'dev.cosignproject.cosign/signature': signature,
+  });
+  const config = blob(
+    oci.config,
+    Buffer.from(
+      JSON.stringify({
+        architecture: '',
+        os: '',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: [layer.digest] },
+      }),
+    ),
+  );
   const manifest = blob(
     oci.manifest,
     Buffer.from(
@@ -176,7 +216,14 @@ export async function pushSignature(
         schemaVersion: 2,
         mediaType: oci.manifest,
         config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-        layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.size, annotations: layer.annotations }],
+        layers: [
+          {
+            mediaType: layer.mediaType,
+            digest: layer.digest,
+            size: layer.size,
+            annotations: layer.annotations,
+          },
+        ],
       }),
     ),
   );

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ImageReferenceError, parseImageReference, tryParseImageReference } from '../../src/images/reference.js';
+import {
+  ImageReferenceError,
+  parseImageReference,
+  tryParseImageReference,
+} from '../../src/images/reference.js';
 
 const sha256 = 'sha256:' + 'a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4';
 const sha512 = 'sha512:' + 'f'.repeat(128);
@@ -10,40 +14,136 @@ const valid: Array<[string, string, string, string, string]> = [
   // Docker Hub official images gain docker.io/library/ and :latest.
   ['busybox', 'docker.io/library/busybox:latest', 'docker.io', 'library/busybox', 'busybox:latest'],
   ['docker.io/busybox', 'docker.io/library/busybox:latest', 'docker.io', 'library/busybox', 'busybox:latest'],
-  ['index.docker.io/busybox', 'docker.io/library/busybox:latest', 'docker.io', 'library/busybox', 'busybox:latest'],
-  ['docker.io/library/busybox:1.36', 'docker.io/library/busybox:1.36', 'docker.io', 'library/busybox', 'busybox:1.36'],
+  [
+    'index.docker.io/busybox',
+    'docker.io/library/busybox:latest',
+    'docker.io',
+    'library/busybox',
+    'busybox:latest',
+  ],
+  [
+    'docker.io/library/busybox:1.36',
+    'docker.io/library/busybox:1.36',
+    'docker.io',
+    'library/busybox',
+    'busybox:1.36',
+  ],
   ['library/busybox', 'docker.io/library/busybox:latest', 'docker.io', 'library/busybox', 'busybox:latest'],
-  ['prom/prometheus:v2.53.0', 'docker.io/prom/prometheus:v2.53.0', 'docker.io', 'prom/prometheus', 'prom/prometheus:v2.53.0'],
-  ['bitnami/charts/redis', 'docker.io/bitnami/charts/redis:latest', 'docker.io', 'bitnami/charts/redis', 'bitnami/charts/redis:latest'],
+  [
+    'prom/prometheus:v2.53.0',
+    'docker.io/prom/prometheus:v2.53.0',
+    'docker.io',
+    'prom/prometheus',
+    'prom/prometheus:v2.53.0',
+  ],
+  [
+    'bitnami/charts/redis',
+    'docker.io/bitnami/charts/redis:latest',
+    'docker.io',
+    'bitnami/charts/redis',
+    'bitnami/charts/redis:latest',
+  ],
   // A first component is a registry only with '.', ':' or as localhost.
   ['localhost/app', 'localhost/app:latest', 'localhost', 'app', 'localhost/app:latest'],
   ['localhost:5000/app:dev', 'localhost:5000/app:dev', 'localhost:5000', 'app', 'localhost:5000/app:dev'],
-  ['myregistry:5000/team/app', 'myregistry:5000/team/app:latest', 'myregistry:5000', 'team/app', 'myregistry:5000/team/app:latest'],
-  ['registry.k8s.io/pause:3.9', 'registry.k8s.io/pause:3.9', 'registry.k8s.io', 'pause', 'registry.k8s.io/pause:3.9'],
+  [
+    'myregistry:5000/team/app',
+    'myregistry:5000/team/app:latest',
+    'myregistry:5000',
+    'team/app',
+    'myregistry:5000/team/app:latest',
+  ],
+  [
+    'registry.k8s.io/pause:3.9',
+    'registry.k8s.io/pause:3.9',
+    'registry.k8s.io',
+    'pause',
+    'registry.k8s.io/pause:3.9',
+  ],
   ['ghcr.io/org/tool', 'ghcr.io/org/tool:latest', 'ghcr.io', 'org/tool', 'ghcr.io/org/tool:latest'],
-  ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.0', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.0', '123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'api', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.0'],
+  [
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.0',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.0',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+    'api',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.0',
+  ],
   ['10.0.0.1:5000/app', '10.0.0.1:5000/app:latest', '10.0.0.1:5000', 'app', '10.0.0.1:5000/app:latest'],
   // Without a '/' there is no registry: "localhost" and "host:5000" are repositories.
   ['localhost', 'docker.io/library/localhost:latest', 'docker.io', 'library/localhost', 'localhost:latest'],
-  ['example.com:5000', 'docker.io/library/example.com:5000', 'docker.io', 'library/example.com', 'example.com:5000'],
+  [
+    'example.com:5000',
+    'docker.io/library/example.com:5000',
+    'docker.io',
+    'library/example.com',
+    'example.com:5000',
+  ],
   // An uppercase first component is a host too (current distribution/reference).
-  ['Registry.Example.COM/app', 'Registry.Example.COM/app:latest', 'Registry.Example.COM', 'app', 'Registry.Example.COM/app:latest'],
+  [
+    'Registry.Example.COM/app',
+    'Registry.Example.COM/app:latest',
+    'Registry.Example.COM',
+    'app',
+    'Registry.Example.COM/app:latest',
+  ],
   ['Foo/bar', 'Foo/bar:latest', 'Foo', 'bar', 'Foo/bar:latest'],
   // IPv6 literals in brackets, with and without a port.
   ['[::1]:5000/app:v1', '[::1]:5000/app:v1', '[::1]:5000', 'app', '[::1]:5000/app:v1'],
-  ['[2001:db8::1]/team/app', '[2001:db8::1]/team/app:latest', '[2001:db8::1]', 'team/app', '[2001:db8::1]/team/app:latest'],
+  [
+    '[2001:db8::1]/team/app',
+    '[2001:db8::1]/team/app:latest',
+    '[2001:db8::1]',
+    'team/app',
+    '[2001:db8::1]/team/app:latest',
+  ],
   // Separators: '.', '_', '__', one or more '-'.
-  ['a_b__c---d/e.f-g', 'docker.io/a_b__c---d/e.f-g:latest', 'docker.io', 'a_b__c---d/e.f-g', 'a_b__c---d/e.f-g:latest'],
+  [
+    'a_b__c---d/e.f-g',
+    'docker.io/a_b__c---d/e.f-g:latest',
+    'docker.io',
+    'a_b__c---d/e.f-g',
+    'a_b__c---d/e.f-g:latest',
+  ],
   // Docker only shortens library/ when nothing is nested below it.
-  ['library/distros/ubuntu', 'docker.io/library/distros/ubuntu:latest', 'docker.io', 'library/distros/ubuntu', 'library/distros/ubuntu:latest'],
+  [
+    'library/distros/ubuntu',
+    'docker.io/library/distros/ubuntu:latest',
+    'docker.io',
+    'library/distros/ubuntu',
+    'library/distros/ubuntu:latest',
+  ],
   // Tags: word characters, '.', '-', up to 128, not starting with '.' or '-'.
   ['app:_internal', 'docker.io/library/app:_internal', 'docker.io', 'library/app', 'app:_internal'],
-  ['app:' + 'T'.repeat(128), 'docker.io/library/app:' + 'T'.repeat(128), 'docker.io', 'library/app', 'app:' + 'T'.repeat(128)],
+  [
+    'app:' + 'T'.repeat(128),
+    'docker.io/library/app:' + 'T'.repeat(128),
+    'docker.io',
+    'library/app',
+    'app:' + 'T'.repeat(128),
+  ],
   // A digest pins: the tag is dropped from the normalised form.
   [`nginx@${sha256}`, `docker.io/library/nginx@${sha256}`, 'docker.io', 'library/nginx', `nginx@${sha256}`],
-  [`nginx:1.27@${sha256}`, `docker.io/library/nginx@${sha256}`, 'docker.io', 'library/nginx', `nginx@${sha256}`],
-  [`localhost:5000/app:dev@${sha256}`, `localhost:5000/app@${sha256}`, 'localhost:5000', 'app', `localhost:5000/app@${sha256}`],
-  [`quay.io/org/app@${sha512}`, `quay.io/org/app@${sha512}`, 'quay.io', 'org/app', `quay.io/org/app@${sha512}`],
+  [
+    `nginx:1.27@${sha256}`,
+    `docker.io/library/nginx@${sha256}`,
+    'docker.io',
+    'library/nginx',
+    `nginx@${sha256}`,
+  ],
+  [
+    `localhost:5000/app:dev@${sha256}`,
+    `localhost:5000/app@${sha256}`,
+    'localhost:5000',
+    'app',
+    `localhost:5000/app@${sha256}`,
+  ],
+  [
+    `quay.io/org/app@${sha512}`,
+    `quay.io/org/app@${sha512}`,
+    'quay.io',
+    'org/app',
+    `quay.io/org/app@${sha512}`,
+  ],
 ];
 
 // [written, reason]
@@ -112,30 +212,50 @@ describe('image reference grammar', () => {
   it('limits the normalised name to 255 characters', () => {
     // docker.io/library/ is 18 characters: 237 more make 255.
     expect(parseImageReference('a'.repeat(237)).name).toHaveLength(255);
-    expect(tryParseImageReference('a'.repeat(238))).toEqual({ ok: false, reason: 'repository name must not be more than 255 characters' });
+    expect(tryParseImageReference('a'.repeat(238))).toEqual({
+      ok: false,
+      reason: 'repository name must not be more than 255 characters',
+    });
     const host = 'registry.example.com/'; // 21 characters
     expect(parseImageReference(host + 'b'.repeat(234) + ':v1').name).toHaveLength(255);
     expect(tryParseImageReference(host + 'b'.repeat(235)).ok).toBe(false);
   });
 
   it('names the reference in the thrown message', () => {
-    expect(() => parseImageReference('Nginx:1.27')).toThrow('invalid image reference "Nginx:1.27": repository name "library/Nginx" must be lowercase');
+    expect(() => parseImageReference('Nginx:1.27')).toThrow(
+      'invalid image reference "Nginx:1.27": repository name "library/Nginx" must be lowercase',
+    );
   });
 
   it('round-trips: a normalised reference parses to itself', () => {
-    const component = fc.stringMatching(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/).filter((text) => text.length <= 30);
-    const host = fc.constantFrom('docker.io', 'ghcr.io', 'localhost:5000', 'registry.example.com', '[::1]:5000', '10.1.2.3');
+    const component = fc
+      .stringMatching(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/)
+      .filter((text) => text.length <= 30);
+    const host = fc.constantFrom(
+      'docker.io',
+      'ghcr.io',
+      'localhost:5000',
+      'registry.example.com',
+      '[::1]:5000',
+      '10.1.2.3',
+    );
     const tag = fc.stringMatching(/^[\w][\w.-]{0,20}$/);
     fc.assert(
-      fc.property(host, fc.array(component, { minLength: 1, maxLength: 3 }), fc.option(tag, { nil: undefined }), (registry, path, written) => {
-        const input = `${registry}/${path.join('/')}${written ? `:${written}` : ''}`;
-        const once = parseImageReference(input);
-        const twice = parseImageReference(once.normalized);
-        expect(twice.normalized).toBe(once.normalized);
-        // Like Docker's FamiliarString, the short form is ambiguous when a Hub namespace looks like a host.
-        const first = once.repository.split('/')[0] ?? '';
-        if (once.registry !== 'docker.io' || !/[.:]/.test(first)) expect(parseImageReference(once.familiar).normalized).toBe(once.normalized);
-      }),
+      fc.property(
+        host,
+        fc.array(component, { minLength: 1, maxLength: 3 }),
+        fc.option(tag, { nil: undefined }),
+        (registry, path, written) => {
+          const input = `${registry}/${path.join('/')}${written ? `:${written}` : ''}`;
+          const once = parseImageReference(input);
+          const twice = parseImageReference(once.normalized);
+          expect(twice.normalized).toBe(once.normalized);
+          // Like Docker's FamiliarString, the short form is ambiguous when a Hub namespace looks like a host.
+          const first = once.repository.split('/')[0] ?? '';
+          if (once.registry !== 'docker.io' || !/[.:]/.test(first))
+            expect(parseImageReference(once.familiar).normalized).toBe(once.normalized);
+        },
+      ),
       { numRuns: 300 },
     );
   });

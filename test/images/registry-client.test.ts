@@ -10,11 +10,25 @@ import { ImageMetadataService } from '../../src/images/metadata-service.js';
 import { defaultImageSettings } from '../../src/images/settings.js';
 import { DockerConfigCredentials, StaticCredentials } from '../../src/images/docker-config.js';
 import { parseImageReference } from '../../src/images/reference.js';
-import { RegistryClient, RegistryRequestError, parseAuthenticateHeader } from '../../src/images/registry-client.js';
-import { buildImage, buildIndex, pushImage, pushManifest, pushSignature, simpleSigningPayload } from './image-push.js';
+import {
+  RegistryClient,
+  RegistryRequestError,
+  parseAuthenticateHeader,
+} from '../../src/images/registry-client.js';
+import {
+  buildImage,
+  buildIndex,
+  pushImage,
+  pushManifest,
+  pushSignature,
+  simpleSigningPayload,
+} from './image-push.js';
 import { haveRegistry, startRegistry, tokenUser, type RunningRegistry } from './registry-harness.js';
 
-if (!haveRegistry) console.warn('skipping registry tests: docker-registry or openssl is not installed (run .ci/setup-registry.sh)');
+if (!haveRegistry)
+  console.warn(
+    'skipping registry tests: docker-registry or openssl is not installed (run .ci/setup-registry.sh)',
+  );
 
 function keyPair() {
   return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -39,7 +53,12 @@ describe.skipIf(!haveRegistry)('registry client against a local docker-registry'
       layerSizes: [4096, 1024],
       created: '2024-03-01T12:00:00Z',
     });
-    const arm64 = buildImage({ architecture: 'arm64', variant: 'v8', user: '65532:65532', layerSizes: [3000] });
+    const arm64 = buildImage({
+      architecture: 'arm64',
+      variant: 'v8',
+      user: '65532:65532',
+      layerSizes: [3000],
+    });
     const attestation = buildImage({ architecture: 'unknown', layerSizes: [10] });
     amd64Digest = await pushImage(open, 'shop/api', amd64);
     await pushImage(open, 'shop/api', arm64);
@@ -61,14 +80,18 @@ describe.skipIf(!haveRegistry)('registry client against a local docker-registry'
     const tamperedDigest = await pushImage(guarded, 'private/tampered', tampered, 'v1');
     const forged = simpleSigningPayload(`${guarded.host}/private/tampered`, tamperedDigest);
     forged[forged.length - 2] = 0x20; // same length, one byte changed after signing
-    await pushSignature(guarded, 'private/tampered', tamperedDigest, signer.privateKey, { storedPayload: forged });
+    await pushSignature(guarded, 'private/tampered', tamperedDigest, signer.privateKey, {
+      storedPayload: forged,
+    });
     const wrongKey = buildImage({ user: '1000', layerSizes: [700] });
     const wrongKeyDigest = await pushImage(guarded, 'private/wrong-key', wrongKey, 'v1');
     await pushSignature(guarded, 'private/wrong-key', wrongKeyDigest, stranger.privateKey);
     const otherDigest = buildImage({ layerSizes: [800] });
     const replayedDigest = await pushImage(guarded, 'private/replayed', otherDigest, 'v1');
     // A valid signature for another image, copied under this image's signature tag.
-    await pushSignature(guarded, 'private/replayed', replayedDigest, signer.privateKey, { signedDigest: signedDigest });
+    await pushSignature(guarded, 'private/replayed', replayedDigest, signer.privateKey, {
+      signedDigest: signedDigest,
+    });
     await pushImage(guarded, 'public/tool', buildImage({ user: 'nobody', layerSizes: [256] }), 'latest');
   });
 
@@ -153,20 +176,35 @@ describe.skipIf(!haveRegistry)('registry client against a local docker-registry'
   });
 
   it('reports wrong credentials as refused by the token service', async () => {
-    const client = new RegistryClient({ credentials: new StaticCredentials({ [guarded.host]: { username: tokenUser.username, password: 'wrong' } }) });
-    await expect(client.inspect(parseImageReference(`${guarded.host}/private/signed:v1`))).rejects.toThrow(/token service .* refused the credentials/);
+    const client = new RegistryClient({
+      credentials: new StaticCredentials({
+        [guarded.host]: { username: tokenUser.username, password: 'wrong' },
+      }),
+    });
+    await expect(client.inspect(parseImageReference(`${guarded.host}/private/signed:v1`))).rejects.toThrow(
+      /token service .* refused the credentials/,
+    );
   });
 
   describe('cosign signatures', () => {
     let client: RegistryClient;
-    const publicKey = () => [cosignPublicKeyFromPem(signer.publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'cosign.pub')];
+    const publicKey = () => [
+      cosignPublicKeyFromPem(
+        signer.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        'cosign.pub',
+      ),
+    ];
 
     beforeAll(() => {
       client = new RegistryClient({ credentials: new StaticCredentials({ [guarded.host]: tokenUser }) });
     });
 
     it('verifies a signature made with the configured key', async () => {
-      const outcome = await verifyCosignSignature(client, { registry: guarded.host, repository: 'private/signed', digest: signedDigest }, publicKey());
+      const outcome = await verifyCosignSignature(
+        client,
+        { registry: guarded.host, repository: 'private/signed', digest: signedDigest },
+        publicKey(),
+      );
       expect(outcome.status).toBe('verified');
       expect(outcome.key).toBe('cosign.pub');
       expect(outcome.identity).toBe(`${guarded.host}/private/signed`);
@@ -175,27 +213,47 @@ describe.skipIf(!haveRegistry)('registry client against a local docker-registry'
 
     it('rejects a payload changed after signing', async () => {
       const metadata = await client.inspect(parseImageReference(`${guarded.host}/private/tampered:v1`));
-      const outcome = await verifyCosignSignature(client, { registry: guarded.host, repository: 'private/tampered', digest: metadata.manifestDigest as string }, publicKey());
+      const outcome = await verifyCosignSignature(
+        client,
+        { registry: guarded.host, repository: 'private/tampered', digest: metadata.manifestDigest as string },
+        publicKey(),
+      );
       expect(outcome.status).toBe('invalid');
       expect(outcome.reasons.join('\n')).toMatch(/signature does not verify with cosign\.pub/);
     });
 
     it('rejects a signature made with another key', async () => {
       const metadata = await client.inspect(parseImageReference(`${guarded.host}/private/wrong-key:v1`));
-      const outcome = await verifyCosignSignature(client, { registry: guarded.host, repository: 'private/wrong-key', digest: metadata.manifestDigest as string }, publicKey());
+      const outcome = await verifyCosignSignature(
+        client,
+        {
+          registry: guarded.host,
+          repository: 'private/wrong-key',
+          digest: metadata.manifestDigest as string,
+        },
+        publicKey(),
+      );
       expect(outcome.status).toBe('invalid');
       expect(outcome.reasons.join('\n')).toMatch(/does not verify/);
     });
 
     it('rejects a valid signature of another digest replayed under this tag', async () => {
       const metadata = await client.inspect(parseImageReference(`${guarded.host}/private/replayed:v1`));
-      const outcome = await verifyCosignSignature(client, { registry: guarded.host, repository: 'private/replayed', digest: metadata.manifestDigest as string }, publicKey());
+      const outcome = await verifyCosignSignature(
+        client,
+        { registry: guarded.host, repository: 'private/replayed', digest: metadata.manifestDigest as string },
+        publicKey(),
+      );
       expect(outcome.status).toBe('invalid');
       expect(outcome.reasons.join('\n')).toContain(`signed payload names ${signedDigest}`);
     });
 
     it('reports an image without a signature tag as unsigned', async () => {
-      const outcome = await verifyCosignSignature(new RegistryClient(), { registry: open.host, repository: 'shop/api', digest: amd64Digest }, publicKey());
+      const outcome = await verifyCosignSignature(
+        new RegistryClient(),
+        { registry: open.host, repository: 'shop/api', digest: amd64Digest },
+        publicKey(),
+      );
       expect(outcome.status).toBe('unsigned');
     });
   });
@@ -204,7 +262,10 @@ describe.skipIf(!haveRegistry)('registry client against a local docker-registry'
 describe('registry failures are bounded and clear', () => {
   let server: Server;
   let base: string;
-  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  });
 
   beforeAll(async () => {
     // A misbehaving registry: each repository shows one failure mode.
@@ -212,23 +273,34 @@ describe('registry failures are bounded and clear', () => {
       const url = request.url ?? '';
       if (url.startsWith('/v2/slow/')) return; // never answers
       if (url.startsWith('/v2/malformed/')) {
-        response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end('{"schemaVersion": 2, "config": ');
+        response
+          .writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+          .end('{"schemaVersion": 2, "config": ');
         return;
       }
       if (url.startsWith('/v2/no-config/')) {
-        response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
+        response
+          .writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+          .end(manifest);
         return;
       }
       if (url.startsWith('/v2/unknown-type/')) {
-        response.writeHead(200, { 'content-type': 'application/vnd.example.thing+json' }).end('{"schemaVersion": 2, "mediaType": "application/vnd.example.thing+json"}');
+        response
+          .writeHead(200, { 'content-type': 'application/vnd.example.thing+json' })
+          .end('{"schemaVersion": 2, "mediaType": "application/vnd.example.thing+json"}');
         return;
       }
       if (url.startsWith('/v2/schema1/')) {
-        response.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }).end('{"schemaVersion": 1, "name": "schema1"}');
+        response
+          .writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' })
+          .end('{"schemaVersion": 1, "name": "schema1"}');
         return;
       }
       if (url.startsWith('/v2/huge/')) {
-        response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(64 * 1024 * 1024) });
+        response.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'content-length': String(64 * 1024 * 1024),
+        });
         response.write(' ');
         return;
       }
@@ -236,7 +308,9 @@ describe('registry failures are bounded and clear', () => {
         response.writeHead(401, { 'www-authenticate': 'Basic realm="registry"' }).end();
         return;
       }
-      response.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}');
+      response
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -250,7 +324,9 @@ describe('registry failures are bounded and clear', () => {
   it('times out on a registry that never answers', async () => {
     const client = new RegistryClient({ timeoutMs: 300 });
     const started = Date.now();
-    await expect(client.inspect(parseImageReference(`${base}/slow/app:1`))).rejects.toThrow(/did not answer .* within 300 ms/);
+    await expect(client.inspect(parseImageReference(`${base}/slow/app:1`))).rejects.toThrow(
+      /did not answer .* within 300 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -270,32 +346,57 @@ describe('registry failures are bounded and clear', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const client = new RegistryClient({ timeoutMs: 2_000 });
-    await expect(client.inspect(parseImageReference(`127.0.0.1:${port}/app:1`))).rejects.toThrow(/registry unreachable: .*ECONNREFUSED/);
+    await expect(client.inspect(parseImageReference(`127.0.0.1:${port}/app:1`))).rejects.toThrow(
+      /registry unreachable: .*ECONNREFUSED/,
+    );
   });
 
   it('reports a malformed manifest', async () => {
-    await expect(new RegistryClient().inspect(parseImageReference(`${base}/malformed/app:1`))).rejects.toThrow(/malformed manifest: not JSON/);
-    await expect(new RegistryClient().inspect(parseImageReference(`${base}/no-config/app:1`))).rejects.toThrow(/malformed manifest: config is not an object/);
+    await expect(
+      new RegistryClient().inspect(parseImageReference(`${base}/malformed/app:1`)),
+    ).rejects.toThrow(/malformed manifest: not JSON/);
+    await expect(
+      new RegistryClient().inspect(parseImageReference(`${base}/no-config/app:1`)),
+    ).rejects.toThrow(/malformed manifest: config is not an object/);
   });
 
   it('reports an unknown media type and refuses schema 1', async () => {
-    await expect(new RegistryClient().inspect(parseImageReference(`${base}/unknown-type/app:1`))).rejects.toThrow(/unsupported media type "application\/vnd.example.thing\+json"/);
-    await expect(new RegistryClient().inspect(parseImageReference(`${base}/schema1/app:1`))).rejects.toThrow(/schema 1 manifests are deprecated/);
+    await expect(
+      new RegistryClient().inspect(parseImageReference(`${base}/unknown-type/app:1`)),
+    ).rejects.toThrow(/unsupported media type "application\/vnd.example.thing\+json"/);
+    await expect(new RegistryClient().inspect(parseImageReference(`${base}/schema1/app:1`))).rejects.toThrow(
+      /schema 1 manifests are deprecated/,
+    );
   });
 
   it('refuses a manifest larger than the limit without reading it', async () => {
-    await expect(new RegistryClient().inspect(parseImageReference(`${base}/huge/app:1`))).rejects.toThrow(/exceeds the 4194304-byte limit/);
+    await expect(new RegistryClient().inspect(parseImageReference(`${base}/huge/app:1`))).rejects.toThrow(
+      /exceeds the 4194304-byte limit/,
+    );
   });
 
   it('asks for credentials on a basic realm', async () => {
-    await expect(new RegistryClient().inspect(parseImageReference(`${base}/basic/app:1`))).rejects.toThrow(/authentication required \(basic realm\) and no credentials/);
+    await expect(new RegistryClient().inspect(parseImageReference(`${base}/basic/app:1`))).rejects.toThrow(
+      /authentication required \(basic realm\) and no credentials/,
+    );
   });
 
   it('parses authentication challenges', () => {
-    expect(parseAuthenticateHeader('Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull"')).toEqual({
+    expect(
+      parseAuthenticateHeader(
+        'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull"',
+      ),
+    ).toEqual({
       scheme: 'bearer',
-      params: { realm: 'https://auth.example.com/token', service: 'registry.example.com', scope: 'repository:a/b:pull' },
+      params: {
+        realm: 'https://auth.example.com/token',
+        service: 'registry.example.com',
+        scope: 'repository:a/b:pull',
+      },
     });
-    expect(parseAuthenticateHeader('Basic realm="Registry Realm"')).toEqual({ scheme: 'basic', params: { realm: 'Registry Realm' } });
+    expect(parseAuthenticateHeader('Basic realm="Registry Realm"')).toEqual({
+      scheme: 'basic',
+      params: { realm: 'Registry Realm' },
+    });
   });
 });

@@ -5,7 +5,14 @@
  * trusts). Images are pushed with plain HTTP calls of the distribution API.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
@@ -14,7 +21,8 @@ import { join } from 'node:path';
 
 /** Whether the registry binary (and openssl, for the token certificate) are installed. */
 export const haveRegistry =
-  spawnSync('docker-registry', ['--version'], { stdio: 'ignore' }).status === 0 && spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+  spawnSync('docker-registry', ['--version'], { stdio: 'ignore' }).status === 0 &&
+  spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 
 export const tokenUser = { username: 'ci-bot', password: 'correct horse battery staple' };
 
@@ -38,7 +46,10 @@ async function freePort(): Promise<number> {
 async function waitForRegistry(url: string, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `docker-registry exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`,
+      );
     try {
       const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
       await response.body?.cancel();
@@ -89,8 +100,26 @@ interface TokenService {
 async function startTokenService(dir: string, service: string): Promise<TokenService & { certFile: string }> {
   const keyFile = join(dir, 'token-key.pem');
   const certFile = join(dir, 'token-cert.pem');
-  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile], { stdio: 'ignore' });
-  execFileSync('openssl', ['req', '-new', '-x509', '-key', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=parapet-test-token'], { stdio: 'ignore' });
+  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile], {
+    stdio: 'ignore',
+  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-x509',
+      '-key',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=parapet-test-token',
+    ],
+    { stdio: 'ignore' },
+  );
   const privateKey = createPrivateKey(readFileSync(keyFile));
   const kid = libtrustKeyId(createPublicKey(privateKey));
   const issuer = 'parapet-test-issuer';
@@ -111,7 +140,10 @@ async function startTokenService(dir: string, service: string): Promise<TokenSer
         access: actions.length ? [{ type: 'repository', name: repository, actions }] : [],
       }),
     );
-    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), {
+      key: privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
     return `${header}.${claims}.${base64url(signature)}`;
   };
 
@@ -123,13 +155,19 @@ async function startTokenService(dir: string, service: string): Promise<TokenSer
     const expected = `Basic ${Buffer.from(`${tokenUser.username}:${tokenUser.password}`).toString('base64')}`;
     const authorization = request.headers.authorization;
     if (authorization && authorization !== expected) {
-      response.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"incorrect username or password"}');
+      response
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end('{"details":"incorrect username or password"}');
       return;
     }
     const authenticated = authorization === expected;
     const isPrivate = repository.startsWith('private/');
-    const granted = wanted.split(',').filter((action) => (isPrivate ? authenticated : action === 'pull' || authenticated));
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: issue(repository, granted), expires_in: 300 }));
+    const granted = wanted
+      .split(',')
+      .filter((action) => (isPrivate ? authenticated : action === 'pull' || authenticated));
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: issue(repository, granted), expires_in: 300 }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -143,7 +181,9 @@ async function startTokenService(dir: string, service: string): Promise<TokenSer
 }
 
 /** Start a registry; `auth: 'token'` puts it behind a token service. */
-export async function startRegistry(options: { auth?: 'token' } = {}): Promise<RunningRegistry & { tokenRequests: () => number }> {
+export async function startRegistry(
+  options: { auth?: 'token' } = {},
+): Promise<RunningRegistry & { tokenRequests: () => number }> {
   const dir = mkdtempSync(join(tmpdir(), 'parapet-registry-'));
   const port = await freePort();
   const service = 'parapet-test-registry';

@@ -17,9 +17,16 @@ interface JsonReport {
 
 const terraformOnly = ['--no-builtin', '--policies', 'policies/terraform'];
 
-async function check(args: string[], stdin?: string): Promise<{ code: number; report: JsonReport; stderr: string }> {
+async function check(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; report: JsonReport; stderr: string }> {
   const run = await runCli(['check', ...terraformOnly, '-f', 'json', ...args], { stdin });
-  return { code: run.code, report: run.stdout ? (JSON.parse(run.stdout) as JsonReport) : ({} as JsonReport), stderr: run.stderr };
+  return {
+    code: run.code,
+    report: run.stdout ? (JSON.parse(run.stdout) as JsonReport) : ({} as JsonReport),
+    stderr: run.stderr,
+  };
 }
 
 function statuses(report: JsonReport, policyId: string): Array<[string, string]> {
@@ -48,7 +55,9 @@ describe('parapet check on Terraform plans', () => {
   it('never fails on a value unknown until apply; --unknown decides how unknowns gate', async () => {
     const plan = 'policies/terraform/aws/network/tests/sg-cidr-unknown.json';
     const warn = await check([plan]);
-    expect(statuses(warn.report, 'aws-sg-open-ingress')).toEqual([['aws_security_group_rule.ssh_from_nat', 'unknown']]);
+    expect(statuses(warn.report, 'aws-sg-open-ingress')).toEqual([
+      ['aws_security_group_rule.ssh_from_nat', 'unknown'],
+    ]);
     expect(warn.code).toBe(0);
     expect((await check([plan, '--unknown', 'fail'])).code).toBe(1);
     expect((await check([plan, '--unknown', 'pass'])).code).toBe(0);
@@ -88,7 +97,8 @@ describe('parapet check on Terraform plans', () => {
 
   it('scans modules three deep and resolves relations across them', async () => {
     const { report } = await check(['fixtures/terraform/modules-deep.json']);
-    const ids = (policyId: string) => report.findings.filter((f) => f.policyId === policyId).map((f) => f.resource.id);
+    const ids = (policyId: string) =>
+      report.findings.filter((f) => f.policyId === policyId).map((f) => f.resource.id);
     // Both buckets are encrypted and versioned by resources two modules further down.
     expect(ids('aws-s3-encryption')).toEqual(['module.dr.aws_s3_bucket.replica']);
     expect(ids('aws-s3-versioning')).toEqual(['module.dr.aws_s3_bucket.replica']);
@@ -103,10 +113,22 @@ describe('parapet check on Terraform plans', () => {
   });
 
   it.each([
-    ['fixtures/terraform/invalid/truncated.json', /^error: fixtures\/terraform\/invalid\/truncated\.json:\d+:\d+: invalid JSON: /],
-    ['fixtures/terraform/invalid/state.json', /^error: fixtures\/terraform\/invalid\/state\.json: a Terraform state, not a plan; /],
-    ['fixtures/terraform/invalid/format-2.json', /^error: fixtures\/terraform\/invalid\/format-2\.json: unsupported Terraform plan format_version "2\.0"/],
-    ['fixtures/terraform/invalid/bad-action.json', /^error: fixtures\/terraform\/invalid\/bad-action\.json: resource_changes\[0\] \(aws_s3_bucket\.logs\) has an unknown action "obliterate"/],
+    [
+      'fixtures/terraform/invalid/truncated.json',
+      /^error: fixtures\/terraform\/invalid\/truncated\.json:\d+:\d+: invalid JSON: /,
+    ],
+    [
+      'fixtures/terraform/invalid/state.json',
+      /^error: fixtures\/terraform\/invalid\/state\.json: a Terraform state, not a plan; /,
+    ],
+    [
+      'fixtures/terraform/invalid/format-2.json',
+      /^error: fixtures\/terraform\/invalid\/format-2\.json: unsupported Terraform plan format_version "2\.0"/,
+    ],
+    [
+      'fixtures/terraform/invalid/bad-action.json',
+      /^error: fixtures\/terraform\/invalid\/bad-action\.json: resource_changes\[0\] \(aws_s3_bucket\.logs\) has an unknown action "obliterate"/,
+    ],
   ])('%s: one-line error naming the file, exit 2', async (file, message) => {
     const run = await runCli(['check', ...terraformOnly, file]);
     expect(run.code).toBe(2);

@@ -32,17 +32,38 @@ function yamlFiles(dir: string, out: string[] = []): string[] {
 describe('the fast YAML path', () => {
   it.each([
     ['block mappings and sequences', 'a: 1\nb:\n  c: [x, "y", 3]\n  d:\n    - e: f\n      g: h\n    - i\n'],
-    ['a sequence at the same indent as its key', 'spec:\n  containers:\n  - name: web\n    image: nginx\n  - name: side\n'],
-    ['core-schema scalars', 'a: ~\nb: null\nc: True\nd: FALSE\ne: 0o17\nf: 0x1F\ng: -12\nh: 1.5e3\ni: .inf\nj: -.Inf\nk: .NaN\nl: yes\nm: "010"\nn: 010\no: 1.\np: +7\nq:\n'],
-    ['quoted scalars with escapes', 'a: "tab\\there \\u00e9 \\x41 \\"q\\" \\\\"\nb: \'it\'\'s\'\nc: "# not a comment"\n'],
+    [
+      'a sequence at the same indent as its key',
+      'spec:\n  containers:\n  - name: web\n    image: nginx\n  - name: side\n',
+    ],
+    [
+      'core-schema scalars',
+      'a: ~\nb: null\nc: True\nd: FALSE\ne: 0o17\nf: 0x1F\ng: -12\nh: 1.5e3\ni: .inf\nj: -.Inf\nk: .NaN\nl: yes\nm: "010"\nn: 010\no: 1.\np: +7\nq:\n',
+    ],
+    [
+      'quoted scalars with escapes',
+      'a: "tab\\there \\u00e9 \\x41 \\"q\\" \\\\"\nb: \'it\'\'s\'\nc: "# not a comment"\n',
+    ],
     ['comments everywhere', '# head\na: 1 # one\n# between\nb: "x" # two\nc: [1, 2] # three\n'],
-    ['literal block scalars', 'script: |\n  set -e\n  # a comment inside\n\n  echo "done"   \nnext: |-\n  trimmed\n'],
+    [
+      'literal block scalars',
+      'script: |\n  set -e\n  # a comment inside\n\n  echo "done"   \nnext: |-\n  trimmed\n',
+    ],
     ['folded block scalars', 'text: >\n  one\n  two\n\n  three\nnext: 1\n'],
-    ['multiple documents with comments before the first separator', '# rendered\n---\na: 1\n---\n---\nb: 2\n'],
+    [
+      'multiple documents with comments before the first separator',
+      '# rendered\n---\na: 1\n---\n---\nb: 2\n',
+    ],
     ['compact nested sequences', 'm:\n- - a\n  - b\n- - c\n'],
     ['empty flow collections and nulls', 'a: {}\nb: []\nc:\nd: {x: [], y: {}}\n'],
-    ['keys with dots, slashes and quotes', 'metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/web: runtime/default\n    "quoted key": v\n'],
-    ['URLs and colons without a following space', 'image: registry:5000/app:1.0\nurl: http://example.com/a#frag\n'],
+    [
+      'keys with dots, slashes and quotes',
+      'metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/web: runtime/default\n    "quoted key": v\n',
+    ],
+    [
+      'URLs and colons without a following space',
+      'image: registry:5000/app:1.0\nurl: http://example.com/a#frag\n',
+    ],
   ])('agrees with the yaml package: %s', (_name, text) => {
     expect(expectSameAsReference(text)).toBe('fast');
   });
@@ -81,7 +102,22 @@ describe('the fast YAML path', () => {
       fc.double({ noNaN: false }),
       fc.boolean(),
       fc.constant(null),
-      fc.constantFrom('yes', 'no', '~', '0o7', '0x1f', '1e3', '.inf', '- x', ': y', '#z', 'a: b', "it's", 'line\nbreak', '  pad  '),
+      fc.constantFrom(
+        'yes',
+        'no',
+        '~',
+        '0o7',
+        '0x1f',
+        '1e3',
+        '.inf',
+        '- x',
+        ': y',
+        '#z',
+        'a: b',
+        "it's",
+        'line\nbreak',
+        '  pad  ',
+      ),
     );
     const value = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: 'small' }, scalar, tie('list'), tie('map')),
@@ -91,7 +127,9 @@ describe('the fast YAML path', () => {
     let fastCount = 0;
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 3 }), fc.boolean(), (docs, flow) => {
-        const text = docs.map((doc) => stringify(doc, { collectionStyle: flow ? 'flow' : 'any' })).join('---\n');
+        const text = docs
+          .map((doc) => stringify(doc, { collectionStyle: flow ? 'flow' : 'any' }))
+          .join('---\n');
         if (expectSameAsReference(text) === 'fast') fastCount += 1;
       }),
       { numRuns: 1500 },
@@ -100,12 +138,18 @@ describe('the fast YAML path', () => {
   });
 
   it('records the line of every key and item', () => {
-    const text = '# c\n---\nspec:\n  containers:\n    - name: web\n      securityContext:\n        privileged: true\n';
+    const text =
+      '# c\n---\nspec:\n  containers:\n    - name: web\n      securityContext:\n        privileged: true\n';
     const [doc] = parseYamlFast(text)!;
     expect(doc!.line).toBe(3);
     const spec = (doc!.value as { spec: { containers: Array<Record<string, unknown>> } }).spec;
     expect(doc!.lines.get(spec)).toEqual(new Map([['containers', 4]]));
     expect(doc!.lines.get(spec.containers)).toEqual([5]);
-    expect(doc!.lines.get(spec.containers[0]!)).toEqual(new Map([['name', 5], ['securityContext', 6]]));
+    expect(doc!.lines.get(spec.containers[0]!)).toEqual(
+      new Map([
+        ['name', 5],
+        ['securityContext', 6],
+      ]),
+    );
   });
 });

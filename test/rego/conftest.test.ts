@@ -8,7 +8,10 @@ const terraformPolicy = 'fixtures/rego/conftest-terraform/policy';
 
 describe('Conftest policy directories', () => {
   it('run deny, violation and warn rules over each Kubernetes document, with the Rego messages', async () => {
-    const result = await evaluateRego({ policies: [kubernetesPolicy], inputs: ['fixtures/rego/conftest-kubernetes/manifests'] });
+    const result = await evaluateRego({
+      policies: [kubernetesPolicy],
+      inputs: ['fixtures/rego/conftest-kubernetes/manifests'],
+    });
     expect(findingLines(result)).toEqual([
       'fail conftest.main.deny Deployment/default/reports: Deployment/default/reports: container "reports" is privileged',
       'fail conftest.main.deny-missing-labels Deployment/default/reports: Deployment/reports is missing the required label app.kubernetes.io/owner',
@@ -21,19 +24,27 @@ describe('Conftest policy directories', () => {
       'fail conftest.main.violation Service/default/reports: Service/reports is deployed to the default namespace',
     ]);
     // Object results keep their metadata; the rule name travels along.
-    const limits = result.findings.find((finding) => finding.policyId === 'conftest.main.deny-missing-limits');
+    const limits = result.findings.find(
+      (finding) => finding.policyId === 'conftest.main.deny-missing-limits',
+    );
     expect(limits?.details).toEqual({ rule: 'deny_missing_limits', container: 'reports', missing: ['cpu'] });
   });
 
   it('honours exception rules: the legacy CronJob is excepted from run_as_root and only from it', async () => {
-    const result = await evaluateRego({ policies: [kubernetesPolicy], inputs: ['fixtures/rego/conftest-kubernetes/manifests/cronjob-legacy.yaml'] });
+    const result = await evaluateRego({
+      policies: [kubernetesPolicy],
+      inputs: ['fixtures/rego/conftest-kubernetes/manifests/cronjob-legacy.yaml'],
+    });
     expect(findingLines(result)).toEqual([]);
     const evaluated = result.evaluated.get('CronJob/batch/nightly-export') ?? [];
     expect(evaluated).toContain('conftest.main.deny-run-as-root');
   });
 
   it('give a Terraform plan whole, as Conftest does, and report each result on the resource it names', async () => {
-    const result = await evaluateRego({ policies: [terraformPolicy], inputs: ['fixtures/rego/conftest-terraform/plans'] });
+    const result = await evaluateRego({
+      policies: [terraformPolicy],
+      inputs: ['fixtures/rego/conftest-terraform/plans'],
+    });
     expect(findingLines(result)).toEqual([
       'fail conftest.main.deny-missing-tags aws_s3_bucket.exports: aws_s3_bucket.exports is missing required tags: cost-center, owner',
       'fail conftest.main.deny-unencrypted-bucket aws_s3_bucket.exports: aws_s3_bucket.exports has no server-side encryption configuration',
@@ -41,29 +52,57 @@ describe('Conftest policy directories', () => {
       'fail conftest.main.deny-open-ingress aws_security_group.bastion: aws_security_group.bastion allows ingress from 0.0.0.0/0 on port 22',
       'warn conftest.main.warn-instance-type aws_instance.trainer: aws_instance.trainer uses the expensive instance type p4d.24xlarge',
     ]);
-    expect(result.findings.every((finding) => finding.resource.file.endsWith('plan-violations.json'))).toBe(true);
+    expect(result.findings.every((finding) => finding.resource.file.endsWith('plan-violations.json'))).toBe(
+      true,
+    );
   });
 
   it('run from the command line unchanged, with --namespace choosing the package', async () => {
-    const run = await runCli(['check', '--no-builtin', '--policies', terraformPolicy, '--format', 'json', 'fixtures/rego/conftest-terraform/plans/plan-violations.json']);
+    const run = await runCli([
+      'check',
+      '--no-builtin',
+      '--policies',
+      terraformPolicy,
+      '--format',
+      'json',
+      'fixtures/rego/conftest-terraform/plans/plan-violations.json',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as { findings: Array<{ policyId: string; message: string }> };
-    expect(report.findings.map((finding) => finding.policyId)).toContain('conftest.main.deny-public-bucket-acl');
+    expect(report.findings.map((finding) => finding.policyId)).toContain(
+      'conftest.main.deny-public-bucket-acl',
+    );
 
-    const cost = await runCli(['check', '--no-builtin', '--policies', terraformPolicy, '--namespace', 'cost', '--format', 'json', 'fixtures/rego/conftest-terraform/plans/plan-violations.json']);
-    expect(cost.stderr).toBe('');
-    const costReport = JSON.parse(cost.stdout) as { findings: Array<{ policyId: string; status: string; message: string }> };
-    expect(costReport.findings.map((finding) => `${finding.status} ${finding.policyId}: ${finding.message}`)).toEqual([
-      'warn conftest.cost.warn: plan creates 1 GPU instance(s): aws_instance.trainer',
+    const cost = await runCli([
+      'check',
+      '--no-builtin',
+      '--policies',
+      terraformPolicy,
+      '--namespace',
+      'cost',
+      '--format',
+      'json',
+      'fixtures/rego/conftest-terraform/plans/plan-violations.json',
     ]);
+    expect(cost.stderr).toBe('');
+    const costReport = JSON.parse(cost.stdout) as {
+      findings: Array<{ policyId: string; status: string; message: string }>;
+    };
+    expect(
+      costReport.findings.map((finding) => `${finding.status} ${finding.policyId}: ${finding.message}`),
+    ).toEqual(['warn conftest.cost.warn: plan creates 1 GPU instance(s): aws_instance.trainer']);
   });
 });
 
 describe('Conftest rule discovery and results', () => {
   it('finds rule heads of the namespace in both Rego syntaxes, not calls or comparisons', () => {
     const sources = [
-      { path: 'a.rego', displayPath: 'a.rego', text: 'package main\n\ndeny[msg] {\n  msg := "x"\n}\nwarn_old contains msg if { msg := "y" }\ndeny_check := true\nhelper { deny_x == 1 }\n' },
+      {
+        path: 'a.rego',
+        displayPath: 'a.rego',
+        text: 'package main\n\ndeny[msg] {\n  msg := "x"\n}\nwarn_old contains msg if { msg := "y" }\ndeny_check := true\nhelper { deny_x == 1 }\n',
+      },
       { path: 'b.rego', displayPath: 'b.rego', text: 'package other\n\ndeny contains "z"\n' },
     ];
     expect(conftestRules(sources, 'main')).toEqual(['deny', 'deny_check', 'warn_old']);
@@ -77,7 +116,9 @@ describe('Conftest rule discovery and results', () => {
       warn: [42],
       exception: [['root']],
     });
-    expect(outcome.results).toEqual([{ kind: 'deny', rule: 'deny_ports', message: 'port 22 open', details: { port: 22 } }]);
+    expect(outcome.results).toEqual([
+      { kind: 'deny', rule: 'deny_ports', message: 'port 22 open', details: { port: 22 } },
+    ]);
     expect(outcome.excepted.map((result) => result.rule)).toEqual(['deny_root']);
     expect(outcome.malformed).toEqual(['warn']);
   });

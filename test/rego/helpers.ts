@@ -18,7 +18,11 @@ export interface RegoRun {
 
 /** Load policies from fixture directories and evaluate inputs, as `parapet check --no-builtin --policies ...` does. */
 export async function evaluateRego(run: RegoRun): Promise<Result> {
-  const policies = await loadPolicies({ builtin: false, paths: run.policies ?? [], sourceOptions: { namespaces: run.namespaces } });
+  const policies = await loadPolicies({
+    builtin: false,
+    paths: run.policies ?? [],
+    sourceOptions: { namespaces: run.namespaces },
+  });
   const settings = defaultSettings();
   settings.domains.rego = { ...defaultRegoSettings(), ...run.rego };
   if (run.select) settings.select = run.select;
@@ -29,5 +33,7 @@ export async function evaluateRego(run: RegoRun): Promise<Result> {
 
 /** One line per finding: status, policy, resource and message, in the report's order. */
 export function findingLines(result: Result): string[] {
-  return result.findings.map((finding) => `${finding.status} ${finding.policyId} ${finding.resource.id}: ${finding.message}`);
+  return result.findings.map(
+    (finding) => `${finding.status} ${finding.policyId} ${finding.resource.id}: ${finding.message}`,
+  );
 }

@@ -5,7 +5,10 @@ describe('parseResourceAddress', () => {
   it.each([
     ['aws_instance.web', { module: [], mode: 'managed', type: 'aws_instance', name: 'web' }],
     ['aws_instance.web[3]', { module: [], mode: 'managed', type: 'aws_instance', name: 'web', key: 3 }],
-    ['data.aws_iam_policy_document.assume', { module: [], mode: 'data', type: 'aws_iam_policy_document', name: 'assume' }],
+    [
+      'data.aws_iam_policy_document.assume',
+      { module: [], mode: 'data', type: 'aws_iam_policy_document', name: 'assume' },
+    ],
     [
       'module.net["eu-west-1"].module.subnets[0].aws_subnet.private["a.b]c"]',
       {
@@ -27,12 +30,16 @@ describe('parseResourceAddress', () => {
     expect(parseResourceAddress(address)).toEqual(expected);
   });
 
-  it.each(['aws_instance', 'module.x', 'aws_instance.web[x]', 'aws_instance.web["a"', 'module..aws_instance.web', 'aws_instance.web extra'])(
-    'rejects %s',
-    (address) => {
-      expect(parseResourceAddress(address)).toBeUndefined();
-    },
-  );
+  it.each([
+    'aws_instance',
+    'module.x',
+    'aws_instance.web[x]',
+    'aws_instance.web["a"',
+    'module..aws_instance.web',
+    'aws_instance.web extra',
+  ])('rejects %s', (address) => {
+    expect(parseResourceAddress(address)).toBeUndefined();
+  });
 
   it('formats module instances back to the address form', () => {
     const parsed = parseResourceAddress('module.net["eu"].module.subnets[0].aws_subnet.a');

@@ -25,9 +25,12 @@ describe('parseApproval', () => {
     });
   });
 
-  it.each(['tf-destroy-protected', ':aws_db_instance.main', 'tf-destroy-protected:'])('rejects %s with a usage error', (spec) => {
-    expect(() => parseApproval(spec)).toThrow(`--approve: "${spec}" is not POLICY:ADDRESS`);
-  });
+  it.each(['tf-destroy-protected', ':aws_db_instance.main', 'tf-destroy-protected:'])(
+    'rejects %s with a usage error',
+    (spec) => {
+      expect(() => parseApproval(spec)).toThrow(`--approve: "${spec}" is not POLICY:ADDRESS`);
+    },
+  );
 });
 
 describe('applyApprovals', () => {

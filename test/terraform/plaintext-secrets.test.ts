@@ -5,8 +5,15 @@ import type { Resource } from '../../src/model/resource.js';
 import type { CompileContext, EvalContext } from '../../src/engine/rules/types.js';
 import { defaultSettings } from '../../src/model/settings.js';
 
-const policy = { id: 'aws-secret-in-plaintext', file: 'policies/terraform/aws/iam/aws-secret-in-plaintext.yaml' } as Policy;
-const rule = tfPlaintextSecretsCheck.compile({ ignoreKeys: ['DEPLOY_TOKEN_NAME_HINT'] }, policy, {} as CompileContext);
+const policy = {
+  id: 'aws-secret-in-plaintext',
+  file: 'policies/terraform/aws/iam/aws-secret-in-plaintext.yaml',
+} as Policy;
+const rule = tfPlaintextSecretsCheck.compile(
+  { ignoreKeys: ['DEPLOY_TOKEN_NAME_HINT'] },
+  policy,
+  {} as CompileContext,
+);
 const ctx = { settings: defaultSettings(), notices: [], resources: [] } as EvalContext;
 
 function lambda(variables: Record<string, string>, tags: Record<string, string> = {}): Resource {
@@ -26,7 +33,10 @@ describe('tf-plaintext-secrets', () => {
   it('finds known token formats whatever the variable is called, without echoing them', () => {
     const violations = rule.evaluate!(lambda({ NOTIFY: 'xoxb-2048-abcdefGHIJ', DEBUG: 'false' }), ctx);
     expect(violations.map((v) => [v.path, v.message])).toEqual([
-      ['/environment/0/variables/NOTIFY', 'aws_lambda_function.api has a Slack token in plain text in environment variable NOTIFY'],
+      [
+        '/environment/0/variables/NOTIFY',
+        'aws_lambda_function.api has a Slack token in plain text in environment variable NOTIFY',
+      ],
     ]);
   });
 
@@ -47,7 +57,10 @@ describe('tf-plaintext-secrets', () => {
   });
 
   it('reads tags too, and leaves short plain words alone', () => {
-    const violations = rule.evaluate!(lambda({}, { secret_rotation: 'enabled', api_key: 'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW' }), ctx);
+    const violations = rule.evaluate!(
+      lambda({}, { secret_rotation: 'enabled', api_key: 'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW' }),
+      ctx,
+    );
     expect(violations.map((v) => v.path)).toEqual(['/tags/api_key']);
   });
 });

@@ -42,7 +42,10 @@ describe('terraform plan: modules three deep, count and for_each', () => {
     expect(byId(resources, 'aws_s3_bucket_public_access_block.logs').facts.references).toEqual({
       bucket: ['module.platform.module.storage["logs"].aws_s3_bucket.this'],
     });
-    const rule = byId(resources, 'module.platform.module.network.aws_vpc_security_group_ingress_rule.admin["ssh"]');
+    const rule = byId(
+      resources,
+      'module.platform.module.network.aws_vpc_security_group_ingress_rule.admin["ssh"]',
+    );
     expect(rule.facts.references).toEqual({
       security_group_id: ['module.platform.module.network.aws_security_group.web'],
     });
@@ -60,7 +63,10 @@ describe('terraform plan: modules three deep, count and for_each', () => {
     expect(bucket.facts.tags).toEqual({ data: 'audit-logs', environment: 'prod', team: 'platform' });
     expect(bucket.labels).toEqual(bucket.facts.tags);
     // The aws.us provider sets no default tags and tags_all is unknown: only the resource's own tags.
-    expect(byId(resources, 'aws_instance.bastion[0]').facts.tags).toEqual({ Name: 'bastion-0', role: 'bastion' });
+    expect(byId(resources, 'aws_instance.bastion[0]').facts.tags).toEqual({
+      Name: 'bastion-0',
+      role: 'bastion',
+    });
   });
 
   it('lists values unknown until apply as JSON pointers into the body', () => {
@@ -72,7 +78,9 @@ describe('terraform plan: modules three deep, count and for_each', () => {
     ]);
     expect(sse.body).toEqual({
       expected_bucket_owner: null,
-      rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: 'aws:kms' }], bucket_key_enabled: true }],
+      rule: [
+        { apply_server_side_encryption_by_default: [{ sse_algorithm: 'aws:kms' }], bucket_key_enabled: true },
+      ],
     });
   });
 
@@ -97,7 +105,10 @@ describe('terraform plan: replace, delete and deposed objects', () => {
     expect(change.afterSensitive).toEqual({ password: true, tags: {}, tags_all: {} });
     expect(db.body.storage_encrypted).toBe(true);
     expect(db.facts.references).toEqual({ kms_key_id: ['aws_kms_key.orders'] });
-    expect((byId(resources, 'aws_instance.worker[0]').facts.change as ChangeFacts).actions).toEqual(['create', 'delete']);
+    expect((byId(resources, 'aws_instance.worker[0]').facts.change as ChangeFacts).actions).toEqual([
+      'create',
+      'delete',
+    ]);
   });
 
   it('judges a deleted object by its prior values and knows nothing is unknown about it', () => {
@@ -157,7 +168,9 @@ describe('terraform plan: moved, forget and format 0.1', () => {
     expect(subnet.facts.region).toBe('us-west-2');
     expect(subnet.facts.provider).toBe('aws');
     expect(subnet.facts.references).toEqual({ vpc_id: ['module.vpc.aws_vpc.this'] });
-    expect(byId(resources, 'aws_security_group.ssh').facts.references).toEqual({ vpc_id: ['module.vpc.aws_vpc.this'] });
+    expect(byId(resources, 'aws_security_group.ssh').facts.references).toEqual({
+      vpc_id: ['module.vpc.aws_vpc.this'],
+    });
     // terraform show -json prints one line.
     expect(subnet.location).toEqual({ file: 'fixtures/terraform/format-0.1.json', line: 1 });
   });
@@ -165,9 +178,18 @@ describe('terraform plan: moved, forget and format 0.1', () => {
 
 describe('terraform plan: input that is not a plan this reader understands', () => {
   it.each([
-    ['state.json', 'fixtures/terraform/invalid/state.json: a Terraform state, not a plan; give the output of "terraform show -json PLANFILE"'],
-    ['format-2.json', 'fixtures/terraform/invalid/format-2.json: unsupported Terraform plan format_version "2.0" (parapet reads 0.1 through 1.x)'],
-    ['bad-action.json', 'fixtures/terraform/invalid/bad-action.json: resource_changes[0] (aws_s3_bucket.logs) has an unknown action "obliterate"'],
+    [
+      'state.json',
+      'fixtures/terraform/invalid/state.json: a Terraform state, not a plan; give the output of "terraform show -json PLANFILE"',
+    ],
+    [
+      'format-2.json',
+      'fixtures/terraform/invalid/format-2.json: unsupported Terraform plan format_version "2.0" (parapet reads 0.1 through 1.x)',
+    ],
+    [
+      'bad-action.json',
+      'fixtures/terraform/invalid/bad-action.json: resource_changes[0] (aws_s3_bucket.logs) has an unknown action "obliterate"',
+    ],
   ])('%s fails with a one-line error naming the file', (name, message) => {
     expect(() => load(`invalid/${name}`)).toThrow(message);
   });

@@ -31,36 +31,70 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
       [],
     )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--baseline <file>', 'findings recorded in this baseline are reported as known and do not fail the run')
+    .option(
+      '--baseline <file>',
+      'findings recorded in this baseline are reported as known and do not fail the run',
+    )
     .option('--write-baseline <file>', 'record the current findings as the baseline in this file')
     .option('--fail-on <severity>', 'failing findings at or above this severity fail the run (default: any)')
-    .option('--unknown <mode>', 'how findings on values unknown until apply count: fail, warn or pass (default: warn)')
-    .option('--approve <policy:address>', 'accept one finding explicitly, e.g. tf-destroy-protected:aws_db_instance.orders (repeatable)', collect, [])
-    .option('--namespace <package>', 'Conftest namespace (Rego package) to run from --policies directories (default: main; repeatable)', collect, []);
+    .option(
+      '--unknown <mode>',
+      'how findings on values unknown until apply count: fail, warn or pass (default: warn)',
+    )
+    .option(
+      '--approve <policy:address>',
+      'accept one finding explicitly, e.g. tf-destroy-protected:aws_db_instance.orders (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--namespace <package>',
+      'Conftest namespace (Rego package) to run from --policies directories (default: main; repeatable)',
+      collect,
+      [],
+    );
   addPolicyOptions(command);
   addImageOptions(command);
   command.action(async (paths: string[], options: CheckOptions) => {
-    if (paths.length === 0 && options.image.length === 0) throw new ParapetError('PARAPET_USAGE', 'check: give at least one file, directory, - for stdin, or --image');
+    if (paths.length === 0 && options.image.length === 0)
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        'check: give at least one file, directory, - for stdin, or --image',
+      );
     const images = await imageResourcesFromArguments(options.image);
     const targets = parseOutputTargets(options.format, options.output);
     const baseline = options.baseline === undefined ? undefined : readBaseline(options.baseline);
-    const { engine, settings } = await engineFromOptions({ ...options, conftestNamespaces: options.namespace });
+    const { engine, settings } = await engineFromOptions({
+      ...options,
+      conftestNamespaces: options.namespace,
+    });
     applyImageOptions(settings, options);
     const progress = createProgress(io);
     let result;
     try {
       progress.phase('loading inputs');
-      const inputs = paths.length ? await loadInputs(paths, { readStdin: () => readStdin(io.stdin) }) : { resources: [], notices: [] };
+      const inputs = paths.length
+        ? await loadInputs(paths, { readStdin: () => readStdin(io.stdin) })
+        : { resources: [], notices: [] };
       inputs.resources.push(...images);
       progress.phase('evaluating', inputs.resources.length);
-      result = await engine.evaluate(inputs.resources, { notices: inputs.notices, onProgress: progress.tick });
+      result = await engine.evaluate(inputs.resources, {
+        notices: inputs.notices,
+        onProgress: progress.tick,
+      });
     } finally {
       progress.stop();
     }
     if (baseline) result = applyBaseline(result, baseline, options.baseline!);
     writeOutputs(io, result, targets, { failOn: settings.failOn, tool: toolInfo });
     if (options.writeBaseline !== undefined) writeBaseline(result, options.writeBaseline);
-    setExit(exitCode(result, { failOn: settings.failOn, unknown: settings.unknown, baseline: baseline !== undefined }));
+    setExit(
+      exitCode(result, {
+        failOn: settings.failOn,
+        unknown: settings.unknown,
+        baseline: baseline !== undefined,
+      }),
+    );
   });
   return command;
 }

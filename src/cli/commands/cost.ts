@@ -24,16 +24,32 @@ interface CostOptions {
 /** `parapet cost PATH...`: monthly cost before and after, per resource and in total. */
 export function costCommand(io: CliIO): Command {
   return new Command('cost')
-    .description('estimate the monthly cost of Terraform plans and Kubernetes workloads, before and after the change')
-    .argument('<paths...>', 'Terraform plans (terraform show -json), Kubernetes manifests, directories, or - for stdin')
+    .description(
+      'estimate the monthly cost of Terraform plans and Kubernetes workloads, before and after the change',
+    )
+    .argument(
+      '<paths...>',
+      'Terraform plans (terraform show -json), Kubernetes manifests, directories, or - for stdin',
+    )
     .option('-f, --format <format>', 'text, markdown or json', 'text')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--pricing <path>', 'extra pricing file or directory; its tables replace built-in ones (repeatable)', collect, [])
-    .option('--config <file>', 'configuration file (default: parapet.yaml in the working directory, if present)')
+    .option(
+      '--pricing <path>',
+      'extra pricing file or directory; its tables replace built-in ones (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--config <file>',
+      'configuration file (default: parapet.yaml in the working directory, if present)',
+    )
     .action(async (paths: string[], options: CostOptions) => {
       const reporter = reporters.find((candidate) => candidate.name === options.format);
       if (!reporter) {
-        throw new ParapetError('PARAPET_USAGE', `--format: unknown format "${options.format}" (known: ${reporters.map((r) => r.name).join(', ')})`);
+        throw new ParapetError(
+          'PARAPET_USAGE',
+          `--format: unknown format "${options.format}" (known: ${reporters.map((r) => r.name).join(', ')})`,
+        );
       }
       const config = loadConfig({ cwd: process.cwd(), file: options.config });
       const settings = costSettingsOf(config?.settings);

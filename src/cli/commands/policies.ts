@@ -18,7 +18,10 @@ export function policiesCommand(io: CliIO): Command {
   addPolicyOptions(command);
   command.action(async (options: PoliciesOptions) => {
     if (options.format !== 'text' && options.format !== 'json') {
-      throw new ParapetError('PARAPET_USAGE', `--format: unknown format "${options.format}" (known: text, json)`);
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        `--format: unknown format "${options.format}" (known: text, json)`,
+      );
     }
     // The configuration's policy paths, selection and severity overrides apply, as they do in `check`.
     const config = loadConfig({ cwd: process.cwd(), file: options.config });
@@ -48,7 +51,9 @@ export function policiesCommand(io: CliIO): Command {
     const catWidth = Math.max(8, ...policies.map((p) => p.category.length));
     io.stdout(`${'ID'.padEnd(idWidth)}  SEVERITY  ${'CATEGORY'.padEnd(catWidth)}  TITLE  [TAGS]\n`);
     for (const p of policies) {
-      io.stdout(`${p.id.padEnd(idWidth)}  ${p.severity.padEnd(8)}  ${p.category.padEnd(catWidth)}  ${p.title}${p.tags.length ? `  [${p.tags.join(', ')}]` : ''}\n`);
+      io.stdout(
+        `${p.id.padEnd(idWidth)}  ${p.severity.padEnd(8)}  ${p.category.padEnd(catWidth)}  ${p.title}${p.tags.length ? `  [${p.tags.join(', ')}]` : ''}\n`,
+      );
     }
     io.stdout(`${policies.length} ${policies.length === 1 ? 'policy' : 'policies'}\n`);
   });

@@ -58,13 +58,15 @@ export async function runPolicyTests(policy: Policy): Promise<PolicyTestOutcome>
         const unknown = mine.filter((f) => f.status === 'unknown');
         if (errors.length) outcome.problem = `policy errored: ${errors[0]!.message}`;
         else if (expectation === 'fail') {
-          if (failing.length === 0) outcome.problem = `expected a failing finding, got none${unknown.length ? ` (${unknown.length} unknown)` : ''}`;
+          if (failing.length === 0)
+            outcome.problem = `expected a failing finding, got none${unknown.length ? ` (${unknown.length} unknown)` : ''}`;
           else if (testCase.count !== undefined && failing.length !== testCase.count) {
             outcome.problem = `expected ${testCase.count} failing finding(s), got ${failing.length}: ${failing.map((f) => f.path || '(resource)').join(', ')}`;
           } else if (testCase.paths) {
             const got = [...new Set(failing.map((f) => f.path))].sort();
             const want = [...testCase.paths].sort();
-            if (got.join('\n') !== want.join('\n')) outcome.problem = `expected paths ${want.join(', ')}, got ${got.join(', ')}`;
+            if (got.join('\n') !== want.join('\n'))
+              outcome.problem = `expected paths ${want.join(', ')}, got ${got.join(', ')}`;
           }
         } else if (expectation === 'pass') {
           if (failing.length || unknown.length) {
@@ -74,7 +76,8 @@ export async function runPolicyTests(policy: Policy): Promise<PolicyTestOutcome>
         } else if (unknown.length === 0 || failing.length) {
           outcome.problem = `expected only unknown findings, got ${unknown.length} unknown and ${failing.length} failing`;
         }
-        if (!outcome.problem && inputs.resources.length === 0) outcome.problem = 'the fixture holds no resources';
+        if (!outcome.problem && inputs.resources.length === 0)
+          outcome.problem = 'the fixture holds no resources';
       } catch (error) {
         outcome.problem = describeError(error);
       }
@@ -110,15 +113,20 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
       const passedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => c.ok).length, 0);
       const failedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => !c.ok).length, 0);
       if (options.format === 'json') {
-        io.stdout(JSON.stringify({ policies: outcomes.length, failed: failed.length, outcomes }, null, 2) + '\n');
+        io.stdout(
+          JSON.stringify({ policies: outcomes.length, failed: failed.length, outcomes }, null, 2) + '\n',
+        );
       } else {
         const c = createColors(colorEnabled(io, true));
         for (const outcome of outcomes) {
           const mark = outcome.ok ? c.green('ok  ') : c.red('FAIL');
-          io.stdout(`${mark} ${outcome.policyId} (${outcome.cases.length} case${outcome.cases.length === 1 ? '' : 's'})\n`);
+          io.stdout(
+            `${mark} ${outcome.policyId} (${outcome.cases.length} case${outcome.cases.length === 1 ? '' : 's'})\n`,
+          );
           if (outcome.cases.length === 0) io.stdout(`       no test cases declared in ${outcome.file}\n`);
           for (const testCase of outcome.cases) {
-            if (!testCase.ok) io.stdout(`       ${testCase.expectation} ${testCase.file}: ${testCase.problem}\n`);
+            if (!testCase.ok)
+              io.stdout(`       ${testCase.expectation} ${testCase.file}: ${testCase.problem}\n`);
           }
         }
         io.stdout(`\npolicy tests: ${outcomes.length - failed.length} of ${outcomes.length} policies ok\n`);

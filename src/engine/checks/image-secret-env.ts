@@ -14,7 +14,11 @@ export const imageSecretEnvCheck: CheckDefinition = {
         const secretEnv = imageFactsOf(resource)?.metadata?.secretEnv ?? [];
         return secretEnv
           .filter(({ name }) => !allow.has(name))
-          .map(({ name, reason }) => ({ path: '', values: { variable: name, reason }, details: { variable: name } }));
+          .map(({ name, reason }) => ({
+            path: '',
+            values: { variable: name, reason },
+            details: { variable: name },
+          }));
       },
     };
   },

@@ -7,9 +7,12 @@ import type { CheckDefinition } from './types.js';
 /** `image-signed`: the image digest carries a cosign signature verified with a configured key. */
 export const imageSignedCheck: CheckDefinition = {
   name: 'image-signed',
-  description: 'fails when an image has no cosign signature verifying with the configured keys; unknown when verification could not run',
+  description:
+    'fails when an image has no cosign signature verifying with the configured keys; unknown when verification could not run',
   compile(options, _policy, ctx) {
-    const exempt = Array.isArray(options.exempt) ? options.exempt.filter((glob): glob is string => typeof glob === 'string') : [];
+    const exempt = Array.isArray(options.exempt)
+      ? options.exempt.filter((glob): glob is string => typeof glob === 'string')
+      : [];
     // Without a key there is nothing to verify against: the policy is inert (a notice says so)
     // rather than an `unknown` on every image of every scan.
     const keys = imageSettingsFrom(ctx.settings.domains.images).cosignKeys;
@@ -23,7 +26,8 @@ export const imageSignedCheck: CheckDefinition = {
             evalCtx.notices.push({
               level: 'info',
               code: 'image-signed-inactive',
-              message: 'image-signed: no cosign public key configured (images.cosignKeys or --cosign-key); signatures not checked',
+              message:
+                'image-signed: no cosign public key configured (images.cosignKeys or --cosign-key); signatures not checked',
             });
           }
           return [];
@@ -37,10 +41,15 @@ export const imageSignedCheck: CheckDefinition = {
             facts.lookup.status === 'unavailable'
               ? `registry metadata unavailable (${facts.lookup.reason ?? 'unknown reason'})`
               : 'registry lookups are off or no cosign key is configured (images.registry, images.cosignKeys)';
-          return [{ path: '', status: 'unknown', message: `Signature of ${facts.reference} not verified: ${why}` }];
+          return [
+            { path: '', status: 'unknown', message: `Signature of ${facts.reference} not verified: ${why}` },
+          ];
         }
         if (signature.status === 'verified') return [];
-        const detail = signature.status === 'unsigned' ? `no signature (${signature.tag})` : `no valid signature: ${signature.reasons.join('; ')}`;
+        const detail =
+          signature.status === 'unsigned'
+            ? `no signature (${signature.tag})`
+            : `no valid signature: ${signature.reasons.join('; ')}`;
         return [{ path: '', message: `Image ${facts.reference} has ${detail}`, details: { signature } }];
       },
     };

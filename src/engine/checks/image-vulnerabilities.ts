@@ -11,7 +11,9 @@ export const imageVulnerabilitiesCheck: CheckDefinition = {
   name: 'image-vulnerabilities',
   description: 'fails when an image has more vulnerabilities at or above a severity than allowed',
   compile(options) {
-    const severity = (vulnerabilitySeverities as readonly string[]).includes(String(options.severity)) ? (options.severity as VulnerabilitySeverity) : 'critical';
+    const severity = (vulnerabilitySeverities as readonly string[]).includes(String(options.severity))
+      ? (options.severity as VulnerabilitySeverity)
+      : 'critical';
     const threshold = vulnerabilitySeverities.indexOf(severity);
     const fixAvailable = options.fixAvailable !== false;
     const max = typeof options.max === 'number' ? options.max : 0;
@@ -35,7 +37,17 @@ export const imageVulnerabilitiesCheck: CheckDefinition = {
           {
             path: '',
             values: { count: counted.length, ids: shown, severity },
-            details: { vulnerabilities: counted.map(({ id, severity: level, package: pkg, installedVersion, fixedVersion }) => ({ id, severity: level, package: pkg, installedVersion, fixedVersion })) },
+            details: {
+              vulnerabilities: counted.map(
+                ({ id, severity: level, package: pkg, installedVersion, fixedVersion }) => ({
+                  id,
+                  severity: level,
+                  package: pkg,
+                  installedVersion,
+                  fixedVersion,
+                }),
+              ),
+            },
           },
         ];
       },

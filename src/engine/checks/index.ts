@@ -8,6 +8,14 @@ import { tfPlaintextSecretsCheck } from './tf-plaintext-secrets.js';
 import type { CheckDefinition } from './types.js';
 
 /** Every named check, one file each in this folder. Names are unique. */
-export const checks: CheckDefinition[] = [imageKnownExploitedCheck, imageSecretEnvCheck, imageSignedCheck, imageVulnerabilitiesCheck, tfDestructiveChangeCheck, tfPlaintextSecretsCheck, ...costChecks];
+export const checks: CheckDefinition[] = [
+  imageKnownExploitedCheck,
+  imageSecretEnvCheck,
+  imageSignedCheck,
+  imageVulnerabilitiesCheck,
+  tfDestructiveChangeCheck,
+  tfPlaintextSecretsCheck,
+  ...costChecks,
+];
 
 export type { CheckDefinition } from './types.js';

@@ -16,9 +16,13 @@ interface ChangeView {
 function stringList(value: unknown, option: string, policyFile: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policyFile}: rule.check.with.${option} must be a list of strings`, {
-      file: policyFile,
-    });
+    throw new ParapetError(
+      'PARAPET_POLICY_COMPILE',
+      `${policyFile}: rule.check.with.${option} must be a list of strings`,
+      {
+        file: policyFile,
+      },
+    );
   }
   return value as string[];
 }
@@ -45,9 +49,13 @@ export const tfDestructiveChangeCheck: CheckDefinition = {
     const actions = new Set(stringList(options.actions ?? ['delete'], 'actions', policy.file));
     for (const action of actions) {
       if (action !== 'delete' && action !== 'replace') {
-        throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with.actions: "${action}" is not delete or replace`, {
-          file: policy.file,
-        });
+        throw new ParapetError(
+          'PARAPET_POLICY_COMPILE',
+          `${policy.file}: rule.check.with.actions: "${action}" is not delete or replace`,
+          {
+            file: policy.file,
+          },
+        );
       }
     }
     const kinds = stringList(options.kinds, 'kinds', policy.file).map((glob) => new Minimatch(glob));
@@ -55,9 +63,13 @@ export const tfDestructiveChangeCheck: CheckDefinition = {
     const label = typeof options.label === 'string' && options.label ? options.label : 'protected';
     const tagOption = options.tags ?? {};
     if (typeof tagOption !== 'object' || tagOption === null || Array.isArray(tagOption)) {
-      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with.tags must map tag names to values`, {
-        file: policy.file,
-      });
+      throw new ParapetError(
+        'PARAPET_POLICY_COMPILE',
+        `${policy.file}: rule.check.with.tags must map tag names to values`,
+        {
+          file: policy.file,
+        },
+      );
     }
     const tags = Object.entries(tagOption as Record<string, unknown>).map(([name, values]) => ({
       name,
@@ -72,7 +84,8 @@ export const tfDestructiveChangeCheck: CheckDefinition = {
       const resourceTags = (resource.facts.tags as Record<string, string> | undefined) ?? resource.labels;
       for (const { name, values } of tags) {
         const value = resourceTags[name];
-        if (value !== undefined && (values.has('*') || values.has(value))) return `it is tagged ${name}=${value}`;
+        if (value !== undefined && (values.has('*') || values.has(value)))
+          return `it is tagged ${name}=${value}`;
       }
       return undefined;
     };
@@ -82,7 +95,9 @@ export const tfDestructiveChangeCheck: CheckDefinition = {
       const planned = change?.actions ?? [];
       const replace = change?.replace ?? (planned.includes('delete') && planned.includes('create'));
       const deletes = planned.includes('delete');
-      const counts = (replace && (actions.has('replace') || actions.has('delete'))) || (deletes && !replace && actions.has('delete'));
+      const counts =
+        (replace && (actions.has('replace') || actions.has('delete'))) ||
+        (deletes && !replace && actions.has('delete'));
       if (!counts) return [];
       const why = protection(resource);
       if (!why) return [];

@@ -6,8 +6,14 @@ import type { CheckDefinition } from './types.js';
 /** Credentials recognisable by their shape alone, whatever they are called. */
 const tokenPatterns: Array<{ name: string; pattern: RegExp }> = [
   { name: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { name: 'an AWS secret access key', pattern: /aws_?secret_?access_?key\s*[=:]\s*["']?[A-Za-z0-9/+=]{40}\b/i },
-  { name: 'a private key', pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----/ },
+  {
+    name: 'an AWS secret access key',
+    pattern: /aws_?secret_?access_?key\s*[=:]\s*["']?[A-Za-z0-9/+=]{40}\b/i,
+  },
+  {
+    name: 'a private key',
+    pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----/,
+  },
   { name: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b/ },
   { name: 'a Slack token', pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/ },
   { name: 'a Stripe live secret key', pattern: /\b[rs]k_live_[0-9A-Za-z]{20,}\b/ },
@@ -15,15 +21,18 @@ const tokenPatterns: Array<{ name: string; pattern: RegExp }> = [
 ];
 
 /** Names that announce a secret, and suffixes that announce a pointer to one instead. */
-const secretName = /(pass(word|wd|phrase)?|pwd|secret|token|api_?key|access_?key|private_?key|credential|auth)/i;
-const pointerSuffix = /(_|-)?(file|path|arn|name|id|url|uri|ttl|seconds|length|len|version|ref|rotation|enabled|policy)$/i;
+const secretName =
+  /(pass(word|wd|phrase)?|pwd|secret|token|api_?key|access_?key|private_?key|credential|auth)/i;
+const pointerSuffix =
+  /(_|-)?(file|path|arn|name|id|url|uri|ttl|seconds|length|len|version|ref|rotation|enabled|policy)$/i;
 
 /** A value that reads like a literal credential rather than a reference, flag, number or path. */
 function looksLikeSecretValue(value: string): boolean {
   const text = value.trim().replace(/^["']|["']$/g, '');
   if (text.length < 8 || /\s/.test(text)) return false;
   if (/^(\$|\{\{|arn:|\/|\.\/|~\/|https?:\/\/|s3:\/\/|ssm:|secretsmanager:|vault:)/i.test(text)) return false;
-  if (/^[0-9.]+$/.test(text) || /^(true|false|null|none|changeme|placeholder|redacted)$/i.test(text)) return false;
+  if (/^[0-9.]+$/.test(text) || /^(true|false|null|none|changeme|placeholder|redacted)$/i.test(text))
+    return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(text)).length;
   return classes >= 2;
 }
@@ -56,7 +65,8 @@ function scanPair(key: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const token = knownToken(value);
   if (token) return token;
-  if (secretName.test(key) && !pointerSuffix.test(key) && looksLikeSecretValue(value)) return 'a literal value';
+  if (secretName.test(key) && !pointerSuffix.test(key) && looksLikeSecretValue(value))
+    return 'a literal value';
   return undefined;
 }
 
@@ -91,9 +101,12 @@ function constantOf(resource: Resource, attribute: string): unknown {
  */
 export const tfPlaintextSecretsCheck: CheckDefinition = {
   name: 'tf-plaintext-secrets',
-  description: 'credentials in plain text in user data, environment variables and tags of Terraform resources',
+  description:
+    'credentials in plain text in user data, environment variables and tags of Terraform resources',
   compile(options): CompiledRule {
-    const ignoreKeys = new Set((Array.isArray(options.ignoreKeys) ? options.ignoreKeys : []).map((key) => String(key)));
+    const ignoreKeys = new Set(
+      (Array.isArray(options.ignoreKeys) ? options.ignoreKeys : []).map((key) => String(key)),
+    );
     const scanTags = options.tags !== false;
 
     const evaluate = (resource: Resource): Violation[] => {
@@ -107,7 +120,13 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
       };
       const body = resource.body;
 
-      for (const attribute of ['user_data', 'user_data_base64', 'custom_data', 'startup_script', 'metadata_startup_script']) {
+      for (const attribute of [
+        'user_data',
+        'user_data_base64',
+        'custom_data',
+        'startup_script',
+        'metadata_startup_script',
+      ]) {
         const planned = body[attribute];
         const candidates: string[] = [];
         if (typeof planned === 'string') candidates.push(planned, decodeBase64(planned) ?? '');
@@ -127,7 +146,12 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
           for (const [key, value] of Object.entries(variables)) {
             if (ignoreKeys.has(key)) continue;
             const found = scanPair(key, value);
-            if (found) report(`/environment/${index}/variables/${escapePointerToken(key)}`, found, `environment variable ${key}`);
+            if (found)
+              report(
+                `/environment/${index}/variables/${escapePointerToken(key)}`,
+                found,
+                `environment variable ${key}`,
+              );
           }
         });
       }
@@ -155,7 +179,11 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
             if (!isRecord(entry) || typeof entry.name !== 'string' || ignoreKeys.has(entry.name)) continue;
             const found = scanPair(entry.name, entry.value);
             if (found) {
-              report('/container_definitions', found, `environment variable ${entry.name} of container ${String(container.name)}`);
+              report(
+                '/container_definitions',
+                found,
+                `environment variable ${entry.name} of container ${String(container.name)}`,
+              );
               break;
             }
           }

@@ -11,7 +11,10 @@ const needsCostCache = new WeakMap<Policy, boolean>();
 function needsCost(policy: Policy): boolean {
   let needs = needsCostCache.get(policy);
   if (needs === undefined) {
-    needs = policy.category === 'cost' || policy.tags.includes('cost') || JSON.stringify(policy.rule).includes('cost');
+    needs =
+      policy.category === 'cost' ||
+      policy.tags.includes('cost') ||
+      JSON.stringify(policy.rule).includes('cost');
     needsCostCache.set(policy, needs);
   }
   return needs;
@@ -31,7 +34,8 @@ export const costFactProvider: FactProvider = {
     const estimator = new CostEstimator(catalogue, settings);
     estimator.prepare(resources);
     for (const resource of resources) {
-      if (resource.source === 'terraform' || resource.source === 'kubernetes') resource.facts.cost = estimator.estimate(resource);
+      if (resource.source === 'terraform' || resource.source === 'kubernetes')
+        resource.facts.cost = estimator.estimate(resource);
     }
     ctx.extras.cost = buildCostReport(resources, catalogue.currency);
   },

@@ -1,6 +1,11 @@
 import { statSync } from 'node:fs';
 import type { Resource } from '../../model/resource.js';
-import { attachMetadata, attachVulnerabilities, imageFactsOf, imageResource } from '../../images/image-resource.js';
+import {
+  attachMetadata,
+  attachVulnerabilities,
+  imageFactsOf,
+  imageResource,
+} from '../../images/image-resource.js';
 import { sharedImageMetadataService } from '../../images/metadata-service.js';
 import { tryParseImageReference } from '../../images/reference.js';
 import { imageSettingsFrom } from '../../images/settings.js';
@@ -47,13 +52,20 @@ export const imagesFactProvider: FactProvider = {
             location: { file: resource.location.file, line },
             ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
             labels: resource.facts.podLabels ?? {},
-            workload: { id: resource.id, kind: resource.kind, name: resource.name, ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}) },
+            workload: {
+              id: resource.id,
+              kind: resource.kind,
+              name: resource.name,
+              ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
+            },
             container: { name: container.name, list: container.list, path: container.path },
           }),
         );
       }
     }
-    const images = resources.filter((resource) => resource.source === 'image' && imageFactsOf(resource)).concat(derived);
+    const images = resources
+      .filter((resource) => resource.source === 'image' && imageFactsOf(resource))
+      .concat(derived);
     if (images.length === 0) return derived;
 
     if (settings.registry) {
@@ -75,17 +87,26 @@ export const imagesFactProvider: FactProvider = {
       const failed = new Map<string, string>();
       for (const resource of images) {
         const facts = imageFactsOf(resource);
-        if (facts?.lookup.status === 'unavailable' && facts.reference) failed.set(facts.reference, facts.lookup.reason ?? 'unknown reason');
+        if (facts?.lookup.status === 'unavailable' && facts.reference)
+          failed.set(facts.reference, facts.lookup.reason ?? 'unknown reason');
       }
       for (const [reference, reason] of [...failed].sort()) {
-        ctx.notices.push({ level: 'warning', code: 'image-metadata-unavailable', message: `registry metadata for ${reference} unavailable: ${reason}` });
+        ctx.notices.push({
+          level: 'warning',
+          code: 'image-metadata-unavailable',
+          message: `registry metadata for ${reference} unavailable: ${reason}`,
+        });
       }
     }
 
     if (settings.vulnerabilityReports.length > 0) {
       const reports = settings.vulnerabilityReports.map(cachedReport);
-      for (const resource of images) if (!imageFactsOf(resource)?.vulnerabilities) attachVulnerabilities(resource, reports);
-      const unmatched = reports.filter((report) => !images.some((resource) => imageFactsOf(resource)?.vulnerabilities?.reports.includes(report.file)));
+      for (const resource of images)
+        if (!imageFactsOf(resource)?.vulnerabilities) attachVulnerabilities(resource, reports);
+      const unmatched = reports.filter(
+        (report) =>
+          !images.some((resource) => imageFactsOf(resource)?.vulnerabilities?.reports.includes(report.file)),
+      );
       for (const report of unmatched) {
         ctx.notices.push({
           level: 'warning',

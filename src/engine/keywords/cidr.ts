@@ -50,7 +50,8 @@ function parseIPv6(text: string): bigint | undefined {
 /** Parses `10.0.0.0/8`, `2001:db8::/32`, a bare address (a /32 or /128), or a word for "anywhere". */
 export function parseNetwork(text: string): Network | undefined {
   const trimmed = text.trim();
-  if (worldWords.has(trimmed.toLowerCase())) return { v6: false, any: true, first: 0n, last: (1n << 32n) - 1n };
+  if (worldWords.has(trimmed.toLowerCase()))
+    return { v6: false, any: true, first: 0n, last: (1n << 32n) - 1n };
   const slash = trimmed.indexOf('/');
   const address = slash < 0 ? trimmed : trimmed.slice(0, slash);
   const v6 = address.includes(':');
@@ -65,7 +66,10 @@ export function parseNetwork(text: string): Network | undefined {
 }
 
 function spansFamily(network: Network): boolean {
-  return network.any === true || (network.first === 0n && network.last === (network.v6 ? (1n << 128n) - 1n : (1n << 32n) - 1n));
+  return (
+    network.any === true ||
+    (network.first === 0n && network.last === (network.v6 ? (1n << 128n) - 1n : (1n << 32n) - 1n))
+  );
 }
 
 function covers(outer: Network, inner: Network): boolean {

@@ -6,4 +6,10 @@ import { portRangeKeyword } from './portRange.js';
 import { secretLikeKeyword } from './secretLike.js';
 
 /** parapet's domain keywords, added to every ajv instance that compiles policy rules. */
-export const keywords: KeywordDefinition[] = [globKeyword, cidrKeyword, jsonStringKeyword, portRangeKeyword, secretLikeKeyword];
+export const keywords: KeywordDefinition[] = [
+  globKeyword,
+  cidrKeyword,
+  jsonStringKeyword,
+  portRangeKeyword,
+  secretLikeKeyword,
+];

@@ -64,7 +64,10 @@ export const portRangeKeyword: KeywordDefinition = {
       }
       if (!ranges || ranges.length === 0) return false;
       if (schema.all === true && !ranges.some((range) => range.from <= 1 && range.to >= 65535)) return false;
-      if (wanted.length && !ranges.some((range) => wanted.some((port) => range.from <= port && port <= range.to))) {
+      if (
+        wanted.length &&
+        !ranges.some((range) => wanted.some((port) => range.from <= port && port <= range.to))
+      ) {
         return false;
       }
       return true;

@@ -24,15 +24,26 @@ export const aggregateRuleType: RuleType = {
     try {
       where = spec.where === undefined ? undefined : ctx.ajv.compile(spec.where as Record<string, unknown>);
     } catch (error) {
-      throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.aggregate.where: ${describeError(error)}`, {
-        file: policy.file,
-      });
+      throw new ParapetError(
+        'PARAPET_POLICY_COMPILE',
+        `${policy.file}: rule.aggregate.where: ${describeError(error)}`,
+        {
+          file: policy.file,
+        },
+      );
     }
     const max = spec.max as number | undefined;
     const min = spec.min as number | undefined;
-    for (const [name, limit] of [['max', max], ['min', min]] as const) {
+    for (const [name, limit] of [
+      ['max', max],
+      ['min', min],
+    ] as const) {
       if (limit !== undefined && typeof limit !== 'number') {
-        throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.aggregate.${name} must be a number`, { file: policy.file });
+        throw new ParapetError(
+          'PARAPET_POLICY_COMPILE',
+          `${policy.file}: rule.aggregate.${name} must be a number`,
+          { file: policy.file },
+        );
       }
     }
     const groupBy = spec.groupBy ?? 'all';
@@ -60,12 +71,26 @@ export const aggregateRuleType: RuleType = {
         for (const [key, group] of groups) {
           const first = group.members[0]!;
           const total = Math.round(group.total * 100) / 100;
-          const values = { total, max, min, count: group.members.length, group: key, members: group.members.map((m) => m.id) };
+          const values = {
+            total,
+            max,
+            min,
+            count: group.members.length,
+            group: key,
+            members: group.members.map((m) => m.id),
+          };
           const path = spec.sum === undefined ? '' : viewPointerToBodyPointer(first, spec.sum);
           if (max !== undefined && total > max) out.push({ resource: first, path, values, details: values });
-          else if (min !== undefined && total < min && group.unknown.length === 0) out.push({ resource: first, path, values, details: values });
+          else if (min !== undefined && total < min && group.unknown.length === 0)
+            out.push({ resource: first, path, values, details: values });
           else if (group.unknown.length > 0 && max !== undefined) {
-            out.push({ resource: first, path, status: 'unknown', values, details: { ...values, unknownMembers: group.unknown } });
+            out.push({
+              resource: first,
+              path,
+              status: 'unknown',
+              values,
+              details: { ...values, unknownMembers: group.unknown },
+            });
           }
         }
         return out;

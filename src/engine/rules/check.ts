@@ -12,7 +12,12 @@ export const checkRuleType: RuleType = {
     if (!definition) {
       throw new ParapetError(
         'PARAPET_POLICY_COMPILE',
-        `${policy.file}: rule.check.name: no check named "${spec.name}" (known: ${checks.map((check) => check.name).sort().join(', ') || 'none'})`,
+        `${policy.file}: rule.check.name: no check named "${spec.name}" (known: ${
+          checks
+            .map((check) => check.name)
+            .sort()
+            .join(', ') || 'none'
+        })`,
         { file: policy.file },
       );
     }

@@ -6,6 +6,19 @@ import { schemaRuleType } from './schema.js';
 import type { RuleType } from './types.js';
 
 /** Every rule type, by the key a policy's `rule` uses. */
-export const ruleTypes: RuleType[] = [schemaRuleType, relationRuleType, aggregateRuleType, checkRuleType, regoRuleType];
+export const ruleTypes: RuleType[] = [
+  schemaRuleType,
+  relationRuleType,
+  aggregateRuleType,
+  checkRuleType,
+  regoRuleType,
+];
 
-export type { CompiledRule, CompileContext, EvalContext, RuleType, SetViolation, Violation } from './types.js';
+export type {
+  CompiledRule,
+  CompileContext,
+  EvalContext,
+  RuleType,
+  SetViolation,
+  Violation,
+} from './types.js';

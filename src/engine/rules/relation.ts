@@ -54,9 +54,13 @@ function compile(policy: Policy, schema: unknown, field: string, ctx: CompileCon
   try {
     return ctx.ajv.compile(schema as Record<string, unknown>);
   } catch (error) {
-    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.relation.${field}: ${describeError(error)}`, {
-      file: policy.file,
-    });
+    throw new ParapetError(
+      'PARAPET_POLICY_COMPILE',
+      `${policy.file}: rule.relation.${field}: ${describeError(error)}`,
+      {
+        file: policy.file,
+      },
+    );
   }
 }
 
@@ -68,13 +72,20 @@ export const relationRuleType: RuleType = {
   name: 'relation',
   compile(policy: Policy, rule: Record<string, unknown>, ctx: CompileContext): CompiledRule {
     const spec = rule as unknown as RelationRule['relation'];
-    const relatedAssert = spec.related.assert === undefined ? undefined : compile(policy, spec.related.assert, 'related.assert', ctx);
+    const relatedAssert =
+      spec.related.assert === undefined
+        ? undefined
+        : compile(policy, spec.related.assert, 'related.assert', ctx);
     const unless = spec.unless === undefined ? undefined : compile(policy, spec.unless, 'unless', ctx);
     const kindPatterns = spec.related.kinds.map((kind) => new Minimatch(kind));
     const sameNamespace = spec.join.some((join) => 'sameNamespace' in join);
     // Terraform joins go through indexes: a plan has tens of thousands of candidates.
-    const referencesJoin = spec.join.find((join): join is { references: { attribute: string } } => 'references' in join);
-    const referencedByJoin = spec.join.find((join): join is { referencedBy: { attribute: string } } => 'referencedBy' in join);
+    const referencesJoin = spec.join.find(
+      (join): join is { references: { attribute: string } } => 'references' in join,
+    );
+    const referencedByJoin = spec.join.find(
+      (join): join is { referencedBy: { attribute: string } } => 'referencedBy' in join,
+    );
     const path = spec.path ?? '';
 
     return {
@@ -102,7 +113,9 @@ export const relationRuleType: RuleType = {
         if (referencesJoin) {
           byReference = new Map();
           for (const candidate of candidates) {
-            for (const reference of new Set(referenceTargets(candidate, referencesJoin.references.attribute))) {
+            for (const reference of new Set(
+              referenceTargets(candidate, referencesJoin.references.attribute),
+            )) {
               push(byReference, reference, candidate);
             }
           }
@@ -120,19 +133,32 @@ export const relationRuleType: RuleType = {
             : referenceTargets(resource, referencedByJoin!.referencedBy.attribute);
           const index = (byReference ?? byAddress)!;
           const found = new Set<Resource>();
-          for (const key of keys) if (key !== undefined) for (const candidate of index.get(key) ?? []) found.add(candidate);
+          for (const key of keys)
+            if (key !== undefined) for (const candidate of index.get(key) ?? []) found.add(candidate);
           return [...found];
         };
         const out: SetViolation[] = [];
         for (const resource of resources) {
           if (unless && unless(resourceView(resource))) continue;
           const pool =
-            byReference || byAddress ? indexedPool(resource) : sameNamespace ? (byNamespace.get(resource.namespace ?? '') ?? []) : candidates;
-          const related = pool.filter((candidate) => candidate !== resource && spec.join.every((join) => joinHolds(join, resource, candidate)));
+            byReference || byAddress
+              ? indexedPool(resource)
+              : sameNamespace
+                ? (byNamespace.get(resource.namespace ?? '') ?? [])
+                : candidates;
+          const related = pool.filter(
+            (candidate) =>
+              candidate !== resource && spec.join.every((join) => joinHolds(join, resource, candidate)),
+          );
           if (spec.expect === 'present' && related.length === 0) {
             out.push({ resource, path, values: { related: [] } });
           } else if (spec.expect === 'absent' && related.length > 0) {
-            out.push({ resource, path, values: { related: related.map((r) => r.id) }, details: { related: related.map((r) => r.id) } });
+            out.push({
+              resource,
+              path,
+              values: { related: related.map((r) => r.id) },
+              details: { related: related.map((r) => r.id) },
+            });
           }
         }
         return out;

@@ -61,14 +61,24 @@ function containerPointer(fact: ContainerFact, resource: Resource, pointer: stri
   return fact.path;
 }
 
-function compileSchema(policy: Policy, ctx: CompileContext, schema: unknown, field: string, allErrors = false): ValidateFunction {
+function compileSchema(
+  policy: Policy,
+  ctx: CompileContext,
+  schema: unknown,
+  field: string,
+  allErrors = false,
+): ValidateFunction {
   try {
     return (allErrors ? ctx.ajvAllErrors : ctx.ajv).compile(schema as Record<string, unknown>);
   } catch (error) {
-    throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.schema.${field}: ${describeError(error)}`, {
-      file: policy.file,
-      cause: error,
-    });
+    throw new ParapetError(
+      'PARAPET_POLICY_COMPILE',
+      `${policy.file}: rule.schema.${field}: ${describeError(error)}`,
+      {
+        file: policy.file,
+        cause: error,
+      },
+    );
   }
 }
 
@@ -92,7 +102,11 @@ export const schemaRuleType: RuleType = {
       let mapped = mappedReads.get(layout);
       if (!mapped) {
         mapped = schemaReads.map((read) => ({
-          tokens: pointerTokens(toBody(read.tokens.map((token) => '/' + (token === '*' ? token : escapePointerToken(token))).join(''))),
+          tokens: pointerTokens(
+            toBody(
+              read.tokens.map((token) => '/' + (token === '*' ? token : escapePointerToken(token))).join(''),
+            ),
+          ),
           deep: read.deep,
         }));
         if (mappedReads.size < 1024) mappedReads.set(layout, mapped);
@@ -100,7 +114,9 @@ export const schemaRuleType: RuleType = {
       return mapped;
     };
     const layoutOf = (resource: Resource, toBody: (pointer: string) => string): string =>
-      target === 'containers' ? toBody('/container') + '\0' + toBody('/pod') : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
+      target === 'containers'
+        ? toBody('/container') + '\0' + toBody('/pod')
+        : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
 
     /** Evaluate one target instance; `toBody` maps a pointer inside `data` to a pointer inside the body. */
     const check = (
@@ -120,7 +136,12 @@ export const schemaRuleType: RuleType = {
           return reads.some((read) => readDependsOn(read, tokens));
         });
         if (relevant.length > 0) {
-          out.push({ path: relevant[0]!, status: 'unknown', unknownPaths: relevant, values: { ...extra, value: undefined } });
+          out.push({
+            path: relevant[0]!,
+            status: 'unknown',
+            unknownPaths: relevant,
+            values: { ...extra, value: undefined },
+          });
         }
         return;
       }
@@ -130,7 +151,9 @@ export const schemaRuleType: RuleType = {
       if (unknownPaths && unknownPaths.length > 0) {
         validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
         validateAll(data);
-        const errorPaths = (validateAll.errors ?? []).map((error) => pointerTokens(toBody(errorPointer(error))));
+        const errorPaths = (validateAll.errors ?? []).map((error) =>
+          pointerTokens(toBody(errorPointer(error))),
+        );
         // An unknown value matters when the schema reads it and it lies on an error's path: an
         // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
         // ARNs) into an `unknown` verdict.
@@ -141,7 +164,9 @@ export const schemaRuleType: RuleType = {
         const relevant = read
           .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
           .map(({ unknown }) => unknown);
-        const allOnUnknown = errorPaths.every((errorPath) => read.some(({ tokens }) => patternOverlaps(errorPath, tokens)));
+        const allOnUnknown = errorPaths.every((errorPath) =>
+          read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
+        );
         if (relevant.length > 0 && allOnUnknown) {
           out.push({ path, status: 'unknown', unknownPaths: relevant, values });
           return;
@@ -168,11 +193,23 @@ export const schemaRuleType: RuleType = {
           }
           case 'containers':
             for (const fact of resource.facts.containers ?? []) {
-              check(resource, fact, (pointer) => containerPointer(fact, resource, pointer), { container: fact.container }, out);
+              check(
+                resource,
+                fact,
+                (pointer) => containerPointer(fact, resource, pointer),
+                { container: fact.container },
+                out,
+              );
             }
             break;
           case 'resource':
-            check(resource, resourceView(resource), (pointer) => viewPointerToBodyPointer(resource, pointer), {}, out);
+            check(
+              resource,
+              resourceView(resource),
+              (pointer) => viewPointerToBodyPointer(resource, pointer),
+              {},
+              out,
+            );
             break;
         }
         return out;

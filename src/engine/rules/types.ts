@@ -49,5 +49,9 @@ export interface CompiledRule {
 export interface RuleType {
   name: string;
   /** Compile once at load; a broken rule throws a ParapetError naming the policy file. */
-  compile(policy: Policy, rule: Record<string, unknown>, ctx: CompileContext): CompiledRule | Promise<CompiledRule>;
+  compile(
+    policy: Policy,
+    rule: Record<string, unknown>,
+    ctx: CompileContext,
+  ): CompiledRule | Promise<CompiledRule>;
 }

@@ -13,7 +13,9 @@ function digest(algorithm: string, name: string) {
 
 function hmac(algorithm: string, name: string) {
   return (value: unknown, key: unknown) =>
-    createHmac(algorithm, expectString(key, name, 2)).update(expectString(value, name), 'utf8').digest('hex');
+    createHmac(algorithm, expectString(key, name, 2))
+      .update(expectString(value, name), 'utf8')
+      .digest('hex');
 }
 
 /** Go's url.QueryEscape: spaces become `+`, and `~` stays as it is. */
@@ -42,22 +44,27 @@ export const encodingBuiltins: BuiltinTable = {
     if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw new Error('hex.decode: invalid hex string');
     return Buffer.from(text, 'hex').toString('utf8');
   },
-  'base64url.encode_no_pad': (value) => Buffer.from(expectString(value, 'base64url.encode_no_pad'), 'utf8').toString('base64url'),
+  'base64url.encode_no_pad': (value) =>
+    Buffer.from(expectString(value, 'base64url.encode_no_pad'), 'utf8').toString('base64url'),
 
   'urlquery.encode': (value) => queryEscape(expectString(value, 'urlquery.encode')),
-  'urlquery.decode': (value) => decodeURIComponent(expectString(value, 'urlquery.decode').replace(/\+/g, ' ')),
+  'urlquery.decode': (value) =>
+    decodeURIComponent(expectString(value, 'urlquery.decode').replace(/\+/g, ' ')),
   'urlquery.encode_object': (value) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('urlquery.encode_object: operand 1 must be object');
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new TypeError('urlquery.encode_object: operand 1 must be object');
     const pairs: string[] = [];
     for (const key of Object.keys(value).sort()) {
       const item = (value as Record<string, unknown>)[key];
-      for (const entry of Array.isArray(item) ? item : [item]) pairs.push(`${queryEscape(key)}=${queryEscape(String(entry))}`);
+      for (const entry of Array.isArray(item) ? item : [item])
+        pairs.push(`${queryEscape(key)}=${queryEscape(String(entry))}`);
     }
     return pairs.join('&');
   },
   'urlquery.decode_object': (value) => {
     const result: Record<string, string[]> = {};
-    for (const [key, item] of new URLSearchParams(expectString(value, 'urlquery.decode_object'))) (result[key] ??= []).push(item);
+    for (const [key, item] of new URLSearchParams(expectString(value, 'urlquery.decode_object')))
+      (result[key] ??= []).push(item);
     return result;
   },
 

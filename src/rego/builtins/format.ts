@@ -12,7 +12,9 @@ export function regoString(value: unknown): string {
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[${value.map(regoString).join(', ')}]`;
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}: ${regoString(item)}`).join(', ')}}`;
   }
   return String(value);
@@ -27,11 +29,13 @@ function formatNumber(value: number): string {
  * What Go's fmt receives from OPA: strings stay strings, integers become int64, other numbers
  * float64, and every other value (booleans, null, arrays, objects, sets) its Rego text as a string.
  */
-type GoValue = { type: 'string'; value: string } | { type: 'int64'; value: number } | { type: 'float64'; value: number };
+type GoValue =
+  { type: 'string'; value: string } | { type: 'int64'; value: number } | { type: 'float64'; value: number };
 
 function toGo(value: unknown): GoValue {
   if (typeof value === 'string') return { type: 'string', value };
-  if (typeof value === 'number') return Number.isInteger(value) ? { type: 'int64', value } : { type: 'float64', value };
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? { type: 'int64', value } : { type: 'float64', value };
   return { type: 'string', value: regoString(value) };
 }
 
@@ -82,7 +86,9 @@ function signed(text: string, negative: boolean, spec: Spec): string {
 
 function goQuote(text: string): string {
   // JSON escaping matches strconv.Quote for everything but a few control characters.
-  return JSON.stringify(text).replace(/\\u0007/g, '\\a').replace(/\\u000b/g, '\\v');
+  return JSON.stringify(text)
+    .replace(/\\u0007/g, '\\a')
+    .replace(/\\u000b/g, '\\v');
 }
 
 function badVerb(verb: string, value: GoValue): string {
@@ -92,7 +98,8 @@ function badVerb(verb: string, value: GoValue): string {
 function formatInteger(value: number, radix: number, spec: Spec, upper: boolean, prefix: string): string {
   let digits = Math.abs(Math.trunc(value)).toString(radix);
   if (upper) digits = digits.toUpperCase();
-  if (spec.precision !== undefined && digits.length < spec.precision) digits = '0'.repeat(spec.precision - digits.length) + digits;
+  if (spec.precision !== undefined && digits.length < spec.precision)
+    digits = '0'.repeat(spec.precision - digits.length) + digits;
   return pad(signed((spec.sharp ? prefix : '') + digits, value < 0, spec), spec, true);
 }
 
@@ -127,7 +134,8 @@ function formatOne(verb: string, value: GoValue, spec: Spec): string {
       return pad(plainString(value), spec, value.type !== 'string');
     case 's': {
       if (value.type !== 'string') return badVerb(verb, value);
-      const text = spec.precision === undefined ? value.value : [...value.value].slice(0, spec.precision).join('');
+      const text =
+        spec.precision === undefined ? value.value : [...value.value].slice(0, spec.precision).join('');
       return pad(text, spec, false);
     }
     case 'q':

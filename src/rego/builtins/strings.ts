@@ -35,11 +35,14 @@ export function goRegExp(pattern: string, global = false): RegExp {
 
 /** Go's ReplaceAllString template: `$1`, `${1}`, `${name}`, `$$`. */
 function goReplacement(template: string): string {
-  return template.replace(/\$\{(\w+)\}|\$(\d+)|\$\$/g, (whole, braced: string | undefined, digits: string | undefined) => {
-    if (whole === '$$') return '$$';
-    const group = braced ?? digits ?? '';
-    return /^\d+$/.test(group) ? `$${group}` : `$<${group}>`;
-  });
+  return template.replace(
+    /\$\{(\w+)\}|\$(\d+)|\$\$/g,
+    (whole, braced: string | undefined, digits: string | undefined) => {
+      if (whole === '$$') return '$$';
+      const group = braced ?? digits ?? '';
+      return /^\d+$/.test(group) ? `$${group}` : `$<${group}>`;
+    },
+  );
 }
 
 export const stringBuiltins: BuiltinTable = {
@@ -86,9 +89,11 @@ export const stringBuiltins: BuiltinTable = {
 
   'regex.find_n': (pattern, value, count) => {
     const limit = typeof count === 'number' ? count : -1;
-    const matches = [...expectString(value, 'regex.find_n', 2).matchAll(goRegExp(expectString(pattern, 'regex.find_n', 1), true))].map(
-      (match) => match[0],
-    );
+    const matches = [
+      ...expectString(value, 'regex.find_n', 2).matchAll(
+        goRegExp(expectString(pattern, 'regex.find_n', 1), true),
+      ),
+    ].map((match) => match[0]);
     return limit < 0 ? matches : matches.slice(0, limit);
   },
 

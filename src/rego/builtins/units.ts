@@ -69,9 +69,10 @@ function parseSemVer(value: unknown): SemVer | undefined {
   if (typeof value !== 'string') return undefined;
   // OPA's semver accepts a leading v (v1.2.3), as most version strings in manifests carry one.
   const text = value.startsWith('v') ? value.slice(1) : value;
-  const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/.exec(
-    text,
-  );
+  const match =
+    /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/.exec(
+      text,
+    );
   if (!match) return undefined;
   return {
     major: Number(match[1]),
@@ -94,7 +95,8 @@ function compareSemVer(a: SemVer, b: SemVer): number {
   const core = Math.sign(a.major - b.major) || Math.sign(a.minor - b.minor) || Math.sign(a.patch - b.patch);
   if (core !== 0) return core;
   // A version without a pre-release has higher precedence than one with.
-  if (a.prerelease.length === 0 || b.prerelease.length === 0) return Math.sign(b.prerelease.length - a.prerelease.length);
+  if (a.prerelease.length === 0 || b.prerelease.length === 0)
+    return Math.sign(b.prerelease.length - a.prerelease.length);
   for (let i = 0; i < Math.min(a.prerelease.length, b.prerelease.length); i += 1) {
     const order = compareIdentifiers(a.prerelease[i] ?? '', b.prerelease[i] ?? '');
     if (order !== 0) return order;
@@ -105,8 +107,8 @@ function compareSemVer(a: SemVer, b: SemVer): number {
 const durationUnits: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  'µs': 1e3,
-  'μs': 1e3,
+  µs: 1e3,
+  μs: 1e3,
   ms: 1e6,
   s: 1e9,
   m: 60e9,
@@ -199,7 +201,11 @@ export const unitBuiltins: BuiltinTable = {
   'time.add_date': (ns, years, months, days) => {
     if (typeof ns !== 'number') throw new TypeError('time.add_date: operand 1 must be number');
     const date = new Date(Math.floor(ns / 1e6));
-    date.setUTCFullYear(date.getUTCFullYear() + Number(years), date.getUTCMonth() + Number(months), date.getUTCDate() + Number(days));
+    date.setUTCFullYear(
+      date.getUTCFullYear() + Number(years),
+      date.getUTCMonth() + Number(months),
+      date.getUTCDate() + Number(days),
+    );
     return date.getTime() * 1e6 + (ns % 1e6);
   },
 
@@ -219,7 +225,8 @@ export const unitBuiltins: BuiltinTable = {
     const limits = [0, 12, 0, 24, 60, 60];
     for (let i = 5; i > 0; i -= 1) {
       if (parts[i]! < 0) {
-        const borrow = i === 2 ? new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 0)).getUTCDate() : limits[i]!;
+        const borrow =
+          i === 2 ? new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 0)).getUTCDate() : limits[i]!;
         parts[i]! += borrow;
         parts[i - 1]! -= 1;
       }

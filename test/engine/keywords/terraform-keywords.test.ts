@@ -31,7 +31,9 @@ describe('cidr keyword', () => {
     const containsPublic = ajv.compile({ cidr: { contains: ['8.8.8.8'] } });
     expect(containsPublic('8.0.0.0/8')).toBe(true);
     expect(containsPublic('10.0.0.0/8')).toBe(false);
-    const privateOnly = ajv.compile({ cidr: { within: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'] } });
+    const privateOnly = ajv.compile({
+      cidr: { within: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'] },
+    });
     expect(privateOnly('10.20.0.0/16')).toBe(true);
     expect(privateOnly('172.32.0.0/16')).toBe(false);
     expect(privateOnly('fd12:3456::/48')).toBe(true);
@@ -41,20 +43,43 @@ describe('cidr keyword', () => {
   });
 
   it('refuses a policy whose CIDR list is not made of CIDRs', () => {
-    expect(() => ajv.compile({ cidr: { within: ['ten-slash-eight'] } })).toThrow('cidr.within: "ten-slash-eight" is not a CIDR');
+    expect(() => ajv.compile({ cidr: { within: ['ten-slash-eight'] } })).toThrow(
+      'cidr.within: "ten-slash-eight" is not a CIDR',
+    );
   });
 });
 
 describe('jsonString keyword', () => {
   const wildcard = ajv.compile({
     jsonString: {
-      properties: { Statement: { contains: { properties: { Action: { const: '*' }, Resource: { const: '*' } }, required: ['Action', 'Resource'] } } },
+      properties: {
+        Statement: {
+          contains: {
+            properties: { Action: { const: '*' }, Resource: { const: '*' } },
+            required: ['Action', 'Resource'],
+          },
+        },
+      },
       required: ['Statement'],
     },
   });
   it('validates the parsed document', () => {
-    expect(wildcard(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }))).toBe(true);
-    expect(wildcard(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }))).toBe(false);
+    expect(
+      wildcard(
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      ),
+    ).toBe(true);
+    expect(
+      wildcard(
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+        }),
+      ),
+    ).toBe(false);
   });
   it('never matches a string that is not JSON', () => {
     expect(wildcard('{"Statement": [')).toBe(false);
