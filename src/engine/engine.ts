@@ -28,6 +28,7 @@ import {
 import { lastMatching, selectPolicies } from './selection.js';
 import { compileTemplate, type MessageTemplate } from './template.js';
 import { applyWaivers } from './waivers.js';
+import { resourceView } from './view.js';
 
 /** A policy ready to run: rule compiled, parameters bound, severity and mode resolved. */
 export interface CompiledPolicy {
@@ -132,8 +133,14 @@ export async function createEngine(
 
 const MAX_KIND_CACHE = 4096;
 
+interface KindEntry {
+  list: CompiledPolicy[];
+  /** Shared (never mutated) id list, when every policy in `list` applies to every resource of the kind. */
+  ids: string[] | undefined;
+}
+
 class PolicyEngine implements Engine {
-  private readonly byKind = new Map<string, CompiledPolicy[]>();
+  private readonly byKind = new Map<string, KindEntry>();
   private readonly resourcePolicies: CompiledPolicy[];
   private readonly setPolicies: CompiledPolicy[];
   private readonly infos: PolicyInfo[];
@@ -154,15 +161,18 @@ class PolicyEngine implements Engine {
     this.excludeResources = globs(settings.exclude.resources);
   }
 
-  private candidates(resource: Resource): CompiledPolicy[] {
+  /** The policies whose source and kind match, and their ids when no per-resource test can drop one. */
+  private candidates(resource: Resource): KindEntry {
     const key = `${resource.source}\0${resource.kind}`;
-    let list = this.byKind.get(key);
-    if (!list) {
-      list = this.resourcePolicies.filter((p) => p.matchesKind(resource.source, resource.kind));
+    let entry = this.byKind.get(key);
+    if (!entry) {
+      const list = this.resourcePolicies.filter((p) => p.matchesKind(resource.source, resource.kind));
+      const ids = list.some((p) => p.matchesResource) ? undefined : list.map((p) => p.policy.id);
+      entry = { list, ids };
       if (this.byKind.size >= MAX_KIND_CACHE) this.byKind.clear();
-      this.byKind.set(key, list);
+      this.byKind.set(key, entry);
     }
-    return list;
+    return entry;
   }
 
   private excluded(resource: Resource): boolean {
@@ -221,10 +231,11 @@ class PolicyEngine implements Engine {
     let done = 0;
     for (const resource of resources) {
       if (options.onProgress && (done++ & 255) === 0) options.onProgress(done - 1, resources.length);
-      const ids: string[] = [];
-      for (const compiled of this.candidates(resource)) {
+      const entry = this.candidates(resource);
+      const ids: string[] | undefined = entry.ids ? undefined : [];
+      for (const compiled of entry.list) {
         if (compiled.matchesResource && !compiled.matchesResource(resource)) continue;
-        ids.push(compiled.policy.id);
+        ids?.push(compiled.policy.id);
         let violations: Violation[];
         try {
           violations = compiled.rule.evaluate!(resource, ctx);
@@ -234,7 +245,7 @@ class PolicyEngine implements Engine {
         }
         for (const violation of violations) findings.push(this.finding(compiled, resource, violation));
       }
-      evaluated.set(resource.id, ids);
+      evaluated.set(resource.id, ids ?? entry.ids!);
     }
 
     for (const compiled of this.setPolicies) {
@@ -244,7 +255,10 @@ class PolicyEngine implements Engine {
           (!compiled.matchesResource || compiled.matchesResource(r)),
       );
       if (matched.length === 0) continue;
-      for (const resource of matched) evaluated.get(resource.id)?.push(compiled.policy.id);
+      for (const resource of matched) {
+        // Copy on write: per-kind id lists are shared between resources.
+        evaluated.set(resource.id, [...(evaluated.get(resource.id) ?? []), compiled.policy.id]);
+      }
       try {
         for (const violation of compiled.rule.evaluateSet!(matched, ctx)) {
           findings.push(this.finding(compiled, violation.resource, violation));
@@ -288,13 +302,7 @@ class PolicyEngine implements Engine {
   private finding(compiled: CompiledPolicy, resource: Resource, violation: Violation): Finding {
     const context: Record<string, unknown> = {
       ...violation.values,
-      resource: {
-        id: resource.id,
-        kind: resource.kind,
-        name: resource.name,
-        namespace: resource.namespace,
-        labels: resource.labels,
-      },
+      resource: resourceView(resource),
       body: resource.body,
       facts: resource.facts,
       params: compiled.params,
