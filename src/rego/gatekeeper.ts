@@ -3,6 +3,7 @@ import type { Mode } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
 import { regoPackage } from './conftest.js';
 import type { RegoSourceFile, RegoVersion } from './compiler.js';
+import { selectorMatches } from '../engine/label-selector.js';
 
 export const gatekeeperTarget = 'admission.k8s.gatekeeper.sh';
 
@@ -189,32 +190,9 @@ function wildcardMatch(pattern: string, value: string): boolean {
   return pattern === value || minimatch(value, pattern, { dot: true });
 }
 
-/** Whether a label selector selects these labels (Kubernetes semantics: every requirement must hold). */
+/** Whether a label selector selects these labels; no selector at all selects everything (Gatekeeper). */
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return true;
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {}))
-    if (labels[key] !== value) return false;
-  for (const requirement of selector.matchExpressions ?? []) {
-    const present = Object.hasOwn(labels, requirement.key);
-    const value = labels[requirement.key];
-    switch (requirement.operator) {
-      case 'In':
-        if (!present || !(requirement.values ?? []).includes(value ?? '')) return false;
-        break;
-      case 'NotIn':
-        if (present && (requirement.values ?? []).includes(value ?? '')) return false;
-        break;
-      case 'Exists':
-        if (!present) return false;
-        break;
-      case 'DoesNotExist':
-        if (present) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return !selector || selectorMatches(selector, labels);
 }
 
 /** The answer of matching: applies, does not, or depends on namespace labels parapet does not have. */
