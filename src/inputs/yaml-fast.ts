@@ -540,7 +540,8 @@ export function parseYamlFast(text: string): FastDocument[] | undefined {
     else if (!sawSeparator && documents.length === 0)
       documents.push({ value: null, line: 1, lines: new WeakMap() });
   } catch (error) {
-    if (error instanceof GiveUp) return undefined;
+    // Nesting deeper than the stack: not ours either (the caller reports it).
+    if (error instanceof GiveUp || error instanceof RangeError) return undefined;
     throw error;
   }
   return documents;

@@ -59,6 +59,22 @@ export function astLineAt(doc: Document, lineCounter: LineCounter, tokens: strin
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
+/** Run a recursive parse step; nesting deeper than the stack is an input error, not a crash. */
+function tooDeep<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ParapetError(
+        'PARAPET_INPUT_TOO_LARGE',
+        `${file}: invalid YAML: collections are nested too deeply`,
+        { file },
+      );
+    }
+    throw error;
+  }
+}
+
 /**
  * Parse a (multi-document) YAML text: the fast path for the plain YAML manifests are made of, the
  * `yaml` package for everything else. A syntax error is a ParapetError naming file, line and column.
@@ -67,13 +83,16 @@ export function parseYamlDocuments(file: string, text: string): YamlDocument[] {
   const fast = parseYamlFast(text);
   if (fast) return fast.map((doc) => ({ value: doc.value, line: doc.line, lineAt: fastLineAt(doc) }));
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter });
+  const parsed = tooDeep(file, () => parseAllDocuments(text, { lineCounter }));
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) {
       const pos = lineCounter.linePos(error.pos[0]);
-      const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const reason = error.message
+        .split('\n')[0]!
+        .replace(/ at line \d+, column \d+:?$/, '')
+        .replace(/^Maximum call stack size exceeded$/, 'collections are nested too deeply');
       throw new ParapetError(
         'PARAPET_INPUT_PARSE',
         `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`,
@@ -84,8 +103,9 @@ export function parseYamlDocuments(file: string, text: string): YamlDocument[] {
   return docs.map((doc) => {
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 100 });
+      value = tooDeep(file, () => doc.toJS({ maxAliasCount: 100 }));
     } catch (error) {
+      if (error instanceof ParapetError) throw error;
       // Alias bombs ("billion laughs") stop here instead of exhausting memory.
       throw new ParapetError(
         'PARAPET_INPUT_PARSE',

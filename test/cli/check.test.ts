@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { repoPath, runCli } from '../helpers.js';
 
@@ -152,6 +152,41 @@ describe('parapet check', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(pattern);
     expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses hostile YAML (alias bombs, absurd nesting) with a one-line error instead of crashing', async () => {
+    const dir = repoPath('test/artifacts');
+    mkdirSync(dir, { recursive: true });
+    const deep = `${dir}/deep.yaml`;
+    writeFileSync(
+      deep,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`,
+    );
+    const nested = await runCli(['check', deep, ...demo]);
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toMatch(
+      /^error: .*deep\.yaml:4:\d+: invalid YAML: collections are nested too deeply\n$/,
+    );
+    const bomb = `${dir}/bomb.yaml`;
+    const levels = 'abcdefghi'.split('');
+    writeFileSync(
+      bomb,
+      levels
+        .map(
+          (name, i) =>
+            `${name}: &${name} [${
+              i === 0
+                ? '"lol", '.repeat(8) + '"lol"'
+                : Array(9)
+                    .fill('*' + levels[i - 1])
+                    .join(', ')
+            }]`,
+        )
+        .join('\n') + '\n',
+    );
+    const aliases = await runCli(['check', bomb, ...demo]);
+    expect(aliases.code).toBe(2);
+    expect(aliases.stderr).toMatch(/^error: .*bomb\.yaml: invalid YAML: Excessive alias count/);
   });
 
   it('names the position of malformed JSON', async () => {
