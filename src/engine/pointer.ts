@@ -11,7 +11,11 @@ export function unescapePointerToken(token: string): string {
 
 export function pointerTokens(pointer: string): string[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map(unescapePointerToken);
+  const tokens = pointer.slice(1).split('/');
+  // Most pointers have no escapes; skip the per-token pass (a hot path: one call per finding).
+  if (pointer.includes('~'))
+    for (let i = 0; i < tokens.length; i += 1) tokens[i] = unescapePointerToken(tokens[i]!);
+  return tokens;
 }
 
 export function joinPointer(base: string, ...tokens: Array<string | number>): string {
