@@ -108,7 +108,7 @@ if [ $((need_apiserver + need_kubectl + need_etcd)) -gt 0 ]; then
   done
   if [ $need_etcd -eq 1 ]; then
     # The etcd server release this Kubernetes release is built and tested against.
-    ETCD_VERSION="$(sed -n 's#^[[:space:]]*go\.etcd\.io/etcd/server/v3 \(v[0-9.]*\).*#\1#p' go.mod | head -n 1)"
+    ETCD_VERSION="$(sed -n 's#^[[:space:]]*go\.etcd\.io/etcd/server/v3 \(v[0-9.]*\).*#\1#p' go.mod | sed -n 1p)"
     log "building etcd $ETCD_VERSION from the go.etcd.io/etcd/server/v3 module"
     # etcd's own go.mod replaces its sibling modules with ../ paths; in a wrapper module those
     # replaces do not apply and the published siblings of the same version are used.

@@ -27,4 +27,6 @@ fi
 if [ -w /usr/local/bin ] && [ "$(readlink -f /usr/local/bin/opa 2>/dev/null || true)" != "$OPA" ]; then
   ln -sf "$OPA" /usr/local/bin/opa
 fi
-"$OPA" version | head -n 1
+# sed reads to the end of its input: `head` would end the pipe early and, under pipefail, fail
+# the script with SIGPIPE (141) at random.
+"$OPA" version | sed -n 1p
