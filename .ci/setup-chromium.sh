@@ -13,7 +13,7 @@ fi
 cache=/var/cache/parapet/apt
 mkdir -p "$cache/partial"
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-cache policy chromium | grep -q 'Candidate: [0-9]'; then
+if ! apt-cache policy chromium | grep 'Candidate: [0-9]' >/dev/null; then
   apt-get update -qq
 fi
 apt-get install -y -qq --no-install-recommends -o "Dir::Cache::Archives=$cache" \

@@ -7,7 +7,7 @@ OPA_VERSION="${OPA_VERSION:-v1.22.3}"
 CACHE_BIN="${PARAPET_CACHE:-/var/cache/parapet}/bin"
 OPA="$CACHE_BIN/opa"
 
-if [ -x "$OPA" ] && "$OPA" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}\$"; then
+if [ -x "$OPA" ] && "$OPA" version 2>/dev/null | grep "^Version: ${OPA_VERSION#v}$" >/dev/null; then
   echo "setup-opa: opa ${OPA_VERSION} already cached at $OPA"
 else
   if ! command -v go >/dev/null 2>&1; then
