@@ -50,7 +50,7 @@ export const textReporter: Reporter = {
       if (finding.resource.id !== resource) {
         resource = finding.resource.id;
         lines.push(
-          `  ${c.bold(resource)} ${c.dim(`(${finding.resource.kind}, ${finding.resource.source})`)}`,
+          `  ${c.bold(resource)} ${c.dim(finding.resource.kind === finding.resource.source ? `(${finding.resource.kind})` : `(${finding.resource.kind}, ${finding.resource.source})`)}`,
         );
       }
       const label = statusLabel[finding.status].padEnd(8);
