@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { repoPath, runCli } from '../helpers.js';
@@ -187,6 +188,29 @@ describe('parapet check', () => {
     const aliases = await runCli(['check', bomb, ...demo]);
     expect(aliases.code).toBe(2);
     expect(aliases.stderr).toMatch(/^error: .*bomb\.yaml: invalid YAML: Excessive alias count/);
+  });
+
+  it('activates image-signed only once a cosign key is given, also on the command line', async () => {
+    const dir = repoPath('test/artifacts');
+    mkdirSync(dir, { recursive: true });
+    const key = `${dir}/cosign.pub`;
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(key, publicKey.export({ type: 'spki', format: 'pem' }));
+    const without = JSON.parse(
+      (await runCli(['check', shop, '--select', 'image-signed', '-f', 'json'])).stdout,
+    );
+    expect(without.findings).toEqual([]);
+    expect(without.notices.map((n: { code: string }) => n.code)).toContain('image-signed-inactive');
+    const withKey = JSON.parse(
+      (await runCli(['check', shop, '--select', 'image-signed', '--cosign-key', key, '-f', 'json'])).stdout,
+    );
+    // Registry lookups are off, so every image's signature is unknown rather than passing silently.
+    expect(withKey.findings.map((f: { status: string }) => f.status)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
   });
 
   it('names the position of malformed JSON', async () => {

@@ -9,18 +9,25 @@ export const imageSignedCheck: CheckDefinition = {
   name: 'image-signed',
   description:
     'fails when an image has no cosign signature verifying with the configured keys; unknown when verification could not run',
-  compile(options, _policy, ctx) {
+  compile(options) {
     const exempt = Array.isArray(options.exempt)
       ? options.exempt.filter((glob): glob is string => typeof glob === 'string')
       : [];
     // Without a key there is nothing to verify against: the policy is inert (a notice says so)
-    // rather than an `unknown` on every image of every scan.
-    const keys = imageSettingsFrom(ctx.settings.domains.images).cosignKeys;
+    // rather than an `unknown` on every image of every scan. Keys are read at evaluation, since
+    // command-line keys (--cosign-key) join the settings after the engine is compiled.
+    const keysFor = new WeakMap<object, number>();
     const noticed = new WeakSet<object>();
     return {
       scope: 'resource',
       evaluate(resource, evalCtx): Violation[] {
-        if (keys.length === 0) {
+        const domains = evalCtx.settings.domains;
+        let keys = keysFor.get(domains);
+        if (keys === undefined) {
+          keys = imageSettingsFrom(domains.images).cosignKeys.length;
+          keysFor.set(domains, keys);
+        }
+        if (keys === 0) {
           if (!noticed.has(evalCtx.notices)) {
             noticed.add(evalCtx.notices);
             evalCtx.notices.push({
