@@ -6,11 +6,11 @@
 // pays for the cost findings: the generated plan lacks cost-allocation tags everywhere).
 // Target: at 100,000 resources estimation adds <= 20%.
 // Sizes: BENCH_COST_SIZES=10000,100000 (default). Rounds: BENCH_ROUNDS (default 3; 1 at 100k).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild } from './child-run.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,15 +63,7 @@ async function child(mode, file, rounds) {
   );
 }
 
-function run(mode, file, rounds) {
-  const out = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--max-old-space-size=4096', self, '--child', mode, file, String(rounds)],
-    { encoding: 'utf8', maxBuffer: 1 << 20 },
-  );
-  if (out.status !== 0) throw new Error(`${mode} run failed: ${out.stderr}`);
-  return JSON.parse(out.stdout);
-}
+const run = (mode, file, rounds) => runChild(self, mode, file, rounds);
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], process.argv[4], Number(process.argv[5]));

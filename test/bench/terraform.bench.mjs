@@ -2,11 +2,11 @@
 // built-in library, against reading + JSON.parse of the same file. Each measurement runs in its own
 // process so peak RSS belongs to it alone; the ratio compares two processes of the same run.
 // Sizes: BENCH_TF_SIZES=1000,10000,100000 (default). Rounds: BENCH_ROUNDS (default 3; 1 at 100k).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild } from './child-run.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -58,18 +58,7 @@ async function child(mode, file, rounds) {
   );
 }
 
-function run(mode, file, rounds) {
-  const out = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--max-old-space-size=4096', self, '--child', mode, file, String(rounds)],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    },
-  );
-  if (out.status !== 0) throw new Error(`${mode} run failed: ${out.stderr}`);
-  return JSON.parse(out.stdout);
-}
+const run = (mode, file, rounds) => runChild(self, mode, file, rounds);
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], process.argv[4], Number(process.argv[5]));
