@@ -15,6 +15,7 @@ import type { Settings } from '../model/settings.js';
 import { defaultSettings } from '../model/settings.js';
 import { createRuleAjv } from './ajv.js';
 import { applyApprovals } from './approvals.js';
+import { EvaluatedMap } from './evaluated.js';
 import { factProviders } from './facts/index.js';
 import { compileMatch, type KindMatcher, type ResourceMatcher } from './match.js';
 import { resolveParameters, substituteParameters } from './params.js';
@@ -28,7 +29,6 @@ import {
 import { lastMatching, selectPolicies } from './selection.js';
 import { compileTemplate, type MessageTemplate } from './template.js';
 import { applyWaivers } from './waivers.js';
-import { resourceView } from './view.js';
 
 /** A policy ready to run: rule compiled, parameters bound, severity and mode resolved. */
 export interface CompiledPolicy {
@@ -133,6 +133,22 @@ export async function createEngine(
 
 const MAX_KIND_CACHE = 4096;
 
+/**
+ * One reference per resource, shared by its findings and the result's resource list (references are
+ * never mutated once made). Cached on the resource under a symbol: invisible to JSON and schemas.
+ */
+const refKey = Symbol('parapet.ref');
+
+function baseRef(resource: Resource): ResourceRef {
+  const holder = resource as unknown as Record<symbol, ResourceRef | undefined>;
+  let ref = holder[refKey];
+  if (!ref) {
+    ref = resourceRef(resource);
+    holder[refKey] = ref;
+  }
+  return ref;
+}
+
 interface KindEntry {
   list: CompiledPolicy[];
   /** Shared (never mutated) id list, when every policy in `list` applies to every resource of the kind. */
@@ -141,6 +157,7 @@ interface KindEntry {
 
 class PolicyEngine implements Engine {
   private readonly byKind = new Map<string, KindEntry>();
+  private lastKind: { source: string; kind: string; entry: KindEntry } | undefined;
   private readonly resourcePolicies: CompiledPolicy[];
   private readonly setPolicies: CompiledPolicy[];
   private readonly infos: PolicyInfo[];
@@ -163,6 +180,9 @@ class PolicyEngine implements Engine {
 
   /** The policies whose source and kind match, and their ids when no per-resource test can drop one. */
   private candidates(resource: Resource): KindEntry {
+    // Inputs come in runs of one kind: answer those without building a key.
+    const last = this.lastKind;
+    if (last && last.source === resource.source && last.kind === resource.kind) return last.entry;
     const key = `${resource.source}\0${resource.kind}`;
     let entry = this.byKind.get(key);
     if (!entry) {
@@ -172,6 +192,7 @@ class PolicyEngine implements Engine {
       if (this.byKind.size >= MAX_KIND_CACHE) this.byKind.clear();
       this.byKind.set(key, entry);
     }
+    this.lastKind = { source: resource.source, kind: resource.kind, entry };
     return entry;
   }
 
@@ -225,7 +246,7 @@ class PolicyEngine implements Engine {
     }
 
     const findings: Finding[] = [];
-    const evaluated = new Map<string, string[]>();
+    const evaluated = new EvaluatedMap();
     const ctx: EvalContext = { settings: this.settings, notices, resources };
 
     let done = 0;
@@ -245,7 +266,7 @@ class PolicyEngine implements Engine {
         }
         for (const violation of violations) findings.push(this.finding(compiled, resource, violation));
       }
-      evaluated.set(resource.id, ids ?? entry.ids!);
+      evaluated.record(resource.id, ids ?? entry.ids!);
     }
 
     for (const compiled of this.setPolicies) {
@@ -255,10 +276,7 @@ class PolicyEngine implements Engine {
           (!compiled.matchesResource || compiled.matchesResource(r)),
       );
       if (matched.length === 0) continue;
-      for (const resource of matched) {
-        // Copy on write: per-kind id lists are shared between resources.
-        evaluated.set(resource.id, [...(evaluated.get(resource.id) ?? []), compiled.policy.id]);
-      }
+      for (const resource of matched) evaluated.add(resource.id, compiled.policy.id);
       try {
         for (const violation of compiled.rule.evaluateSet!(matched, ctx)) {
           findings.push(this.finding(compiled, violation.resource, violation));
@@ -274,51 +292,45 @@ class PolicyEngine implements Engine {
       allowAnnotations: this.settings.allowAnnotationWaivers,
     });
     findings.sort(compareFindings);
-    const refs = resources.map(resourceRef).sort(compareResources);
+    const refList = resources.map((resource) => this.ref(resource, '')).sort(compareResources);
     return {
       findings,
-      resources: refs,
+      resources: refList,
       policies: this.infos,
       notices,
-      summary: summarize(findings, refs.length, this.policies.length),
+      summary: summarize(findings, refList.length, this.policies.length),
       evaluated,
       extras,
     };
   }
 
+  /** The finding's resource reference: shared per resource unless the field has a line of its own. */
   private ref(resource: Resource, path: string): ResourceRef {
-    const ref = resourceRef(resource);
+    const base = baseRef(resource);
     if (path !== '' && resource.lineOf) {
+      let line: number | undefined;
       try {
-        const line = resource.lineOf(path);
-        if (line !== undefined) ref.line = line;
+        line = resource.lineOf(path);
       } catch {
         // A line is a convenience; the resource's own line stands.
       }
+      if (line !== undefined && line !== base.line)
+        return { id: base.id, kind: base.kind, source: base.source, file: base.file, line };
     }
-    return ref;
+    return base;
   }
 
   private finding(compiled: CompiledPolicy, resource: Resource, violation: Violation): Finding {
-    // The engine's roots win over a rule's values of the same name; no spread on this hot path.
-    const context: Record<string, unknown> = {
-      resource: resourceView(resource),
-      body: resource.body,
-      facts: resource.facts,
-      params: compiled.params,
-      path: violation.path,
-    };
-    const values = violation.values;
-    if (values) for (const key in values) if (!(key in context)) context[key] = values[key];
+    const path = violation.path;
     const finding: Finding = {
       policyId: compiled.policy.id,
       severity: compiled.severity,
       status: statusFor(compiled.mode, violation),
       mode: compiled.mode,
-      message: violation.message ?? compiled.message(context),
-      path: violation.path,
-      resource: this.ref(resource, violation.path),
-      fingerprint: fingerprint(compiled.policy.id, resource.id, violation.path),
+      message: violation.message ?? compiled.message(resource, compiled.params, path, violation.values),
+      path,
+      resource: this.ref(resource, path),
+      fingerprint: fingerprint(compiled.policy.id, resource.id, path),
     };
     if (violation.unknownPaths?.length) finding.unknownPaths = violation.unknownPaths;
     if (violation.details) finding.details = violation.details;
@@ -333,7 +345,7 @@ class PolicyEngine implements Engine {
       mode: compiled.mode,
       message: `policy ${compiled.policy.id} could not be evaluated: ${describeError(error)}`,
       path: '',
-      resource: resourceRef(resource),
+      resource: this.ref(resource, ''),
       fingerprint: fingerprint(compiled.policy.id, resource.id, ''),
     };
   }

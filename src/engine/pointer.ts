@@ -27,6 +27,12 @@ export function joinPointer(base: string, ...tokens: Array<string | number>): st
 /** The value at `pointer` inside `root`, or undefined. */
 export function getAtPointer(root: unknown, pointer: string): unknown {
   if (pointer === '') return root;
+  // One plain token (`/name`): no split (a hot path, once per schema violation).
+  if (pointer.indexOf('/', 1) === -1 && !pointer.includes('~')) {
+    return root !== null && typeof root === 'object'
+      ? (root as Record<string, unknown>)[pointer.slice(1)]
+      : undefined;
+  }
   let current: unknown = root;
   for (const token of pointerTokens(pointer)) {
     if (current === null || typeof current !== 'object') return undefined;

@@ -1,8 +1,23 @@
-/** Message templates: `{{ a.b.c }}` placeholders resolved against a context object. */
+/** Message templates: `{{ a.b.c }}` placeholders resolved against a finding's values. */
+import type { Resource } from '../model/resource.js';
 
-export type MessageTemplate = (context: Record<string, unknown>) => string;
+/**
+ * Render a message for one violation. The roots are `resource` (kind, id, name, namespace, labels,
+ * source, body, facts), `body`, `facts`, `params`, `path`, then the rule's own values; the engine's
+ * roots win over a rule's values of the same name. No context object is built: a hot path (one call
+ * per finding).
+ */
+export type MessageTemplate = (
+  resource: Resource,
+  params: Record<string, unknown>,
+  path: string,
+  values: Record<string, unknown> | undefined,
+) => string;
 
 const placeholder = /\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}/g;
+
+/** The fields of a resource that templates see under `resource` (the resource view's fields). */
+const viewKeys = new Set(['kind', 'id', 'name', 'namespace', 'labels', 'source', 'body', 'facts']);
 
 function renderValue(value: unknown): string {
   if (value === undefined || value === null) return '(unset)';
@@ -16,13 +31,46 @@ function renderValue(value: unknown): string {
   }
 }
 
-function lookup(context: Record<string, unknown>, path: string[]): unknown {
-  let current: unknown = context;
-  for (const key of path) {
+function walk(current: unknown, path: string[], from: number): unknown {
+  for (let i = from; i < path.length; i += 1) {
     if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[key];
+    current = (current as Record<string, unknown>)[path[i]!];
   }
   return current;
+}
+
+function lookup(
+  path: string[],
+  resource: Resource,
+  params: Record<string, unknown>,
+  at: string,
+  values: Record<string, unknown> | undefined,
+): unknown {
+  const root = path[0]!;
+  switch (root) {
+    case 'resource': {
+      if (path.length === 1) {
+        const view: Record<string, unknown> = {};
+        for (const key of viewKeys) view[key] = (resource as unknown as Record<string, unknown>)[key];
+        return view;
+      }
+      const key = path[1]!;
+      if (!viewKeys.has(key)) return undefined;
+      return walk((resource as unknown as Record<string, unknown>)[key], path, 2);
+    }
+    case 'body':
+      return walk(resource.body, path, 1);
+    case 'facts':
+      return walk(resource.facts, path, 1);
+    case 'params':
+      return walk(params, path, 1);
+    case 'path':
+      return walk(at, path, 1);
+    default:
+      return values && Object.prototype.hasOwnProperty.call(values, root)
+        ? walk(values[root], path, 1)
+        : undefined;
+  }
 }
 
 /** Compile a template once; rendering then only walks the placeholders. */
@@ -36,9 +84,10 @@ export function compileTemplate(template: string): MessageTemplate {
   }
   parts.push(template.slice(last));
   if (parts.length === 1) return () => template;
-  return (context) => {
+  return (resource, params, path, values) => {
     let out = '';
-    for (const part of parts) out += typeof part === 'string' ? part : renderValue(lookup(context, part));
+    for (const part of parts)
+      out += typeof part === 'string' ? part : renderValue(lookup(part, resource, params, path, values));
     return out;
   };
 }

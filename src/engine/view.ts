@@ -11,24 +11,24 @@ export interface ResourceView {
   facts: Resource['facts'];
 }
 
-const views = new WeakMap<Resource, ResourceView>();
+/** The view is cached on the resource under a symbol: invisible to JSON, `for...in` and schemas. */
+const viewKey = Symbol('parapet.view');
 
 /** The whole-resource object that `resource`-target schemas, relations and aggregates see. Cached per resource. */
 export function resourceView(resource: Resource): ResourceView {
-  let view = views.get(resource);
-  if (!view) {
-    view = {
-      kind: resource.kind,
-      id: resource.id,
-      name: resource.name,
-      namespace: resource.namespace,
-      labels: resource.labels,
-      source: resource.source,
-      body: resource.body,
-      facts: resource.facts,
-    };
-    views.set(resource, view);
-  }
+  const cached = (resource as unknown as Record<symbol, ResourceView | undefined>)[viewKey];
+  if (cached) return cached;
+  const view: ResourceView = {
+    kind: resource.kind,
+    id: resource.id,
+    name: resource.name,
+    namespace: resource.namespace,
+    labels: resource.labels,
+    source: resource.source,
+    body: resource.body,
+    facts: resource.facts,
+  };
+  (resource as unknown as Record<symbol, ResourceView>)[viewKey] = view;
   return view;
 }
 

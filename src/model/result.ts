@@ -68,22 +68,48 @@ export function exitCode(result: Result, options: GateOptions = {}): 0 | 1 {
  * baselines and SARIF, where sha256 cost more than the rest of a finding on large scans.
  */
 export function fingerprint(policyId: string, resourceId: string, path: string): string {
-  const text = `${policyId}\0${resourceId}\0${path}`;
-  let a = 0x811c9dc5;
-  let b = 0x9e3779b9;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
+  // The hash of `${policyId}\0${resourceId}\0${path}`, without building that string.
+  lanes[0] = 0x811c9dc5;
+  lanes[1] = 0x9e3779b9;
+  absorb(policyId, true);
+  absorb(resourceId, true);
+  absorb(path, false);
+  let a = lanes[0]!;
+  let b = lanes[1]!;
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
   b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
   b ^= a;
   a ^= b >>> 7;
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  for (let i = 0; i < 8; i += 1) {
+    hexCodes[i] = hexDigits[(a >>> (28 - 4 * i)) & 15]!;
+    hexCodes[8 + i] = hexDigits[(b >>> (28 - 4 * i)) & 15]!;
+  }
+  return String.fromCharCode.apply(null, hexCodes);
+}
+
+const lanes = new Int32Array(2);
+const hexDigits = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));
+const hexCodes: number[] = new Array<number>(16).fill(0);
+
+/** Feed a string's UTF-16 code units (then a NUL separator when `separator`) into both lanes. */
+function absorb(text: string, separator: boolean): void {
+  let a = lanes[0]!;
+  let b = lanes[1]!;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  if (separator) {
+    a = Math.imul(a, 0x01000193);
+    b = Math.imul(b, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  lanes[0] = a;
+  lanes[1] = b;
 }
 
 const statusOrder: Record<FindingStatus, number> = {
@@ -102,10 +128,14 @@ function compareStrings(a: string, b: string): number {
 
 /** The one order every report uses: file, line, resource, policy, path. */
 export function compareFindings(a: Finding, b: Finding): number {
+  const ra = a.resource;
+  const rb = b.resource;
+  // Findings share their resource's reference unless they carry a line of their own.
+  if (ra !== rb) {
+    const byResource = compareStrings(ra.file, rb.file) || ra.line - rb.line || compareStrings(ra.id, rb.id);
+    if (byResource !== 0) return byResource;
+  }
   return (
-    compareStrings(a.resource.file, b.resource.file) ||
-    a.resource.line - b.resource.line ||
-    compareStrings(a.resource.id, b.resource.id) ||
     compareStrings(a.policyId, b.policyId) ||
     compareStrings(a.path, b.path) ||
     statusOrder[a.status] - statusOrder[b.status] ||

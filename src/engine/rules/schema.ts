@@ -21,6 +21,10 @@ function unknownTokens(pointer: string): string[] {
   return tokens;
 }
 
+/** The shared result of a rule with nothing to report (never mutated). */
+const noViolations: Violation[] = Object.freeze([]) as unknown as Violation[];
+const one = (violation: Violation | undefined): Violation[] => (violation ? [violation] : noViolations);
+
 /** The JSON pointer an ajv error denotes: for `required`, the missing property itself. */
 function errorPointer(error: ErrorObject): string {
   if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') {
@@ -38,7 +42,8 @@ function deepestPointer(errors: ErrorObject[] | null | undefined): string {
   let bestDepth = -1;
   for (const error of errors ?? []) {
     const pointer = errorPointer(error);
-    const depth = pointer === '' ? 0 : pointer.split('/').length;
+    let depth = 0;
+    for (let i = pointer.indexOf('/'); i !== -1; i = pointer.indexOf('/', i + 1)) depth += 1;
     if (depth > bestDepth) {
       best = pointer;
       bestDepth = depth;
@@ -118,36 +123,53 @@ export const schemaRuleType: RuleType = {
         ? toBody('/container') + '\0' + toBody('/pod')
         : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
 
-    /** Evaluate one target instance; `toBody` maps a pointer inside `data` to a pointer inside the body. */
+    const identity = (pointer: string) => pointer;
+    /** Maps a pointer inside the target instance to a pointer inside the body. */
+    const toBodyOf = (resource: Resource, fact: ContainerFact | undefined): ((pointer: string) => string) => {
+      switch (target) {
+        case 'body':
+          return identity;
+        case 'podSpec': {
+          const base = resource.facts.podSpecPath ?? '';
+          return (pointer) => base + pointer;
+        }
+        case 'containers':
+          return (pointer) => containerPointer(fact!, resource, pointer);
+        case 'resource':
+          return (pointer) => viewPointerToBodyPointer(resource, pointer);
+      }
+    };
+
+    /** Evaluate one target instance (`fact` is the container for the `containers` target). */
     const check = (
       resource: Resource,
       data: unknown,
-      toBody: (pointer: string) => string,
-      extra: Record<string, unknown>,
-      out: Violation[],
-    ): void => {
-      if (when && !when(data)) return;
+      fact: ContainerFact | undefined,
+    ): Violation | undefined => {
+      if (when && !when(data)) return undefined;
       const unknownPaths = resource.unknownPaths;
+      const container = fact?.container;
       if (validate(data)) {
-        if (!unknownPaths || unknownPaths.length === 0) return;
+        if (!unknownPaths || unknownPaths.length === 0) return undefined;
+        const toBody = toBodyOf(resource, fact);
         const reads = readPlaces(toBody, layoutOf(resource, toBody));
         const relevant = unknownPaths.filter((unknown) => {
           const tokens = unknownTokens(unknown);
           return reads.some((read) => readDependsOn(read, tokens));
         });
-        if (relevant.length > 0) {
-          out.push({
-            path: relevant[0]!,
-            status: 'unknown',
-            unknownPaths: relevant,
-            values: { ...extra, value: undefined },
-          });
-        }
-        return;
+        if (relevant.length === 0) return undefined;
+        return {
+          path: relevant[0]!,
+          status: 'unknown',
+          unknownPaths: relevant,
+          values: container ? { container, value: undefined } : { value: undefined },
+        };
       }
       const local = reportPath ?? deepestPointer(validate.errors);
+      const toBody = toBodyOf(resource, fact);
       const path = toBody(local);
-      const values = { ...extra, value: getAtPointer(data, local), target: data };
+      const value = local === '' ? data : getAtPointer(data, local);
+      const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
         validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
         validateAll(data);
@@ -168,51 +190,36 @@ export const schemaRuleType: RuleType = {
           read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
         );
         if (relevant.length > 0 && allOnUnknown) {
-          out.push({ path, status: 'unknown', unknownPaths: relevant, values });
-          return;
+          return { path, status: 'unknown', unknownPaths: relevant, values };
         }
       }
-      out.push({ path, values });
+      return { path, values };
     };
-
-    const identity = (pointer: string) => pointer;
 
     return {
       scope: 'resource',
       evaluate(resource: Resource): Violation[] {
-        const out: Violation[] = [];
         switch (target) {
           case 'body':
-            check(resource, resource.body, identity, {}, out);
-            break;
+            return one(check(resource, resource.body, undefined));
           case 'podSpec': {
             const podSpec = resource.facts.podSpec;
-            const base = resource.facts.podSpecPath ?? '';
-            if (podSpec) check(resource, podSpec, (pointer) => base + pointer, {}, out);
-            break;
+            return podSpec ? one(check(resource, podSpec, undefined)) : noViolations;
           }
-          case 'containers':
-            for (const fact of resource.facts.containers ?? []) {
-              check(
-                resource,
-                fact,
-                (pointer) => containerPointer(fact, resource, pointer),
-                { container: fact.container },
-                out,
-              );
+          case 'containers': {
+            const containers = resource.facts.containers;
+            if (!containers) return noViolations;
+            let out: Violation[] | undefined;
+            for (const fact of containers) {
+              const violation = check(resource, fact, fact);
+              if (violation) (out ??= []).push(violation);
             }
-            break;
+            return out ?? noViolations;
+          }
           case 'resource':
-            check(
-              resource,
-              resourceView(resource),
-              (pointer) => viewPointerToBodyPointer(resource, pointer),
-              {},
-              out,
-            );
-            break;
+            return one(check(resource, resourceView(resource), undefined));
         }
-        return out;
+        return noViolations;
       },
     };
   },
