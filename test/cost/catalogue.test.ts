@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatUsd } from '../../src/cost/money.js';
 import {
   builtinPricingDir,
   isQuote,
@@ -132,5 +134,48 @@ describe('refresh-prices parsers (saved samples of the public price lists)', () 
     expect(text).toContain("date: '2025-01-15'");
     expect(text).toMatch(/us-east-1: &ec2-us-east-1\n\s+m5:\n\s+large: 0.097/);
     expect(text).toContain('us-west-2: *ec2-us-east-1');
+  });
+});
+
+describe('formatUsd', () => {
+  const intl = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
+
+  it('writes what Intl.NumberFormat writes', () => {
+    for (const amount of [
+      0,
+      0.004,
+      0.005,
+      0.125,
+      0.135,
+      1,
+      9.995,
+      12.5,
+      999.994,
+      999.995,
+      1000,
+      1234.5,
+      1e6,
+      123456789.125,
+      1e14 + 0.5,
+    ])
+      expect([amount, formatUsd(amount)]).toEqual([amount, intl.format(amount)]);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e13, noNaN: true }), (amount) => {
+        expect(formatUsd(amount)).toBe(intl.format(amount));
+      }),
+      { numRuns: 20000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), (cents) => {
+        const amount = cents / 1000; // many exact and near half-cent ties
+        expect(formatUsd(amount)).toBe(intl.format(amount));
+      }),
+      { numRuns: 20000 },
+    );
   });
 });

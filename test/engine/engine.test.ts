@@ -3,7 +3,10 @@ import { createEngine } from '../../src/engine/engine.js';
 import { loadInputs } from '../../src/inputs/load.js';
 import { kubernetesResource } from '../../src/inputs/kubernetes.js';
 import { defaultSettings, type Settings } from '../../src/model/settings.js';
-import { exitCode } from '../../src/model/result.js';
+import { exitCode, summarize } from '../../src/model/result.js';
+import { findingStatuses } from '../../src/model/finding.js';
+import { severities } from '../../src/model/policy.js';
+import type { Finding } from '../../src/model/finding.js';
 import type { Policy } from '../../src/model/policy.js';
 import type { Resource } from '../../src/model/resource.js';
 import { loadPolicies } from '../../src/policies/load.js';
@@ -329,5 +332,22 @@ describe('kubernetesResource', () => {
       ['containers', 'main', '/spec/jobTemplate/spec/template/spec/containers/0'],
       ['initContainers', 'init', '/spec/jobTemplate/spec/template/spec/initContainers/0'],
     ]);
+  });
+});
+
+describe('summarize', () => {
+  it('counts every status and severity, keyed in their documented order', () => {
+    const finding = (status: Finding['status'], severity: Finding['severity']) =>
+      ({ status, severity }) as Finding;
+    const summary = summarize(
+      [finding('fail', 'high'), finding('fail', 'low'), finding('waived', 'high')],
+      3,
+      2,
+    );
+    expect(Object.keys(summary.byStatus)).toEqual([...findingStatuses]);
+    expect(Object.keys(summary.bySeverity)).toEqual([...severities]);
+    expect(summary.byStatus).toMatchObject({ fail: 2, waived: 1, warn: 0, error: 0 });
+    expect(summary.bySeverity).toMatchObject({ high: 2, low: 1, critical: 0 });
+    expect(summary).toMatchObject({ resources: 3, policies: 2, findings: 3 });
   });
 });
