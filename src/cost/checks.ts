@@ -1,8 +1,8 @@
-import { Minimatch } from 'minimatch';
 import { ParapetError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
 import type { CheckDefinition } from '../engine/checks/types.js';
+import { globMatcher } from '../engine/keywords/glob.js';
 import type { SetViolation, Violation } from '../engine/rules/types.js';
 import { monthlyAfterLowerBound } from './estimate.js';
 import { formatMoney } from './money.js';
@@ -26,7 +26,12 @@ function requireNumber(options: Record<string, unknown>, name: string, policy: P
   return value;
 }
 
-function requireGlobs(value: unknown, where: string, policy: Policy): Minimatch[] {
+/** Globs over machine types and families (minimatch, dot files not special-cased). */
+function requireGlobs(
+  value: unknown,
+  where: string,
+  policy: Policy,
+): { matches: (subject: string) => boolean; patterns: string } {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
     throw new ParapetError(
       'PARAPET_POLICY_COMPILE',
@@ -34,7 +39,11 @@ function requireGlobs(value: unknown, where: string, policy: Policy): Minimatch[
       { file: policy.file },
     );
   }
-  return (value as string[]).map((glob) => new Minimatch(glob, { nocomment: true, nonegate: true }));
+  const patterns = value as string[];
+  return {
+    matches: globMatcher(patterns, { nocomment: true, nonegate: true }),
+    patterns: patterns.join(', '),
+  };
 }
 
 /**
@@ -234,16 +243,12 @@ export const costMachineAllowlistCheck: CheckDefinition = {
         const globs = (environment !== undefined ? allowed.get(environment) : undefined) ?? fallback;
         if (!globs) return [];
         const list = environment !== undefined && allowed.has(environment) ? environment : 'default';
-        return machineViolation(
-          resource,
-          fact,
-          (type, family) => globs.some((glob) => glob.match(type) || glob.match(family)),
-          {
-            environment: environment ?? '(none)',
-            allowed: globs.map((glob) => glob.pattern).join(', '),
-            list,
-          },
-        );
+        const { matches } = globs;
+        return machineViolation(resource, fact, (type, family) => matches(type) || matches(family), {
+          environment: environment ?? '(none)',
+          allowed: globs.patterns,
+          list,
+        });
       },
     };
   },
@@ -263,7 +268,7 @@ export const costMachineDenylistCheck: CheckDefinition = {
         return machineViolation(
           resource,
           fact,
-          (type, family) => !denied.some((glob) => glob.match(type) || glob.match(family)),
+          (type, family) => !denied.matches(type) && !denied.matches(family),
           {},
         );
       },

@@ -1,16 +1,10 @@
-import { Minimatch } from 'minimatch';
 import type { Policy } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
+import { globMatcher } from './keywords/glob.js';
 
-const globOptions = { dot: true, nocomment: true, nonegate: true } as const;
-
-function compileGlobs(patterns: string[] | undefined): Minimatch[] | undefined {
-  return patterns?.length ? patterns.map((pattern) => new Minimatch(pattern, globOptions)) : undefined;
-}
-
-function anyMatch(patterns: Minimatch[], value: string): boolean {
-  for (const pattern of patterns) if (pattern.match(value)) return true;
-  return false;
+/** "Matches one of these globs" (minimatch semantics), or undefined when there are none. */
+function compileGlobs(patterns: string[] | undefined): ((value: string) => boolean) | undefined {
+  return patterns?.length ? globMatcher(patterns) : undefined;
 }
 
 /** The part of `match` that depends only on source and kind (cached per kind by the engine). */
@@ -31,8 +25,8 @@ export function compileMatch(policy: Policy): { kind: KindMatcher; resource: Res
   const excludeKinds = compileGlobs(match.excludeKinds);
   const kind: KindMatcher = (source, kindName) =>
     (!sources || sources.has(source as never)) &&
-    (!kinds || anyMatch(kinds, kindName)) &&
-    (!excludeKinds || !anyMatch(excludeKinds, kindName));
+    (!kinds || kinds(kindName)) &&
+    (!excludeKinds || !excludeKinds(kindName));
 
   const namespaces = compileGlobs(match.namespaces);
   const excludeNamespaces = compileGlobs(match.excludeNamespaces);
@@ -42,8 +36,8 @@ export function compileMatch(policy: Policy): { kind: KindMatcher; resource: Res
 
   const resource = (r: Resource): boolean => {
     const namespace = r.namespace ?? '';
-    if (namespaces && !anyMatch(namespaces, namespace)) return false;
-    if (excludeNamespaces && anyMatch(excludeNamespaces, namespace)) return false;
+    if (namespaces && !namespaces(namespace)) return false;
+    if (excludeNamespaces && excludeNamespaces(namespace)) return false;
     if (labels) {
       for (const [key, value] of labels) {
         const actual = r.labels[key];

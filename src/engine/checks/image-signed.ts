@@ -1,4 +1,4 @@
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { imageFactsOf } from '../../images/image-resource.js';
 import { imageSettingsFrom } from '../../images/settings.js';
 import type { Violation } from '../rules/types.js';
@@ -11,7 +11,9 @@ export const imageSignedCheck: CheckDefinition = {
     'fails when an image has no cosign signature verifying with the configured keys; unknown when verification could not run',
   compile(options) {
     const exempt = Array.isArray(options.exempt)
-      ? options.exempt.filter((glob): glob is string => typeof glob === 'string')
+      ? options.exempt
+          .filter((glob): glob is string => typeof glob === 'string')
+          .map((glob) => new Minimatch(glob))
       : [];
     // Without a key there is nothing to verify against: the policy is inert (a notice says so)
     // rather than an `unknown` on every image of every scan. Keys are read at evaluation, since
@@ -41,7 +43,7 @@ export const imageSignedCheck: CheckDefinition = {
         }
         const facts = imageFactsOf(resource);
         if (!facts?.valid || !facts.name) return [];
-        if (exempt.some((glob) => minimatch(facts.name as string, glob))) return [];
+        if (exempt.some((glob) => glob.match(facts.name as string))) return [];
         const signature = facts.signature;
         if (!signature) {
           const why =

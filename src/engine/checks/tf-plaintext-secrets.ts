@@ -61,8 +61,22 @@ function scanScript(text: string): string | undefined {
   return undefined;
 }
 
+// Tags and variables repeat across a plan (environment=prod on thousands of resources): each
+// distinct pair is judged once. `null` records "nothing found".
+const pairVerdicts = new Map<string, string | null>();
+
 function scanPair(key: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
+  const memo = `${key}\0${value}`;
+  const known = pairVerdicts.get(memo);
+  if (known !== undefined) return known ?? undefined;
+  const verdict = judgePair(key, value);
+  if (pairVerdicts.size >= 20_000) pairVerdicts.clear();
+  pairVerdicts.set(memo, verdict ?? null);
+  return verdict;
+}
+
+function judgePair(key: string, value: string): string | undefined {
   const token = knownToken(value);
   if (token) return token;
   if (secretName.test(key) && !pointerSuffix.test(key) && looksLikeSecretValue(value))
@@ -93,6 +107,14 @@ function constantOf(resource: Resource, attribute: string): unknown {
   return isRecord(expression) ? expression.constant_value : undefined;
 }
 
+const scriptAttributes = [
+  'user_data',
+  'user_data_base64',
+  'custom_data',
+  'startup_script',
+  'metadata_startup_script',
+];
+
 /**
  * `tf-plaintext-secrets`: credentials written in plain text where they end up readable by anyone
  * with read access to the resource — user data and launch scripts, environment variable maps
@@ -120,14 +142,9 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
       };
       const body = resource.body;
 
-      for (const attribute of [
-        'user_data',
-        'user_data_base64',
-        'custom_data',
-        'startup_script',
-        'metadata_startup_script',
-      ]) {
+      for (const attribute of scriptAttributes) {
         const planned = body[attribute];
+        if (typeof planned !== 'string' && resource.facts.expressions === undefined) continue;
         const candidates: string[] = [];
         if (typeof planned === 'string') candidates.push(planned, decodeBase64(planned) ?? '');
         // aws_instance keeps only a hash of user_data in the plan; the configuration has the text.

@@ -1,7 +1,13 @@
 import type { KeywordDefinition } from 'ajv';
 import { Minimatch } from 'minimatch';
 
-const globOptions = { dot: true, nocomment: true, nonegate: true } as const;
+export interface GlobOptions {
+  dot?: boolean;
+  nocomment?: boolean;
+  nonegate?: boolean;
+}
+
+const globOptions: GlobOptions = { dot: true, nocomment: true, nonegate: true };
 
 /** No empty path segment (leading, trailing or doubled slash), where minimatch's two matchers differ. */
 function plainPath(subject: string): boolean {
@@ -25,8 +31,8 @@ interface CompiledGlob {
  * `test`. The two agree on plain paths, except that a globstar's expression is looser (`a/**` also
  * matches `a`), so there a yes is confirmed by `match`. Subjects with an empty segment go to `match`.
  */
-function compileGlob(pattern: string): CompiledGlob {
-  const glob = new Minimatch(pattern, globOptions);
+function compileGlob(pattern: string, options: GlobOptions): CompiledGlob {
+  const glob = new Minimatch(pattern, options);
   const any = (subject: string) => glob.match(subject);
   const re = glob.makeRe();
   if (!re) return { plain: any, any };
@@ -34,9 +40,17 @@ function compileGlob(pattern: string): CompiledGlob {
   return { plain: (subject) => re.test(subject) && glob.match(subject), any };
 }
 
-/** A test for "matches at least one of these globs", exactly as minimatch's `match` answers. */
-export function globMatcher(patterns: string | string[]): (subject: string) => boolean {
-  const globs = (Array.isArray(patterns) ? patterns : [patterns]).map(compileGlob);
+/**
+ * A test for "matches at least one of these globs", exactly as minimatch's `match` answers. Options
+ * default to the policies' (dot files match, no comments, no negation).
+ */
+export function globMatcher(
+  patterns: string | string[],
+  options: GlobOptions = globOptions,
+): (subject: string) => boolean {
+  const globs = (Array.isArray(patterns) ? patterns : [patterns]).map((pattern) =>
+    compileGlob(pattern, options),
+  );
   return (subject) => {
     const plain = plainPath(subject);
     for (const glob of globs) if (plain ? glob.plain(subject) : glob.any(subject)) return true;

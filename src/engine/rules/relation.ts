@@ -78,6 +78,17 @@ export const relationRuleType: RuleType = {
         : compile(policy, spec.related.assert, 'related.assert', ctx);
     const unless = spec.unless === undefined ? undefined : compile(policy, spec.unless, 'unless', ctx);
     const kindPatterns = spec.related.kinds.map((kind) => new Minimatch(kind));
+    // Every resource of a run is a possible candidate; kinds are few, so each is matched once.
+    const kindAnswers = new Map<string, boolean>();
+    const kindMatches = (kind: string): boolean => {
+      let answer = kindAnswers.get(kind);
+      if (answer === undefined) {
+        answer = kindPatterns.some((pattern) => pattern.match(kind));
+        if (kindAnswers.size > 4096) kindAnswers.clear();
+        kindAnswers.set(kind, answer);
+      }
+      return answer;
+    };
     const sameNamespace = spec.join.some((join) => 'sameNamespace' in join);
     // Terraform joins go through indexes: a plan has tens of thousands of candidates.
     const referencesJoin = spec.join.find(
@@ -95,7 +106,7 @@ export const relationRuleType: RuleType = {
         const candidates = ctx.resources.filter(
           (resource) =>
             (spec.related.source === undefined || resource.source === spec.related.source) &&
-            kindPatterns.some((pattern) => pattern.match(resource.kind)) &&
+            kindMatches(resource.kind) &&
             (!relatedAssert || relatedAssert(resourceView(resource))),
         );
         const byNamespace = new Map<string, Resource[]>();

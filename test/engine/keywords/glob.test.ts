@@ -58,6 +58,32 @@ describe('glob keyword', () => {
       expect([subject, matches(subject)]).toEqual([subject, reference.match(subject)]);
   });
 
+  it('agrees with minimatch without dot matching (machine families)', () => {
+    const options = { nocomment: true, nonegate: true };
+    const families = ['t2', 'db.t2', 'cache.*', 'Standard_A*', 'm[34]', '*.metal', '**', 'n1-*', '.x*'];
+    const types = [
+      't2',
+      't2.micro',
+      'db.t2',
+      'db.t2.small',
+      'cache.m4',
+      'Standard_A1_v2',
+      'm3',
+      'm5',
+      '.xl',
+      'a/.b',
+      'n1-standard-4',
+      'c5.metal',
+      '',
+    ];
+    for (const pattern of families) {
+      const reference = new Minimatch(pattern, options);
+      const matches = globMatcher(pattern, options);
+      for (const type of types)
+        expect([pattern, type, matches(type)]).toEqual([pattern, type, reference.match(type)]);
+    }
+  });
+
   it('agrees with minimatch on generated subjects', () => {
     const segment = fc.stringMatching(/^[a-z0-9.:_-]{0,6}$/);
     const subject = fc.array(fc.oneof(segment, fc.constantFrom('docker.io', 'library', 'a', 'z', 'acme')), {
@@ -69,6 +95,8 @@ describe('glob keyword', () => {
         const text = parts.join('/');
         const reference = new Minimatch(pattern, { dot: true, nocomment: true, nonegate: true });
         expect(globMatcher(pattern)(text)).toBe(reference.match(text));
+        const plain = { nocomment: true, nonegate: true };
+        expect(globMatcher(pattern, plain)(text)).toBe(new Minimatch(pattern, plain).match(text));
       }),
       { numRuns: 5000 },
     );
