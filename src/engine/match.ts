@@ -23,10 +23,20 @@ export function compileMatch(policy: Policy): { kind: KindMatcher; resource: Res
       : new Set(Array.isArray(match.source) ? match.source : [match.source]);
   const kinds = compileGlobs(match.kinds);
   const excludeKinds = compileGlobs(match.excludeKinds);
-  const kind: KindMatcher = (source, kindName) =>
-    (!sources || sources.has(source as never)) &&
-    (!kinds || kinds(kindName)) &&
-    (!excludeKinds || !excludeKinds(kindName));
+  const matchesKindName = (kindName: string): boolean =>
+    (!kinds || kinds(kindName)) && (!excludeKinds || !excludeKinds(kindName));
+  // Set rules test every resource of a run; kinds are few, so each answer is kept.
+  const kindAnswers = new Map<string, boolean>();
+  const kind: KindMatcher = (source, kindName) => {
+    if (sources && !sources.has(source as never)) return false;
+    let answer = kindAnswers.get(kindName);
+    if (answer === undefined) {
+      answer = matchesKindName(kindName);
+      if (kindAnswers.size >= 4096) kindAnswers.clear();
+      kindAnswers.set(kindName, answer);
+    }
+    return answer;
+  };
 
   const namespaces = compileGlobs(match.namespaces);
   const excludeNamespaces = compileGlobs(match.excludeNamespaces);
