@@ -12,6 +12,7 @@ import {
   formatModuleInstance,
   localResourceAddress,
   moduleConfigKey,
+  parseCanonicalModuleInstance,
   parseResourceAddress,
   type InstanceKey,
   type ModuleStep,
@@ -77,8 +78,6 @@ interface ResourceChangeJson {
     importing?: { id?: unknown };
   };
 }
-
-const knownActions = new Set<string>(['no-op', 'create', 'read', 'update', 'delete', 'forget']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -186,6 +185,8 @@ class PlanIndex {
   readonly configuration: PlanConfiguration;
   readonly entries: Entry[] = [];
   private readonly instancesByAddress = new Map<string, ModuleInstance>();
+  private lastAddress: string | undefined;
+  private lastInstance: ModuleInstance | undefined;
   private readonly instancesByText = new Map<string, ModuleInstance>();
   private readonly tables = new Map<string, SlotTable>();
   private readonly targetCache = new Map<ReferenceTarget, Map<ModuleInstance, Entry[]>>();
@@ -196,18 +197,27 @@ class PlanIndex {
 
   /** The module instance a `module_address` names; undefined when it is not a module address. */
   instanceOfAddress(moduleAddress: string): ModuleInstance | undefined {
+    // Plans list the resources of a module instance together.
+    if (moduleAddress === this.lastAddress) return this.lastInstance;
     let instance = this.instancesByAddress.get(moduleAddress);
     if (!instance) {
-      const steps = moduleAddress ? parseResourceAddress(`${moduleAddress}.x.y`)?.module : [];
+      // Terraform writes module addresses in canonical form: then the text is the instance's text.
+      const canonical = moduleAddress ? parseCanonicalModuleInstance(moduleAddress) : [];
+      const steps = canonical ?? parseResourceAddress(`${moduleAddress}.x.y`)?.module;
       if (!steps) return undefined;
-      instance = this.instanceOfSteps(steps);
+      instance = this.instanceOfSteps(steps, canonical ? moduleAddress : undefined);
       this.instancesByAddress.set(moduleAddress, instance);
     }
+    this.lastAddress = moduleAddress;
+    this.lastInstance = instance;
     return instance;
   }
 
-  instanceOfSteps(steps: ModuleStep[]): ModuleInstance {
-    const text = steps.length === 0 ? '' : formatModuleInstance(steps);
+  /** The module instance of `steps`; `text`, when given, is `formatModuleInstance(steps)`. */
+  instanceOfSteps(
+    steps: ModuleStep[],
+    text = steps.length === 0 ? '' : formatModuleInstance(steps),
+  ): ModuleInstance {
     let instance = this.instancesByText.get(text);
     if (!instance) {
       const configKey = steps.length === 0 ? '' : moduleConfigKey(steps);
@@ -378,13 +388,13 @@ export function terraformPlanResources(
     let creates = false;
     let deletes = false;
     let forgets = false;
-    for (const action of change.actions) {
-      if (typeof action !== 'string' || !knownActions.has(action)) {
-        throw invalid(file, i, `(${address}) has an unknown action ${JSON.stringify(action)}`);
-      }
+    for (const action of change.actions as unknown[]) {
       if (action === 'create') creates = true;
       else if (action === 'delete') deletes = true;
       else if (action === 'forget') forgets = true;
+      else if (action !== 'no-op' && action !== 'update' && action !== 'read') {
+        throw invalid(file, i, `(${address}) has an unknown action ${JSON.stringify(action)}`);
+      }
     }
     const actions = change.actions as PlanAction[];
     const type = typeof entry.type === 'string' ? entry.type : parsed.type;
