@@ -155,6 +155,13 @@ interface ModuleInstance {
 
 /** A resource block of one configuration module, shared by all its instances in all module instances. */
 interface Slot {
+  /**
+   * The type and name strings of the slot's first resource, given to all of them: one string object
+   * per type instead of one per resource, so that lookups keyed by kind (estimators, kind globs,
+   * per-kind caches) hash and internalise each type once.
+   */
+  type: string;
+  name: string;
   configResource: ConfigResource | undefined;
   provider: ProviderSettings | undefined;
   /** The non-deposed instances, in plan order. */
@@ -257,6 +264,8 @@ class PlanIndex {
       const configModule = instance.configModule;
       const configResource = configModule?.resources.get(local);
       slot = {
+        type,
+        name,
         configResource,
         provider:
           configModule && configResource
@@ -430,6 +439,8 @@ export function terraformPlanResources(
 
     const slot = index.slot(parsed.instance, mode, type, name);
     const { configResource, provider } = slot;
+    const kind = slot.type === type ? slot.type : type;
+    const resourceName = slot.name === name ? slot.name : name;
     if (!configResource && !removing) withoutConfiguration += 1;
     const tags = mergedTags(provider?.defaultTags, body);
     const region = provider?.region ?? stringAttribute(body, 'region') ?? stringAttribute(body, 'location');
@@ -466,16 +477,16 @@ export function terraformPlanResources(
     const resource: Resource = shape?.pointers.length
       ? {
           source: 'terraform',
-          kind: type,
+          kind,
           id,
-          name,
+          name: resourceName,
           labels: tags,
           location,
           body,
           facts,
           unknownPaths: shape.pointers,
         }
-      : { source: 'terraform', kind: type, id, name, labels: tags, location, body, facts };
+      : { source: 'terraform', kind, id, name: resourceName, labels: tags, location, body, facts };
 
     if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShort);
     const record: Entry = { resource, instance: parsed.instance, slot, key: parsed.key, references };
