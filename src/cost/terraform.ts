@@ -49,6 +49,19 @@ function normaliseAzureRegion(location: string): string {
   return location.toLowerCase().replace(/\s+/g, '');
 }
 
+/** Where each provider's resources say their region, in order of precedence, and how to read it. */
+type RegionSources = ReadonlyArray<readonly [string, (value: string) => string]>;
+const googleRegionSources: RegionSources = [
+  ['/zone', (zone) => zone.replace(/-[a-z]$/, '')],
+  ['/region', (r) => r.toLowerCase()],
+  ['/location', (l) => l.toLowerCase().replace(/-[a-z]$/, '')],
+];
+const azureRegionSources: RegionSources = [['/location', normaliseAzureRegion]];
+const awsRegionSources: RegionSources = [
+  ['/region', (r) => r],
+  ['/availability_zone', (zone) => zone.replace(/[a-z]$/, '')],
+];
+
 /** The region a resource runs in, from its own attributes first (zones beat provider defaults). */
 function regionOf(resource: Resource, view: StateView): { name: string } | { reason: string } {
   const provider = resource.facts.provider;
@@ -56,19 +69,12 @@ function regionOf(resource: Resource, view: StateView): { name: string } | { rea
     typeof resource.facts.region === 'string' && resource.facts.region !== ''
       ? resource.facts.region
       : undefined;
-  const candidates: Array<[string, (value: string) => string]> =
+  const candidates =
     provider === 'google'
-      ? [
-          ['/zone', (zone) => zone.replace(/-[a-z]$/, '')],
-          ['/region', (r) => r.toLowerCase()],
-          ['/location', (l) => l.toLowerCase().replace(/-[a-z]$/, '')],
-        ]
+      ? googleRegionSources
       : provider === 'azurerm'
-        ? [['/location', normaliseAzureRegion]]
-        : [
-            ['/region', (r) => r],
-            ['/availability_zone', (zone) => zone.replace(/[a-z]$/, '')],
-          ];
+        ? azureRegionSources
+        : awsRegionSources;
   for (const [pointer, normalise] of candidates) {
     const read = view.string(pointer);
     if (!read.known) {

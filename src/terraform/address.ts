@@ -108,3 +108,66 @@ export function moduleConfigKey(steps: readonly ModuleStep[]): string {
 export function localResourceAddress(mode: 'managed' | 'data', type: string, name: string): string {
   return mode === 'data' ? `data.${type}.${name}` : `${type}.${name}`;
 }
+
+function isIdentifierStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+function isIdentifierPart(code: number): boolean {
+  return isIdentifierStart(code) || (code >= 48 && code <= 57) || code === 45;
+}
+
+/**
+ * Parses a module instance address already in the form `formatModuleInstance` writes
+ * (`module.a["x"].module.b[0]`): one scan, no regular expression, no string built but the keys.
+ * `undefined` means "not in that form" (the address may still be valid): callers then use
+ * {@link parseResourceAddress}, whose result this matches wherever it answers.
+ */
+export function parseCanonicalModuleInstance(text: string): ModuleStep[] | undefined {
+  const steps: ModuleStep[] = [];
+  let position = 0;
+  while (position < text.length) {
+    if (!text.startsWith('module.', position)) return undefined;
+    const start = position + 7;
+    if (!isIdentifierStart(text.charCodeAt(start))) return undefined;
+    let end = start + 1;
+    while (end < text.length && isIdentifierPart(text.charCodeAt(end))) end += 1;
+    const name = text.slice(start, end);
+    position = end;
+    if (text.charCodeAt(position) === 91 /* [ */) {
+      const key = canonicalKey(text, position + 1);
+      if (!key) return undefined;
+      steps.push({ name, key: key.key });
+      position = key.end;
+    } else {
+      steps.push({ name });
+    }
+    if (position === text.length) return steps;
+    if (text.charCodeAt(position) !== 46 /* . */) return undefined;
+    position += 1;
+  }
+  return undefined;
+}
+
+/** A key written as `formatKey` writes it, from just after `[`; returns the position after `]`. */
+function canonicalKey(text: string, position: number): { key: InstanceKey; end: number } | undefined {
+  if (text.charCodeAt(position) === 34 /* " */) {
+    // Only keys JSON.stringify writes back unchanged: no escapes, control characters or surrogates.
+    for (let i = position + 1; i < text.length; i += 1) {
+      const code = text.charCodeAt(i);
+      if (code === 34) {
+        if (text.charCodeAt(i + 1) !== 93 /* ] */) return undefined;
+        return { key: text.slice(position + 1, i), end: i + 2 };
+      }
+      if (code === 92 || code < 32 || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+    }
+    return undefined;
+  }
+  let end = position;
+  while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end += 1;
+  if (end === position || text.charCodeAt(end) !== 93) return undefined;
+  const digits = text.slice(position, end);
+  const key = Number(digits);
+  // `[007]` or digits beyond double precision would not format back to the same text.
+  return String(key) === digits ? { key, end: end + 1 } : undefined;
+}

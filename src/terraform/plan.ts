@@ -5,26 +5,27 @@
  * themselves (never copied) — because plans of 100,000 resources are real.
  */
 import { ParapetError } from '../model/errors.js';
-import type { Resource } from '../model/resource.js';
+import type { Resource, ResourceFacts } from '../model/resource.js';
 import type { Notice } from '../model/result.js';
 import {
   formatKey,
   formatModuleInstance,
   localResourceAddress,
   moduleConfigKey,
+  parseCanonicalModuleInstance,
   parseResourceAddress,
   type InstanceKey,
   type ModuleStep,
-  type ResourceInstanceAddress,
 } from './address.js';
 import {
   PlanConfiguration,
   type ConfigModule,
   type ConfigResource,
+  type ProviderSettings,
   type ReferenceTarget,
 } from './configuration.js';
 import { PlanLineFinder } from './lines.js';
-import { markedPointers, stepsToPointers } from './paths.js';
+import { MarkedShapes, stepsToPointers, type MarkedShape } from './paths.js';
 
 /** Plan actions as Terraform writes them. */
 export type PlanAction = 'no-op' | 'create' | 'read' | 'update' | 'delete' | 'forget';
@@ -77,8 +78,6 @@ interface ResourceChangeJson {
     importing?: { id?: unknown };
   };
 }
-
-const knownActions = new Set<string>(['no-op', 'create', 'read', 'update', 'delete', 'forget']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -142,13 +141,229 @@ export function providerShortName(providerName: string, type: string): string {
   return last || type.split('_')[0] || type;
 }
 
+/**
+ * One module instance of the plan (`module.a["x"].module.b`), shared by all of its resources: the
+ * address is parsed and formatted once, not once per resource.
+ */
+interface ModuleInstance {
+  steps: ModuleStep[];
+  /** Canonical text of the instance, '' for the root module. */
+  text: string;
+  configModule: ConfigModule | undefined;
+  slots: SlotTable;
+}
+
+/** A resource block of one configuration module, shared by all its instances in all module instances. */
+interface Slot {
+  /**
+   * The type and name strings of the slot's first resource, given to all of them: one string object
+   * per type instead of one per resource, so that lookups keyed by kind (estimators, kind globs,
+   * per-kind caches) hash and internalise each type once.
+   */
+  type: string;
+  name: string;
+  configResource: ConfigResource | undefined;
+  provider: ProviderSettings | undefined;
+  /** The non-deposed instances, in plan order. */
+  entries: Entry[];
+  /** `entries` by module instance, grouped when a reference first needs them. */
+  byInstance?: Map<ModuleInstance, Entry[]>;
+}
+
+/** The slots of one configuration module, by mode, type and name (no address strings built per resource). */
+interface SlotTable {
+  managed: Map<string, Map<string, Slot>>;
+  data: Map<string, Map<string, Slot>>;
+  /** By `aws_s3_bucket.logs` or `data.aws_iam_policy_document.x`, the key references use. */
+  byLocal: Map<string, Slot>;
+}
+
 interface Entry {
   resource: Resource;
-  steps: ModuleStep[];
-  local: string;
-  key?: InstanceKey;
-  configModule: ConfigModule | undefined;
-  configResource: ConfigResource | undefined;
+  instance: ModuleInstance;
+  slot: Slot;
+  key: InstanceKey | undefined;
+  /** `facts.references`, filled once every entry is known. */
+  references: Record<string, string[]>;
+}
+
+/** Per-plan caches: everything here is computed once per module instance, slot or provider. */
+class PlanIndex {
+  readonly configuration: PlanConfiguration;
+  readonly entries: Entry[] = [];
+  private readonly instancesByAddress = new Map<string, ModuleInstance>();
+  private lastAddress: string | undefined;
+  private lastInstance: ModuleInstance | undefined;
+  private readonly instancesByText = new Map<string, ModuleInstance>();
+  private readonly tables = new Map<string, SlotTable>();
+  private readonly targetCache = new Map<ReferenceTarget, Map<ModuleInstance, Entry[]>>();
+
+  constructor(configuration: PlanConfiguration) {
+    this.configuration = configuration;
+  }
+
+  /** The module instance a `module_address` names; undefined when it is not a module address. */
+  instanceOfAddress(moduleAddress: string): ModuleInstance | undefined {
+    // Plans list the resources of a module instance together.
+    if (moduleAddress === this.lastAddress) return this.lastInstance;
+    let instance = this.instancesByAddress.get(moduleAddress);
+    if (!instance) {
+      // Terraform writes module addresses in canonical form: then the text is the instance's text.
+      const canonical = moduleAddress ? parseCanonicalModuleInstance(moduleAddress) : [];
+      const steps = canonical ?? parseResourceAddress(`${moduleAddress}.x.y`)?.module;
+      if (!steps) return undefined;
+      instance = this.instanceOfSteps(steps, canonical ? moduleAddress : undefined);
+      this.instancesByAddress.set(moduleAddress, instance);
+    }
+    this.lastAddress = moduleAddress;
+    this.lastInstance = instance;
+    return instance;
+  }
+
+  /** The module instance of `steps`; `text`, when given, is `formatModuleInstance(steps)`. */
+  instanceOfSteps(
+    steps: ModuleStep[],
+    text = steps.length === 0 ? '' : formatModuleInstance(steps),
+  ): ModuleInstance {
+    let instance = this.instancesByText.get(text);
+    if (!instance) {
+      const configKey = steps.length === 0 ? '' : moduleConfigKey(steps);
+      instance = {
+        steps,
+        text,
+        configModule: this.configuration.module(configKey),
+        slots: this.table(configKey),
+      };
+      this.instancesByText.set(text, instance);
+    }
+    return instance;
+  }
+
+  private table(configKey: string): SlotTable {
+    let table = this.tables.get(configKey);
+    if (!table) {
+      table = { managed: new Map(), data: new Map(), byLocal: new Map() };
+      this.tables.set(configKey, table);
+    }
+    return table;
+  }
+
+  slot(instance: ModuleInstance, mode: 'managed' | 'data', type: string, name: string): Slot {
+    const table = instance.slots;
+    const byType = mode === 'data' ? table.data : table.managed;
+    let byName = byType.get(type);
+    if (!byName) byType.set(type, (byName = new Map()));
+    let slot = byName.get(name);
+    if (!slot) {
+      const local = localResourceAddress(mode, type, name);
+      slot = table.byLocal.get(local);
+      if (slot) {
+        byName.set(name, slot);
+        return slot;
+      }
+      const configModule = instance.configModule;
+      const configResource = configModule?.resources.get(local);
+      slot = {
+        type,
+        name,
+        configResource,
+        provider:
+          configModule && configResource
+            ? this.configuration.provider(configModule, configResource)
+            : undefined,
+        entries: [],
+      };
+      byName.set(name, slot);
+      table.byLocal.set(local, slot);
+    }
+    return slot;
+  }
+
+  /** Fills `facts.references` of one entry: attribute -> sorted instance ids it refers to. */
+  addReferences(entry: Entry): void {
+    const { configResource } = entry.slot;
+    const configModule = entry.instance.configModule;
+    if (!configModule || !configResource) return;
+    for (const { attribute, targets } of this.configuration.references(configModule, configResource)) {
+      let ids: string[];
+      if (targets.length === 1) {
+        ids = this.resolveTarget(entry, targets[0]!);
+        // One target naming one instance is sorted and unique already.
+        if (ids.length > 1) ids = [...new Set(ids)].sort();
+      } else {
+        const unique = new Set<string>();
+        for (const target of targets) for (const id of this.resolveTarget(entry, target)) unique.add(id);
+        ids = [...unique].sort();
+      }
+      if (ids.length) entry.references[attribute] = ids;
+    }
+  }
+
+  /** The instance ids a configuration-level reference target stands for, seen from `from`. */
+  private resolveTarget(from: Entry, target: ReferenceTarget): string[] {
+    const fromSteps = from.instance.steps;
+    if (target.up > fromSteps.length) return [];
+    let candidates: Entry[];
+    if (target.up === 0 && target.down.length === 0) {
+      // A resource of the same module instance, the common case: two lookups, no address built.
+      const slot = from.instance.slots.byLocal.get(target.local);
+      candidates = slot ? (this.grouped(slot).get(from.instance) ?? []) : [];
+    } else {
+      // Every resource of a module instance sees the same candidates for a target: find them once.
+      let perModule = this.targetCache.get(target);
+      if (!perModule) this.targetCache.set(target, (perModule = new Map()));
+      const found = perModule.get(from.instance);
+      if (found) candidates = found;
+      else {
+        candidates = this.targetCandidates(fromSteps, target);
+        perModule.set(from.instance, candidates);
+      }
+    }
+    if (target.key !== undefined) {
+      return candidates.filter((entry) => entry.key === target.key).map((entry) => entry.resource.id);
+    }
+    if (target.correlated && from.key !== undefined) {
+      const same = candidates.filter((entry) => entry.key === from.key);
+      if (same.length) return same.map((entry) => entry.resource.id);
+    }
+    return candidates.map((entry) => entry.resource.id);
+  }
+
+  /** The entries of a slot by module instance, grouped when a reference first needs them. */
+  private grouped(slot: Slot): Map<ModuleInstance, Entry[]> {
+    if (!slot.byInstance) {
+      slot.byInstance = new Map();
+      for (const entry of slot.entries) {
+        const list = slot.byInstance.get(entry.instance);
+        if (list) list.push(entry);
+        else slot.byInstance.set(entry.instance, [entry]);
+      }
+    }
+    return slot.byInstance;
+  }
+
+  private targetCandidates(fromSteps: ModuleStep[], target: ReferenceTarget): Entry[] {
+    const base = fromSteps.slice(0, fromSteps.length - target.up);
+    if (target.down.some((step) => step.any)) {
+      const pattern = [...base, ...target.down];
+      const slot = this.tables.get(pattern.map((step) => step.name).join('.'))?.byLocal.get(target.local);
+      return (slot?.entries ?? []).filter((entry) =>
+        pattern.every((step, i) => {
+          if ('any' in step && step.any) return true;
+          return entry.instance.steps[i]?.key === step.key;
+        }),
+      );
+    }
+    const steps: ModuleStep[] = [
+      ...base,
+      ...target.down.map((step) =>
+        step.key === undefined ? { name: step.name } : { name: step.name, key: step.key },
+      ),
+    ];
+    const instance = this.instancesByText.get(steps.length === 0 ? '' : formatModuleInstance(steps));
+    const slot = instance?.slots.byLocal.get(target.local);
+    return instance && slot ? (this.grouped(slot).get(instance) ?? []) : [];
+  }
 }
 
 /** Builds one Resource per `resource_changes` entry of a validated plan. */
@@ -159,15 +374,13 @@ export function terraformPlanResources(
   const { file } = source;
   assertSupportedPlan(plan, file);
   const changes = (plan.resource_changes ?? []) as ResourceChangeJson[];
-  const configuration = new PlanConfiguration(plan.configuration, plan.variables);
+  const index = new PlanIndex(new PlanConfiguration(plan.configuration, plan.variables));
+  const { entries } = index;
   const lines = new PlanLineFinder(source.text);
+  const shapes = new MarkedShapes();
   const notices: Notice[] = [];
-  const entries: Entry[] = [];
-  const byInstance = new Map<string, Resource[]>();
-  const byConfig = new Map<string, Entry[]>();
   let withoutConfiguration = 0;
-  // Thousands of resources share a module instance and a provider: parse and format those once.
-  const moduleSteps = new Map<string, ModuleStep[]>();
+  // Thousands of resources share a provider: derive its short name once.
   const shortNames = new Map<string, string>();
 
   for (let i = 0; i < changes.length; i += 1) {
@@ -175,14 +388,20 @@ export function terraformPlanResources(
     if (!isRecord(entry)) throw invalid(file, i, 'is not an object');
     const address = entry.address;
     if (typeof address !== 'string') throw invalid(file, i, 'has no address');
-    const parsed = parseAddress(address, entry, moduleSteps);
+    const parsed = parseAddress(address, entry, index);
     if (!parsed) throw invalid(file, i, `has an address Terraform cannot have: ${address}`);
     const change = entry.change;
     if (!isRecord(change) || !Array.isArray(change.actions) || change.actions.length === 0) {
       throw invalid(file, i, `(${address}) has no change.actions`);
     }
-    for (const action of change.actions) {
-      if (typeof action !== 'string' || !knownActions.has(action)) {
+    let creates = false;
+    let deletes = false;
+    let forgets = false;
+    for (const action of change.actions as unknown[]) {
+      if (action === 'create') creates = true;
+      else if (action === 'delete') deletes = true;
+      else if (action === 'forget') forgets = true;
+      else if (action !== 'no-op' && action !== 'update' && action !== 'read') {
         throw invalid(file, i, `(${address}) has an unknown action ${JSON.stringify(action)}`);
       }
     }
@@ -190,17 +409,17 @@ export function terraformPlanResources(
     const type = typeof entry.type === 'string' ? entry.type : parsed.type;
     const name = typeof entry.name === 'string' ? entry.name : parsed.name;
     const mode = entry.mode === 'data' ? 'data' : parsed.mode;
-    const removing =
-      !actions.includes('create') && (actions.includes('delete') || actions.includes('forget'));
+    const removing = !creates && (deletes || forgets);
     const value = removing ? change.before : (change.after ?? change.before);
     const body = isRecord(value) ? value : {};
     const providerName = typeof entry.provider_name === 'string' ? entry.provider_name : '';
     const deposed = typeof entry.deposed === 'string' ? entry.deposed : undefined;
-    const moduleAddress = typeof entry.module_address === 'string' ? entry.module_address : parsed.moduleText;
+    const moduleAddress =
+      typeof entry.module_address === 'string' ? entry.module_address : parsed.instance.text;
 
-    const facts: ChangeFacts = {
+    const changeFacts: ChangeFacts = {
       actions,
-      replace: actions.includes('delete') && actions.includes('create'),
+      replace: deletes && creates,
       before: change.before ?? null,
       after: change.after ?? null,
       afterUnknown: change.after_unknown ?? {},
@@ -211,85 +430,72 @@ export function terraformPlanResources(
       moduleAddress,
       providerName,
     };
-    if (typeof entry.action_reason === 'string') facts.actionReason = entry.action_reason;
-    if (typeof entry.previous_address === 'string') facts.previousAddress = entry.previous_address;
-    if (deposed !== undefined) facts.deposed = deposed;
-    if (parsed.key !== undefined) facts.index = parsed.key;
+    if (typeof entry.action_reason === 'string') changeFacts.actionReason = entry.action_reason;
+    if (typeof entry.previous_address === 'string') changeFacts.previousAddress = entry.previous_address;
+    if (deposed !== undefined) changeFacts.deposed = deposed;
+    if (parsed.key !== undefined) changeFacts.index = parsed.key;
     if (isRecord(change.importing) && typeof change.importing.id === 'string')
-      facts.importingId = change.importing.id;
+      changeFacts.importingId = change.importing.id;
 
-    const configKey = configKeyOf(parsed.module);
-    const local = localResourceAddress(mode, type, name);
-    const configModule = configuration.module(configKey);
-    const configResource = configModule?.resources.get(local);
+    const slot = index.slot(parsed.instance, mode, type, name);
+    const { configResource, provider } = slot;
+    const kind = slot.type === type ? slot.type : type;
+    const resourceName = slot.name === name ? slot.name : name;
     if (!configResource && !removing) withoutConfiguration += 1;
-    const provider =
-      configModule && configResource ? configuration.provider(configModule, configResource) : undefined;
     const tags = mergedTags(provider?.defaultTags, body);
     const region = provider?.region ?? stringAttribute(body, 'region') ?? stringAttribute(body, 'location');
-
-    const resource: Resource = {
-      source: 'terraform',
-      kind: type,
-      id: deposed === undefined ? address : `${address} (deposed ${deposed})`,
-      name,
-      labels: tags,
-      location: { file, line: lines.next(address) },
-      body,
-      facts: {
-        change: facts,
-        provider: shortNames.get(providerName) ?? providerShortName(providerName, type),
-        tags,
-        references: {},
-      },
-    };
-    if (region !== undefined) resource.facts.region = region;
+    const providerShort = shortNames.get(providerName) ?? providerShortName(providerName, type);
     // What the configuration wrote, shared by every instance (not copied): literals the plan hides
     // (aws_instance keeps only a hash of user_data) and which attributes were set at all.
-    if (configResource?.expressions) resource.facts.expressions = configResource.expressions;
-    if (!removing) {
-      const unknown = markedPointers(change.after_unknown);
-      if (unknown.length) resource.unknownPaths = unknown;
-      if (configResource)
-        resource.facts.providerDefaulted = providerDefaulted(
-          change.after_unknown,
-          configResource.expressions,
-        );
-    }
+    const expressions = configResource?.expressions;
+    // Unknown paths and provider-defaulted attributes are shared by every resource of one shape.
+    const shape = removing ? undefined : shapes.of(change.after_unknown);
+    const references = {};
 
-    if (providerName && !shortNames.has(providerName))
-      shortNames.set(providerName, providerShortName(providerName, type));
-    const record: Entry = { resource, steps: parsed.module, local, configModule, configResource };
-    if (parsed.key !== undefined) record.key = parsed.key;
-    entries.push(record);
-    if (deposed === undefined) {
-      const instanceKey = `${parsed.moduleText}|${local}`;
-      const list = byInstance.get(instanceKey);
-      if (list) list.push(resource);
-      else byInstance.set(instanceKey, [resource]);
-      const configList = byConfig.get(`${configKey}|${local}`);
-      if (configList) configList.push(record);
-      else byConfig.set(`${configKey}|${local}`, [record]);
+    // The common case in one literal, so that the object keeps its shape: properties added later
+    // each cost a store and, beyond the literal's slots, a property array.
+    let facts: ResourceFacts;
+    if (region !== undefined && expressions && shape && configResource) {
+      facts = {
+        change: changeFacts,
+        provider: providerShort,
+        tags,
+        references,
+        region,
+        expressions,
+        providerDefaulted: providerDefaulted(shapes, shape, change.after_unknown, expressions),
+      };
+    } else {
+      facts = { change: changeFacts, provider: providerShort, tags, references };
+      if (region !== undefined) facts.region = region;
+      if (expressions) facts.expressions = expressions;
+      if (shape && configResource)
+        facts.providerDefaulted = providerDefaulted(shapes, shape, change.after_unknown, expressions);
     }
+    const id = deposed === undefined ? address : `${address} (deposed ${deposed})`;
+    const location = { file, line: lines.next(address) };
+    const resource: Resource = shape?.pointers.length
+      ? {
+          source: 'terraform',
+          kind,
+          id,
+          name: resourceName,
+          labels: tags,
+          location,
+          body,
+          facts,
+          unknownPaths: shape.pointers,
+        }
+      : { source: 'terraform', kind, id, name: resourceName, labels: tags, location, body, facts };
+
+    if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShort);
+    const record: Entry = { resource, instance: parsed.instance, slot, key: parsed.key, references };
+    entries.push(record);
+    if (deposed === undefined) slot.entries.push(record);
   }
 
   // References need every instance indexed first: a rule may refer to a bucket planned after it.
-  const keysOf = new Map<Resource, InstanceKey | undefined>();
-  const targetCache = new Map<ReferenceTarget, Map<string, Resource[]>>();
-  for (const entry of entries) keysOf.set(entry.resource, entry.key);
-  for (const entry of entries) {
-    const { configModule, configResource } = entry;
-    if (!configModule || !configResource) continue;
-    const references: Record<string, string[]> = {};
-    for (const { attribute, targets } of configuration.references(configModule, configResource)) {
-      const ids = new Set<string>();
-      for (const target of targets) {
-        for (const id of resolveTarget(entry, target, byInstance, byConfig, keysOf, targetCache)) ids.add(id);
-      }
-      if (ids.size) references[attribute] = [...ids].sort();
-    }
-    entry.resource.facts.references = references;
-  }
+  for (const entry of entries) index.addReferences(entry);
 
   if (withoutConfiguration > 0 && plan.configuration !== undefined) {
     notices.push({
@@ -302,136 +508,54 @@ export function terraformPlanResources(
   return { resources: entries.map((entry) => entry.resource), notices };
 }
 
+interface ParsedAddress {
+  instance: ModuleInstance;
+  mode: 'managed' | 'data';
+  type: string;
+  name: string;
+  key: InstanceKey | undefined;
+}
+
 /**
  * Parses an address, reusing the module part when the entry's `module_address` prefixes it (the
- * module instance is then parsed once for all its resources). `moduleText` is the module instance
- * in canonical form, the key the reference index uses.
+ * module instance is then parsed once for all its resources).
  */
 function parseAddress(
   address: string,
   entry: ResourceChangeJson,
-  cache: Map<string, ModuleStep[]>,
-): (ResourceInstanceAddress & { moduleText: string }) | undefined {
-  const { module_address: moduleAddress, mode, type, name, index } = entry;
+  index: PlanIndex,
+): ParsedAddress | undefined {
+  const { module_address: moduleAddress, mode, type, name, index: key } = entry;
   // Terraform writes the parts next to the address; reading them is much cheaper than parsing,
-  // and the module instance is parsed once for all of its resources.
+  // and the module instance is parsed once for all of its resources. Only lengths are compared,
+  // so that no string is built per resource.
   if (
     (moduleAddress === undefined || typeof moduleAddress === 'string') &&
     typeof type === 'string' &&
     typeof name === 'string' &&
-    (index === undefined || typeof index === 'string' || typeof index === 'number')
+    (key === undefined || typeof key === 'string' || typeof key === 'number')
   ) {
-    const prefix = moduleAddress ? `${moduleAddress}.` : '';
-    const local = `${mode === 'data' ? 'data.' : ''}${type}.${name}`;
+    const prefixLength = moduleAddress ? moduleAddress.length + 1 : 0;
+    const localLength = (mode === 'data' ? 5 : 0) + type.length + 1 + name.length;
     if (
-      address.length === prefix.length + local.length + (index === undefined ? 0 : formatKey(index).length) &&
-      address.startsWith(prefix)
+      address.length === prefixLength + localLength + (key === undefined ? 0 : formatKey(key).length) &&
+      (!moduleAddress ||
+        (address.startsWith(moduleAddress) && address.charCodeAt(moduleAddress.length) === 46))
     ) {
-      let steps = cache.get(moduleAddress ?? '');
-      if (!steps) {
-        steps = moduleAddress ? parseResourceAddress(`${moduleAddress}.x.y`)?.module : [];
-        if (!steps) return undefined;
-        cache.set(moduleAddress ?? '', steps);
-      }
-      const parsed: ResourceInstanceAddress & { moduleText: string } = {
-        module: steps,
-        mode: mode === 'data' ? 'data' : 'managed',
-        type,
-        name,
-        moduleText: formatModuleText(steps),
-      };
-      if (index !== undefined) parsed.key = index;
-      return parsed;
+      const instance = index.instanceOfAddress(moduleAddress ?? '');
+      if (!instance) return undefined;
+      return { instance, mode: mode === 'data' ? 'data' : 'managed', type, name, key };
     }
   }
   const parsed = parseResourceAddress(address);
-  return parsed && { ...parsed, moduleText: formatModuleText(parsed.module) };
-}
-
-const moduleTexts = new WeakMap<ModuleStep[], string>();
-const configKeys = new WeakMap<ModuleStep[], string>();
-
-/** `moduleConfigKey`, computed once per (shared) module step list. */
-function configKeyOf(steps: ModuleStep[]): string {
-  if (steps.length === 0) return '';
-  let key = configKeys.get(steps);
-  if (key === undefined) {
-    key = moduleConfigKey(steps);
-    configKeys.set(steps, key);
-  }
-  return key;
-}
-
-function formatModuleText(steps: ModuleStep[]): string {
-  if (steps.length === 0) return '';
-  let text = moduleTexts.get(steps);
-  if (text === undefined) {
-    text = formatModuleInstance(steps);
-    moduleTexts.set(steps, text);
-  }
-  return text;
-}
-
-/** The instance ids a configuration-level reference target stands for, seen from `from`. */
-function resolveTarget(
-  from: Entry,
-  target: ReferenceTarget,
-  byInstance: Map<string, Resource[]>,
-  byConfig: Map<string, Entry[]>,
-  keysOf: Map<Resource, InstanceKey | undefined>,
-  cache: Map<ReferenceTarget, Map<string, Resource[]>>,
-): string[] {
-  if (target.up > from.steps.length) return [];
-  // Every resource of a module instance sees the same candidates for a target: find them once.
-  let perModule = cache.get(target);
-  if (!perModule) cache.set(target, (perModule = new Map()));
-  const moduleText = formatModuleText(from.steps);
-  let candidates = perModule.get(moduleText);
-  if (!candidates) {
-    candidates = targetCandidates(from.steps, target, byInstance, byConfig);
-    perModule.set(moduleText, candidates);
-  }
-  if (target.key !== undefined) {
-    return candidates
-      .filter((resource) => keysOf.get(resource) === target.key)
-      .map((resource) => resource.id);
-  }
-  if (target.correlated && from.key !== undefined) {
-    const same = candidates.filter((resource) => keysOf.get(resource) === from.key);
-    if (same.length) return same.map((resource) => resource.id);
-  }
-  return candidates.map((resource) => resource.id);
-}
-
-function targetCandidates(
-  fromSteps: ModuleStep[],
-  target: ReferenceTarget,
-  byInstance: Map<string, Resource[]>,
-  byConfig: Map<string, Entry[]>,
-): Resource[] {
-  const base = fromSteps.slice(0, fromSteps.length - target.up);
-  let candidates: Resource[];
-  if (target.down.some((step) => step.any)) {
-    const pattern = [...base, ...target.down];
-    const configKey = pattern.map((step) => step.name).join('.');
-    candidates = (byConfig.get(`${configKey}|${target.local}`) ?? [])
-      .filter((entry) =>
-        pattern.every((step, i) => {
-          if ('any' in step && step.any) return true;
-          return entry.steps[i]?.key === step.key;
-        }),
-      )
-      .map((entry) => entry.resource);
-  } else {
-    const steps: ModuleStep[] = [
-      ...base,
-      ...target.down.map((step) =>
-        step.key === undefined ? { name: step.name } : { name: step.name, key: step.key },
-      ),
-    ];
-    candidates = byInstance.get(`${formatModuleInstance(steps)}|${target.local}`) ?? [];
-  }
-  return candidates;
+  if (!parsed) return undefined;
+  return {
+    instance: index.instanceOfSteps(parsed.module),
+    mode: parsed.mode,
+    type: parsed.type,
+    name: parsed.name,
+    key: parsed.key,
+  };
 }
 
 /**
@@ -442,21 +566,20 @@ function targetCandidates(
  * read it for blocks.
  */
 function providerDefaulted(
+  shapes: MarkedShapes,
+  shape: MarkedShape,
   afterUnknown: unknown,
   expressions: Record<string, unknown> | undefined,
 ): string[] {
-  if (!isRecord(afterUnknown)) return [];
-  const names: string[] = [];
-  for (const key in afterUnknown) {
-    if (afterUnknown[key] === true && !(expressions && key in expressions)) names.push(key);
-  }
-  return names;
+  return isRecord(afterUnknown) ? shapes.unset(shape, expressions) : [];
 }
 
 function stringAttribute(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
+
+const tagAttributes = ['labels', 'tags_all', 'tags'];
 
 /**
  * Tags as they will be on the object: provider default tags, then `tags_all` (which already merges
@@ -468,11 +591,13 @@ function mergedTags(
 ): Record<string, string> {
   const tags: Record<string, string> = {};
   if (defaults) for (const name in defaults) tags[name] = defaults[name]!;
-  for (const key of ['labels', 'tags_all', 'tags']) {
+  for (const key of tagAttributes) {
     const value = body[key];
     if (!isRecord(value)) continue;
-    for (const [name, item] of Object.entries(value)) {
-      if (item !== null && item !== undefined && typeof item !== 'object') tags[name] = String(item);
+    for (const name in value) {
+      const item = value[name];
+      if (item !== null && item !== undefined && typeof item !== 'object')
+        tags[name] = typeof item === 'string' ? item : String(item);
     }
   }
   return tags;

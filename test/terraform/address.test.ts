@@ -1,5 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatModuleInstance, parseResourceAddress } from '../../src/terraform/address.js';
+import {
+  formatModuleInstance,
+  parseCanonicalModuleInstance,
+  parseResourceAddress,
+  type ModuleStep,
+} from '../../src/terraform/address.js';
 
 describe('parseResourceAddress', () => {
   it.each([
@@ -44,5 +50,68 @@ describe('parseResourceAddress', () => {
   it('formats module instances back to the address form', () => {
     const parsed = parseResourceAddress('module.net["eu"].module.subnets[0].aws_subnet.a');
     expect(formatModuleInstance(parsed?.module ?? [])).toBe('module.net["eu"].module.subnets[0]');
+  });
+});
+
+describe('parseCanonicalModuleInstance', () => {
+  const generic = (text: string) => parseResourceAddress(`${text}.x.y`)?.module;
+
+  it.each([
+    'module.a',
+    'module.net["eu-west-1"].module.subnets[0]',
+    'module.service["svc-000001"]',
+    'module.a["x.y]z"].module.b_c-d[10]',
+    'module.data',
+  ])('reads %s like parseResourceAddress', (text) => {
+    const steps = parseCanonicalModuleInstance(text);
+    expect(steps).toEqual(generic(text));
+    expect(formatModuleInstance(steps ?? [])).toBe(text);
+  });
+
+  it.each([
+    ['a leading zero', 'module.a[007]'],
+    ['an escaped key', 'module.a["x\\"y"]'],
+    ['a resource part', 'module.a.data'],
+    ['a trailing dot', 'module.a.'],
+    ['no module', 'aws_s3_bucket.b'],
+    ['an unclosed key', 'module.a["x"'],
+    ['an empty name', 'module.[0]'],
+  ])('leaves %s to the general parser', (_name, text) => {
+    expect(parseCanonicalModuleInstance(text)).toBeUndefined();
+  });
+
+  const identifier = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/);
+  const step: fc.Arbitrary<ModuleStep> = fc.oneof(
+    identifier.map((name) => ({ name })),
+    fc.record({ name: identifier, key: fc.nat() }),
+    fc.record({ name: identifier, key: fc.string({ maxLength: 6 }) }),
+  );
+
+  it('reads back whatever formatModuleInstance writes, exactly as the general parser does', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 4 }), (steps) => {
+        const text = formatModuleInstance(steps);
+        const canonical = parseCanonicalModuleInstance(text);
+        // Keys that need escaping are left to the general parser.
+        if (canonical) expect(canonical).toEqual(generic(text));
+        else expect(text).toMatch(/\\/);
+        expect(generic(text)).toEqual(steps);
+      }),
+    );
+  });
+
+  it('never disagrees with the general parser on arbitrary text', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'module.[]"0123ab\\_'.split('')), maxLength: 30 }),
+        (text) => {
+          const canonical = parseCanonicalModuleInstance(text);
+          if (canonical) {
+            expect(canonical).toEqual(generic(text));
+            expect(formatModuleInstance(canonical)).toBe(text);
+          }
+        },
+      ),
+    );
   });
 });

@@ -107,6 +107,7 @@ function constantOf(resource: Resource, attribute: string): unknown {
   return isRecord(expression) ? expression.constant_value : undefined;
 }
 
+/** Attributes that hold a script (user data, startup scripts), plain or base64. */
 const scriptAttributes = [
   'user_data',
   'user_data_base64',
@@ -144,11 +145,12 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
 
       for (const attribute of scriptAttributes) {
         const planned = body[attribute];
-        if (typeof planned !== 'string' && resource.facts.expressions === undefined) continue;
-        const candidates: string[] = [];
-        if (typeof planned === 'string') candidates.push(planned, decodeBase64(planned) ?? '');
         // aws_instance keeps only a hash of user_data in the plan; the configuration has the text.
         const written = constantOf(resource, attribute);
+        // Most resources have no script at all: check every aws_* resource without allocating.
+        if (typeof planned !== 'string' && typeof written !== 'string') continue;
+        const candidates: string[] = [];
+        if (typeof planned === 'string') candidates.push(planned, decodeBase64(planned) ?? '');
         if (typeof written === 'string') candidates.push(written, decodeBase64(written) ?? '');
         const found = candidates.map(scanScript).find((what) => what !== undefined);
         if (found) report(`/${attribute}`, found, attribute);
@@ -209,9 +211,9 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
 
       if (scanTags) {
         const tags = isRecord(body.tags) ? body.tags : {};
-        for (const [key, value] of Object.entries(tags)) {
+        for (const key in tags) {
           if (ignoreKeys.has(key)) continue;
-          const found = scanPair(key, value);
+          const found = scanPair(key, tags[key]);
           if (found) report(`/tags/${escapePointerToken(key)}`, found, `tag ${key}`);
         }
       }
