@@ -126,12 +126,14 @@ export function kubernetesResource(
   };
 }
 
+type LineOf = (pointer: string) => number | undefined;
+
 /** Resources for a document value: one object, or each item of a `kind: List`. */
 function documentResources(
   value: unknown,
   file: string,
   docLine: number,
-  lineAt: (tokens: string[]) => number | undefined,
+  lineOf: LineOf,
   notices: Notice[],
   out: Resource[],
 ): void {
@@ -147,13 +149,21 @@ function documentResources(
   }
   if (/List$/.test(value.kind as string) && Array.isArray(value.items)) {
     value.items.forEach((item, index) => {
-      const prefix = ['items', String(index)];
-      const line = lineAt(prefix) ?? docLine;
-      documentResources(item, file, line, (tokens) => lineAt([...prefix, ...tokens]), notices, out);
+      const prefix = `/items/${index}`;
+      const line = lineOf(prefix) ?? docLine;
+      // The item's pointer tokens after the prefix's, as pointerTokens reads them.
+      const itemLineOf: LineOf = (pointer) =>
+        lineOf(pointer === '' ? prefix : `${prefix}/${pointer.slice(1)}`);
+      documentResources(item, file, line, itemLineOf, notices, out);
     });
     return;
   }
-  out.push(kubernetesResource(value, { file, line: docLine }, (pointer) => lineAt(pointerTokens(pointer))));
+  out.push(kubernetesResource(value, { file, line: docLine }, lineOf));
+}
+
+/** A pointer lookup from a token lookup. */
+function byPointer(lineAt: (tokens: string[]) => number | undefined): LineOf {
+  return (pointer) => lineAt(pointerTokens(pointer));
 }
 
 /** Kubernetes manifests from YAML (multi-document, Helm- and kustomize-rendered) and JSON. */
@@ -164,13 +174,20 @@ export const kubernetesInput: InputAdapter = {
     const resources: Resource[] = [];
     const notices: Notice[] = [];
     for (const doc of source.documents)
-      documentResources(doc.value, source.file, doc.line, doc.lineAt, notices, resources);
+      documentResources(
+        doc.value,
+        source.file,
+        doc.line,
+        doc.lineOf ?? byPointer(doc.lineAt),
+        notices,
+        resources,
+      );
     return { resources, notices };
   },
   fromJson(value: unknown, source: JsonSource): AdapterOutput {
     const resources: Resource[] = [];
     const notices: Notice[] = [];
-    documentResources(value, source.file, 1, jsonLineLocator(source.text), notices, resources);
+    documentResources(value, source.file, 1, byPointer(jsonLineLocator(source.text)), notices, resources);
     return { resources, notices };
   },
 };

@@ -22,7 +22,11 @@ export interface FastDocument {
   line: number;
   /** Line of the field at these pointer tokens (a key's line, an item's line), or of its nearest existing ancestor. */
   lineAt: (tokens: readonly string[]) => number;
+  /** The same for a JSON pointer (RFC 6901), without splitting it. */
+  lineOf: (pointer: string) => number;
 }
+
+import { unescapePointerToken } from '../engine/pointer.js';
 
 class GiveUp extends Error {}
 const giveUp = (): never => {
@@ -36,6 +40,9 @@ const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
 const NAN = /^\.(?:nan|NaN|NAN)$/;
 
 const KEY_CACHE_MASK = 1023;
+const VALUE_CACHE_MASK = 4095;
+/** Longer plain scalars are rarely repeated; they are not looked up. */
+const VALUE_CACHE_LENGTH = 32;
 const SPACE = 32;
 const HASH = 35;
 const COLON = 58;
@@ -47,62 +54,100 @@ function isFlowIndicator(c: number): boolean {
 }
 
 /**
- * Where each container's keys/items were written. Containers are numbered in the order they end;
- * a container's entries are contiguous: key (undefined for items), line, and the number of the
- * container that is the entry's value (-1 for a scalar).
+ * Where the keys and items of a file were written, in document order (pre-order): per entry, its
+ * line and how many entries its value holds (0 for a scalar). A field is found again by walking
+ * the parsed value, whose key order is the text's order, so nothing else is recorded while
+ * parsing. The values must not be mutated (nothing does: the engine and the webhook copy).
  */
 class LineTable {
-  keys: Array<string | undefined> = [];
-  lines = new Int32Array(1024);
-  children = new Int32Array(1024);
+  lines = new Int32Array(4096);
+  sizes = new Int32Array(4096);
   size = 0;
-  /** Per container: first entry, and entry count (as ~count for sequences). */
-  starts: number[] = [];
-  counts: number[] = [];
-  private bigMaps: Map<number, Map<string, number>> | undefined;
+  /** Mappings with integer-like keys, which JavaScript enumerates first: their keys in text order. */
+  readonly textOrder = new Map<object, string[]>();
+  /** Entry of each item, for long sequences (looked up by index many times). */
+  private itemEntries: Map<unknown[], Int32Array> | undefined;
 
   grow(): void {
     const lines = new Int32Array(this.lines.length * 2);
     lines.set(this.lines);
     this.lines = lines;
-    const children = new Int32Array(this.children.length * 2);
-    children.set(this.children);
-    this.children = children;
+    const sizes = new Int32Array(this.sizes.length * 2);
+    sizes.set(this.sizes);
+    this.sizes = sizes;
   }
 
-  /** The entry of `token` in container `c`, or -1. */
-  private entry(c: number, token: string): number {
-    const start = this.starts[c]!;
-    const count = this.counts[c]!;
-    if (count < 0) {
-      // The same reading of an item index as `lines[Number(token)]` on an array of lines.
-      const index = Number(token);
-      return Number.isInteger(index) && index >= 0 && index < ~count ? start + index : -1;
-    }
-    if (count > 16) {
-      this.bigMaps ??= new Map();
-      let byKey = this.bigMaps.get(c);
-      if (!byKey) {
-        byKey = new Map();
-        for (let k = start; k < start + count; k += 1) byKey.set(this.keys[k]!, k);
-        this.bigMaps.set(c, byKey);
+  /** The entry of the `index`th key or item of a collection whose first entry is `first`. */
+  private entry(collection: object, first: number, index: number): number {
+    if (Array.isArray(collection) && collection.length > 64) {
+      this.itemEntries ??= new Map();
+      let entries = this.itemEntries.get(collection);
+      if (!entries) {
+        entries = new Int32Array(collection.length);
+        for (let k = 0, e = first; k < entries.length; k += 1, e += 1 + this.sizes[e]!) entries[k] = e;
+        this.itemEntries.set(collection, entries);
       }
-      return byKey.get(token) ?? -1;
+      return entries[index]!;
     }
-    for (let k = start; k < start + count; k += 1) if (this.keys[k] === token) return k;
-    return -1;
+    let e = first;
+    for (let k = 0; k < index; k += 1) e += 1 + this.sizes[e]!;
+    return e;
   }
 
-  lineAt(root: number, rootLine: number, tokens: readonly string[]): number {
-    let c = root;
-    let line = rootLine;
+  /** The entry of `token` in the collection `node` whose first entry is `first`, or -1. */
+  private step(node: object, first: number, token: string): number {
+    let index: number;
+    if (Array.isArray(node)) {
+      // The same reading of an index as `lines[Number(token)]` on an array of item lines.
+      index = Number(token);
+      if (!Number.isInteger(index) || index < 0 || index >= node.length) return -1;
+    } else {
+      if (!Object.prototype.hasOwnProperty.call(node, token)) return -1;
+      const order = this.textOrder.size === 0 ? undefined : this.textOrder.get(node);
+      if (order) index = order.indexOf(token);
+      else {
+        // Own keys enumerate in insertion (text) order, before any inherited ones.
+        index = 0;
+        for (const key in node) {
+          if (key === token) break;
+          index += 1;
+        }
+      }
+    }
+    return this.entry(node, first, index);
+  }
+
+  /** The line of the field at `tokens` in a document whose entries start at `first`. */
+  lineAt(value: unknown, line: number, first: number, tokens: readonly string[]): number {
+    let node = value;
     for (const token of tokens) {
-      if (c < 0) break;
-      const slot = this.entry(c, token);
-      if (slot < 0) break;
-      line = this.lines[slot]!;
-      // Only a canonical index (`1`, not `01`) reaches the item's value, as `array[token]` does.
-      c = this.counts[c]! < 0 && String(slot - this.starts[c]!) !== token ? -1 : this.children[slot]!;
+      if (node === null || typeof node !== 'object') break;
+      const entry = this.step(node, first, token);
+      if (entry < 0) break;
+      line = this.lines[entry]!;
+      first = entry + 1;
+      // A non-canonical index (`01`) names no value, as `array[token]` does not.
+      node = (node as Record<string, unknown>)[token];
+    }
+    return line;
+  }
+
+  /** The same as lineAt(pointerTokens(pointer)), without an array of tokens. */
+  lineOf(value: unknown, line: number, first: number, pointer: string): number {
+    if (pointer === '') return line;
+    let node = value;
+    for (let start = 1; ;) {
+      let end = pointer.indexOf('/', start);
+      if (end < 0) end = pointer.length;
+      if (node === null || typeof node !== 'object') break;
+      const token = unescapePointerToken(pointer.slice(start, end));
+      const entry = this.step(node, first, token);
+      if (entry < 0) break;
+      line = this.lines[entry]!;
+      first = entry + 1;
+      node = (node as Record<string, unknown>)[token];
+      if (end === pointer.length) break;
+      start = end + 1;
     }
     return line;
   }
@@ -126,19 +171,25 @@ class Parser {
   ce = 0;
   nx = 0;
 
-  // Entries of the containers being parsed, until each container ends.
-  private sKeys: Array<string | undefined> = [];
-  private sLines: number[] = [];
-  private sChildren: number[] = [];
-  private sp = 0;
-  private containers = 0;
-
   // The key found by the last keyLine() call, so the mapping that follows does not parse it again.
   private keyAt = -1;
   private keyValue = '';
+  /** Hash of a plain key's text (for the duplicate check), when keyHashed. */
+  private keyHash = 0;
+  private keyHashed = false;
   private keyAfter = 0;
   /** Keys seen before, by a hash of their text: most manifests repeat the same few keys. */
   private readonly keyCache: Array<string | undefined> = new Array<string | undefined>(KEY_CACHE_MASK + 1);
+  /** Where each cached key was read (compared in this text: one string representation, fast). */
+  private readonly keyCacheAt = new Int32Array(KEY_CACHE_MASK + 1);
+  /** Plain string values seen before, the same way: fewer copies of `IfNotPresent`, `TCP`, `100m`. */
+  private readonly valueCache: Array<string | undefined> = new Array<string | undefined>(
+    VALUE_CACHE_MASK + 1,
+  );
+  private readonly valueCacheAt = new Int32Array(VALUE_CACHE_MASK + 1);
+  /** Items of the sequences being parsed: each becomes an array of exactly its size at its end. */
+  private readonly itemStack: unknown[] = [];
+  private itemTop = 0;
 
   /** End of the last quoted scalar or flow collection. */
   private end = 0;
@@ -204,48 +255,63 @@ class Parser {
 
   /** Parse one document from the current line up to the next `---` or the end. */
   document(): FastDocument {
-    if (this.eod) return fastDocument(null, 1, this.table, -1);
+    const table = this.table;
+    const first = table.size;
+    if (this.eod) return fastDocument(null, 1, table, first);
     const line = this.ln;
     const value = this.node(this.ind, -1);
     if (!this.eod) giveUp();
-    return fastDocument(value, line, this.table, isContainer(value) ? this.containers - 1 : -1);
+    return fastDocument(value, line, table, first);
   }
 
   private isDash(s: number, e: number): boolean {
     return this.t.charCodeAt(s) === DASH && (s + 1 === e || this.t.charCodeAt(s + 1) === SPACE);
   }
 
-  /** Record an entry of the container being parsed; returns its stack slot. */
-  private pushEntry(key: string | undefined, line: number): number {
-    const sp = this.sp;
-    this.sKeys[sp] = key;
-    this.sLines[sp] = line;
-    this.sChildren[sp] = -1;
-    this.sp = sp + 1;
-    return sp;
-  }
-
-  /** Note that the value just parsed for the entry at `slot` was a container (the last one ended). */
-  private childOf(slot: number, value: unknown): void {
-    if (isContainer(value)) this.sChildren[slot] = this.containers - 1;
-  }
-
-  /** The container whose entries start at stack slot `base` has ended: move them to the table. */
-  private close(base: number, sequence: boolean): void {
+  /** Record the next key or item (in document order); returns its entry. */
+  private entry(line: number): number {
     const table = this.table;
-    const count = this.sp - base;
-    while (table.size + count > table.lines.length) table.grow();
-    let k = table.size;
-    table.starts.push(k);
-    table.counts.push(sequence ? ~count : count);
-    for (let s = base; s < this.sp; s += 1, k += 1) {
-      table.keys.push(this.sKeys[s]);
-      table.lines[k] = this.sLines[s]!;
-      table.children[k] = this.sChildren[s]!;
+    const entry = table.size;
+    if (entry === table.lines.length) table.grow();
+    table.lines[entry] = line;
+    table.size = entry + 1;
+    return entry;
+  }
+
+  /** The value of `entry` has been parsed: note how many entries it holds. */
+  private ended(entry: number): void {
+    this.table.sizes[entry] = this.table.size - entry - 1;
+  }
+
+  /**
+   * Give up on a duplicate key (or `__proto__`). `seen` has a bit per hash of the plain keys so far,
+   * or is -1 once a quoted key came (its text differs from an equal plain key's): only a key whose
+   * bit is already set needs the property lookup. Returns the new `seen`.
+   */
+  private newKey(map: object, key: string, seen: number): number {
+    if (key === '__proto__') giveUp();
+    if (this.keyHashed && seen !== -1) {
+      const bit = 1 << ((this.keyHash >>> 0) % 31); // never the sign bit: -1 stays free
+      if ((seen & bit) !== 0 && Object.prototype.hasOwnProperty.call(map, key)) giveUp();
+      return seen | bit;
     }
-    table.size = k;
-    this.sp = base;
-    this.containers += 1;
+    if (Object.prototype.hasOwnProperty.call(map, key)) giveUp();
+    return -1;
+  }
+
+  /**
+   * Keep the text order of a mapping's keys once one is integer-like (JavaScript enumerates those
+   * first); `order` is what was kept so far for this mapping.
+   */
+  private keyOrder(map: object, key: string, order: string[] | undefined): string[] | undefined {
+    if (order) order.push(key);
+    else {
+      const c = key.charCodeAt(0);
+      if (c < 48 || c > 57) return undefined;
+      order = [...Object.keys(map), key];
+      this.table.textOrder.set(map, order);
+    }
+    return order;
   }
 
   /** A node whose first line is the current one, at `indent`; `parent` is the enclosing indent. */
@@ -279,6 +345,7 @@ class Parser {
       if (end < e && t.charCodeAt(end) === COLON && (end + 1 === e || t.charCodeAt(end + 1) === SPACE)) {
         this.keyAt = s;
         this.keyValue = key;
+        this.keyHashed = false;
         this.keyAfter = end + 1;
         return true;
       }
@@ -302,8 +369,15 @@ class Parser {
     this.keyAt = s;
     this.keyAfter = sep + 1;
     // The same key text as before: the same (already checked, already internalised) string.
-    const cached = this.keyCache[hash & KEY_CACHE_MASK];
-    if (cached !== undefined && cached.length === sep - s && t.startsWith(cached, s)) {
+    this.keyHash = hash;
+    this.keyHashed = true;
+    const slot = hash & KEY_CACHE_MASK;
+    const cached = this.keyCache[slot];
+    if (
+      cached !== undefined &&
+      cached.length === sep - s &&
+      this.sameText(this.keyCacheAt[slot]!, s, sep - s)
+    ) {
       this.keyValue = cached;
       return true;
     }
@@ -315,14 +389,18 @@ class Parser {
     // parser; leave them to it.
     const key = this.plain(s, r);
     if (typeof key !== 'string') giveUp();
-    if (r === sep) this.keyCache[hash & KEY_CACHE_MASK] = key as string;
+    if (r === sep) {
+      this.keyCache[slot] = key as string;
+      this.keyCacheAt[slot] = s;
+    }
     this.keyValue = key as string;
     return true;
   }
 
   private mapping(indent: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
-    const base = this.sp;
+    let order: string[] | undefined;
+    let seen = 0;
     for (;;) {
       if (this.eod || this.ind < indent) break;
       if (this.ind > indent) giveUp();
@@ -333,16 +411,15 @@ class Parser {
       const key = this.keyValue;
       const after = this.keyAfter;
       this.keyAt = -1;
-      if (key === '__proto__' || Object.prototype.hasOwnProperty.call(map, key)) giveUp();
+      seen = this.newKey(map, key, seen);
+      order = this.keyOrder(map, key, order);
       const no = this.ln;
       const nx = this.nx;
-      const slot = this.pushEntry(key, no);
+      const entry = this.entry(no);
       this.advance();
-      const value = this.valueAfterKey(after, e, no, nx, indent);
-      map[key] = value;
-      this.childOf(slot, value);
+      map[key] = this.valueAfterKey(after, e, no, nx, indent);
+      this.ended(entry);
     }
-    this.close(base, false);
     return map;
   }
 
@@ -361,8 +438,7 @@ class Parser {
 
   private sequence(indent: number): unknown[] {
     const t = this.t;
-    const items: unknown[] = [];
-    const base = this.sp;
+    const base = this.itemTop;
     for (;;) {
       if (this.eod || this.ind < indent) break;
       if (this.ind > indent) giveUp();
@@ -370,7 +446,7 @@ class Parser {
       const e = this.ce;
       if (!this.isDash(s, e)) break;
       const no = this.ln;
-      const slot = this.pushEntry(undefined, no);
+      const entry = this.entry(no);
       let i = s + 1;
       while (i < e && t.charCodeAt(i) === SPACE) i += 1;
       let value: unknown;
@@ -388,11 +464,10 @@ class Parser {
         this.advance();
         value = this.inlineValue(i, e, no, nx, indent);
       }
-      items.push(value);
-      this.childOf(slot, value);
+      this.itemStack[this.itemTop++] = value;
+      this.ended(entry);
     }
-    this.close(base, true);
-    return items;
+    return this.items(base);
   }
 
   /** A value that starts at `i` on the (consumed) line `no`: flow collection, quoted, block or plain scalar. */
@@ -470,6 +545,29 @@ class Parser {
     if (t.charCodeAt(e - 1) === COLON) giveUp();
   }
 
+  /** Whether the text has the same `length` characters at `a` and at `b`. */
+  private sameText(a: number, b: number, length: number): boolean {
+    const t = this.t;
+    for (let k = 0; k < length; k += 1) if (t.charCodeAt(a + k) !== t.charCodeAt(b + k)) return false;
+    return true;
+  }
+
+  /** `s..e` as a string: a plain value seen before is the same string again. */
+  private cachedSlice(s: number, e: number): string {
+    if (e - s > VALUE_CACHE_LENGTH) return this.t.slice(s, e);
+    const t = this.t;
+    let hash = 0;
+    for (let k = s; k < e; k += 1) hash = (hash * 31 + t.charCodeAt(k)) | 0;
+    const slot = hash & VALUE_CACHE_MASK;
+    const cached = this.valueCache[slot];
+    if (cached !== undefined && cached.length === e - s && this.sameText(this.valueCacheAt[slot]!, s, e - s))
+      return cached;
+    const value = t.slice(s, e);
+    this.valueCache[slot] = value;
+    this.valueCacheAt[slot] = s;
+    return value;
+  }
+
   /** Resolve the plain scalar `s..e` under the YAML 1.2 core schema. */
   private plain(s: number, e: number): unknown {
     const t = this.t;
@@ -480,7 +578,7 @@ class Parser {
       (c >= 97 && c <= 122 && c !== 110 && c !== 116 && c !== 102) ||
       (c >= 65 && c <= 90 && c !== 78 && c !== 84 && c !== 70)
     )
-      return t.slice(s, e);
+      return this.cachedSlice(s, e);
     const length = e - s;
     if (length === 1 && c === 126 /* ~ */) return null;
     if (length === 4 && (c === 110 || c === 78)) {
@@ -654,19 +752,20 @@ class Parser {
     const t = this.t;
     this.end += 1;
     const out: Record<string, unknown> = {};
-    const base = this.sp;
+    let order: string[] | undefined;
+    let seen = 0;
     if (this.flowSpace(e) !== 125) {
       for (;;) {
         this.flowSpace(e);
         const key = this.flowScalar(e, true) as string;
-        if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) giveUp();
+        seen = this.newKey(out, key, seen);
         if (this.flowSpace(e) !== COLON) giveUp();
         this.end += 1;
         if (this.end >= e || t.charCodeAt(this.end) !== SPACE) giveUp();
-        const slot = this.pushEntry(key, no);
-        const value = this.flowValue(e, no);
-        out[key] = value;
-        this.childOf(slot, value);
+        order = this.keyOrder(out, key, order);
+        const entry = this.entry(no);
+        out[key] = this.flowValue(e, no);
+        this.ended(entry);
         const c = this.flowSpace(e);
         this.end += 1;
         if (c === 125) break;
@@ -674,20 +773,18 @@ class Parser {
         if (this.flowSpace(e) === 125) giveUp(); // trailing comma: leave it to the full parser
       }
     } else this.end += 1;
-    this.close(base, false);
     return out;
   }
 
   private flowSeq(e: number, no: number): unknown[] {
     this.end += 1;
-    const out: unknown[] = [];
-    const base = this.sp;
+    const base = this.itemTop;
     if (this.flowSpace(e) !== 93) {
       for (;;) {
-        const slot = this.pushEntry(undefined, no);
+        const entry = this.entry(no);
         const value = this.flowValue(e, no);
-        out.push(value);
-        this.childOf(slot, value);
+        this.itemStack[this.itemTop++] = value;
+        this.ended(entry);
         const c = this.flowSpace(e);
         this.end += 1;
         if (c === 93) break;
@@ -695,17 +792,25 @@ class Parser {
         if (this.flowSpace(e) === 93) giveUp();
       }
     } else this.end += 1;
-    this.close(base, true);
-    return out;
+    return this.items(base);
+  }
+
+  /** The array of the items stacked since `base` (which leave the stack). */
+  private items(base: number): unknown[] {
+    const items = this.itemStack.slice(base, this.itemTop);
+    this.itemTop = base;
+    return items;
   }
 
   private flowScalar(e: number, isKey: boolean): unknown {
     const t = this.t;
     const start = this.end;
     const c = t.charCodeAt(start);
+    this.keyHashed = false;
     if (c === 34) return this.doubleQuoted(start, e);
     if (c === 39) return this.singleQuoted(start, e);
     let p = start;
+    let hash = 0;
     for (; p < e; p += 1) {
       const ch = t.charCodeAt(p);
       if (isFlowIndicator(ch)) break;
@@ -714,13 +819,33 @@ class Parser {
         if (next === SPACE || next === 44 || next === 125) break;
       }
       if (ch === HASH && p > start && t.charCodeAt(p - 1) === SPACE) giveUp();
+      hash = (hash * 31 + ch) | 0;
     }
     this.end = p;
+    const slot = hash & KEY_CACHE_MASK;
+    if (isKey) {
+      this.keyHash = hash;
+      this.keyHashed = true;
+      const cached = this.keyCache[slot];
+      if (
+        cached !== undefined &&
+        cached.length === p - start &&
+        this.sameText(this.keyCacheAt[slot]!, start, p - start)
+      )
+        return cached;
+    }
     while (p > start && t.charCodeAt(p - 1) === SPACE) p -= 1;
     if (p === start) giveUp();
     this.checkPlain(start, p);
     const value = this.plain(start, p);
-    if (isKey && typeof value !== 'string') giveUp();
+    if (isKey) {
+      if (typeof value !== 'string') giveUp();
+      // Only a key read with the same checks as in block mappings (`?` starts no key there).
+      if (p === this.end && c !== 63) {
+        this.keyCache[slot] = value as string;
+        this.keyCacheAt[slot] = start;
+      }
+    }
     return value;
   }
 }
@@ -746,12 +871,13 @@ const ESCAPES: Record<string, string> = {
   P: '\u2029',
 };
 
-function isContainer(value: unknown): boolean {
-  return typeof value === 'object' && value !== null;
-}
-
-function fastDocument(value: unknown, line: number, table: LineTable, root: number): FastDocument {
-  return { value, line, lineAt: (tokens) => table.lineAt(root, line, tokens) };
+function fastDocument(value: unknown, line: number, table: LineTable, first: number): FastDocument {
+  return {
+    value,
+    line,
+    lineAt: (tokens) => table.lineAt(value, line, first, tokens),
+    lineOf: (pointer) => table.lineOf(value, line, first, pointer),
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface YamlDocument {
   line: number;
   /** Line of the field at these pointer tokens, or of its nearest existing ancestor. */
   lineAt(tokens: string[]): number | undefined;
+  /** The same for a JSON pointer, when the parser can answer without splitting it into tokens. */
+  lineOf?(pointer: string): number | undefined;
 }
 
 /** The line of a field in a `yaml` AST: the key's line for mapping entries, the item's for sequences. */

@@ -35,7 +35,9 @@ function referenceLineAt(doc: Document, lineCounter: LineCounter, tokens: string
       if (!Number.isInteger(index) || index < 0 || index >= node.items.length) break;
       const cst = node.srcToken;
       const dash =
-        cst?.type === 'block-seq' ? cst.items[index]?.start.find((t) => t.type === 'seq-item-ind') : undefined;
+        cst?.type === 'block-seq'
+          ? cst.items[index]?.start.find((t) => t.type === 'seq-item-ind')
+          : undefined;
       offset = dash ? dash.offset : item!.range![0];
       node = String(index) === token ? item : undefined;
     } else break;
@@ -127,6 +129,11 @@ describe('the fast YAML path', () => {
       'image: registry:5000/app:1.0\nurl: http://example.com/a#frag\n',
     ],
     ['trailing no-break spaces, which YAML does not trim', 'a: b\u00a0\nc\u00a0: d\ne: [f\u00a0]\n'],
+    [
+      'integer-like quoted keys, which JavaScript enumerates first',
+      'b: 1\n"10": {x: 1}\n"2":\n  - y\n  - z\nc: {"7": [q], a: 1}\n',
+    ],
+    ['a long sequence', 'items:\n' + Array.from({ length: 100 }, (_, i) => `- {n: ${i}}\n`).join('')],
     ['an item whose content starts on the next line', 'a:\n-\n  b: 1\n- # c\n  - d\n-\n'],
     ['blank lines inside a literal block scalar', 'a: |\n  x\n \n  y\n\nb: 1\n'],
     [
@@ -143,6 +150,11 @@ describe('the fast YAML path', () => {
     ['multi-line plain scalars', 'a: one\n  two\n'],
     ['multi-line quoted scalars', 'a: "one\n  two"\n'],
     ['duplicate keys', 'a: 1\na: 2\n'],
+    ['duplicate keys, one quoted', 'b: 0\na: 1\n"a": 2\n'],
+    ['duplicate keys, quoted first', '"a": 1\nb: 0\na: 2\n'],
+    ['duplicate keys in a flow mapping', 'm: {a: 1, b: 2, a: 3}\n'],
+    ['duplicate keys in a flow mapping, one quoted', "m: {a: 1, 'a': 3}\n"],
+    ['a __proto__ key', 'a: 1\n__proto__: {}\n'],
     ['tabs', 'a:\n\tb: 1\n'],
     ['directives', '%YAML 1.2\n---\na: 1\n'],
     ['keep chomping', 'a: |+\n  x\n\n'],
@@ -214,7 +226,21 @@ describe('the fast YAML path', () => {
     // Lines assembled from pieces that sit at the edge of the subset: indicators, comments,
     // quotes, flow collections, block scalars, odd spaces, separators.
     const indent = fc.constantFrom('', '', ' ', '  ', '    ', '      ');
-    const key = fc.constantFrom('a: ', 'b:', 'key: ', '"q": ', "'s': ", 'x y: ', '- ', '- a: ', '-', '? ', ': ', '1: ');
+    const key = fc.constantFrom(
+      'a: ',
+      'b:',
+      'key: ',
+      '"q": ',
+      "'s': ",
+      '"3": ',
+      'x y: ',
+      '- ',
+      '- a: ',
+      '-',
+      '? ',
+      ': ',
+      '1: ',
+    );
     const value = fc.constantFrom(
       '',
       'v',
