@@ -28,6 +28,34 @@ export const workloadKinds = Object.keys(podTemplatePaths);
 
 const containerLists = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 
+interface PodTemplate {
+  tokens: string[];
+  specPath: string;
+  metadataPath: string;
+  /** Pointer of each container list, for the containers' paths. */
+  listPaths: string[];
+}
+
+/**
+ * The pointers of each workload kind, built once. A Map, so that a kind named like an
+ * Object.prototype member (`constructor`, `toString`) is no workload instead of a crash.
+ */
+const podTemplates = new Map<string, PodTemplate>(
+  Object.entries(podTemplatePaths).map(([kind, tokens]) => {
+    const template = tokens.map((t) => '/' + escapePointerToken(t)).join('');
+    const specPath = `${template}/spec`;
+    return [
+      kind,
+      {
+        tokens,
+        specPath,
+        metadataPath: `${template}/metadata`,
+        listPaths: containerLists.map((list) => `${specPath}/${list}`),
+      },
+    ];
+  }),
+);
+
 function dig(root: unknown, tokens: string[]): unknown {
   let current = root;
   for (const token of tokens) {
@@ -37,51 +65,53 @@ function dig(root: unknown, tokens: string[]): unknown {
   return current;
 }
 
-function toPointer(tokens: string[]): string {
-  return tokens.map((t) => '/' + escapePointerToken(t)).join('');
-}
-
 function stringRecord(value: unknown): Record<string, string> {
-  if (!isObject(value)) return {};
   const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== null && v !== undefined) out[key] = String(v);
+  if (!isObject(value)) return out;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const v = value[key];
+    if (v !== null && v !== undefined) out[key] = String(v);
+  }
   return out;
 }
 
-/** Fill `facts.podSpec`, `podMetadata`, `podLabels` and `containers` for pod-bearing kinds. */
-function workloadFacts(kind: string, body: Obj, facts: Resource['facts']): void {
-  const templateTokens = podTemplatePaths[kind];
-  if (templateTokens === undefined) return;
-  const template = templateTokens.length === 0 ? body : dig(body, templateTokens);
-  if (!isObject(template)) return;
+/** `facts.podSpec`, `podMetadata`, `podLabels` and `containers` for pod-bearing kinds; else no facts. */
+function workloadFacts(kind: string, body: Obj): Resource['facts'] {
+  const paths = podTemplates.get(kind);
+  if (paths === undefined) return {};
+  const template = paths.tokens.length === 0 ? body : dig(body, paths.tokens);
+  if (!isObject(template)) return {};
   const spec = template.spec;
-  if (!isObject(spec)) return;
+  if (!isObject(spec)) return {};
   const metadata = isObject(template.metadata) ? template.metadata : {};
-  const templatePointer = toPointer(templateTokens);
-  const specPointer = `${templatePointer}/spec`;
-  facts.podSpec = spec;
-  facts.podSpecPath = specPointer;
-  facts.podMetadata = metadata;
-  facts.podMetadataPath = `${templatePointer}/metadata`;
-  facts.podLabels = stringRecord(metadata.labels);
   const containers: ContainerFact[] = [];
-  for (const list of containerLists) {
+  for (let l = 0; l < containerLists.length; l += 1) {
+    const list = containerLists[l]!;
     const items = spec[list];
     if (!Array.isArray(items)) continue;
-    items.forEach((container, index) => {
-      if (!isObject(container)) return;
+    for (let index = 0; index < items.length; index += 1) {
+      const container: unknown = items[index];
+      if (!isObject(container)) continue;
       containers.push({
         list,
         index,
         name: typeof container.name === 'string' ? container.name : `${list}[${index}]`,
-        path: `${specPointer}/${list}/${index}`,
+        path: `${paths.listPaths[l]}/${index}`,
         container,
         pod: spec,
         podMetadata: metadata,
       });
-    });
+    }
   }
-  facts.containers = containers;
+  return {
+    podSpec: spec,
+    podSpecPath: paths.specPath,
+    podMetadata: metadata,
+    podMetadataPath: paths.metadataPath,
+    podLabels: stringRecord(metadata.labels),
+    containers,
+  };
 }
 
 /** True for a document that is a Kubernetes object: a mapping with string apiVersion and kind. */
@@ -110,8 +140,7 @@ export function kubernetesResource(
         : '(unnamed)';
   const namespace =
     typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
-  const facts: Resource['facts'] = {};
-  workloadFacts(kind, object, facts);
+  const facts = workloadFacts(kind, object);
   return {
     source: 'kubernetes',
     kind,
@@ -147,7 +176,7 @@ function documentResources(
     });
     return;
   }
-  if (/List$/.test(value.kind as string) && Array.isArray(value.items)) {
+  if ((value.kind as string).endsWith('List') && Array.isArray(value.items)) {
     value.items.forEach((item, index) => {
       const prefix = `/items/${index}`;
       const line = lineOf(prefix) ?? docLine;

@@ -13,7 +13,8 @@ function pointersOf(value: unknown, prefix = '', out: string[] = []): string[] {
     value.forEach((item, index) => pointersOf(item, `${prefix}/${index}`, out));
     out.push(`${prefix}/${value.length}`);
   } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) pointersOf(item, `${prefix}/${escapePointerToken(key)}`, out);
+    for (const [key, item] of Object.entries(value))
+      pointersOf(item, `${prefix}/${escapePointerToken(key)}`, out);
     out.push(`${prefix}/missing~1key`);
   }
   return out;
@@ -85,4 +86,73 @@ describe('Kubernetes resources from YAML', () => {
       expect(linesOf(file, text)).toEqual(linesOf(file, viaYamlPackage(text)));
     },
   );
+
+  it.each(['constructor', 'toString', 'hasOwnProperty'])(
+    'treat kind %s as no workload (an Object.prototype name is no pod template path)',
+    (kind) => {
+      const text = `apiVersion: v1\nkind: ${kind}\nmetadata: {name: x}\nspec:\n  containers:\n    - name: a\n      image: nginx\n`;
+      const [resource] = parseInput('odd.yaml', text).resources;
+      expect(resource).toMatchObject({ id: `${kind}/x`, facts: {} });
+      expect(resource!.facts).toEqual({});
+    },
+  );
+
+  it('derive workload facts with the pointers of each kind', () => {
+    const text = `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, labels: {team: data, tier: null}}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: nightly, replicas: 2}}
+        spec:
+          initContainers: [{name: init, image: busybox}]
+          containers:
+            - name: main
+              image: app:1
+            - image: side:1
+`;
+    const [resource] = parseInput('cron.yaml', text).resources;
+    const body = resource!.body as { spec: { jobTemplate: { spec: { template: { spec: unknown } } } } };
+    const spec = body.spec.jobTemplate.spec.template.spec;
+    expect(resource!.labels).toEqual({ team: 'data' });
+    expect(Object.keys(resource!.facts)).toEqual([
+      'podSpec',
+      'podSpecPath',
+      'podMetadata',
+      'podMetadataPath',
+      'podLabels',
+      'containers',
+    ]);
+    expect(resource!.facts).toMatchObject({
+      podSpec: spec,
+      podSpecPath: '/spec/jobTemplate/spec/template/spec',
+      podMetadataPath: '/spec/jobTemplate/spec/template/metadata',
+      podLabels: { app: 'nightly', replicas: '2' },
+    });
+    expect(
+      resource!.facts.containers!.map(({ list, index, name, path }) => ({ list, index, name, path })),
+    ).toEqual([
+      {
+        list: 'containers',
+        index: 0,
+        name: 'main',
+        path: '/spec/jobTemplate/spec/template/spec/containers/0',
+      },
+      {
+        list: 'containers',
+        index: 1,
+        name: 'containers[1]',
+        path: '/spec/jobTemplate/spec/template/spec/containers/1',
+      },
+      {
+        list: 'initContainers',
+        index: 0,
+        name: 'init',
+        path: '/spec/jobTemplate/spec/template/spec/initContainers/0',
+      },
+    ]);
+    expect(resource!.lineOf!('/spec/jobTemplate/spec/template/spec/containers/1/image')).toBe(14);
+  });
 });
