@@ -180,13 +180,10 @@ class Parser {
   private keyAfter = 0;
   /** Keys seen before, by a hash of their text: most manifests repeat the same few keys. */
   private readonly keyCache: Array<string | undefined> = new Array<string | undefined>(KEY_CACHE_MASK + 1);
-  /** Where each cached key was read (compared in this text: one string representation, fast). */
-  private readonly keyCacheAt = new Int32Array(KEY_CACHE_MASK + 1);
   /** Plain string values seen before, the same way: fewer copies of `IfNotPresent`, `TCP`, `100m`. */
   private readonly valueCache: Array<string | undefined> = new Array<string | undefined>(
     VALUE_CACHE_MASK + 1,
   );
-  private readonly valueCacheAt = new Int32Array(VALUE_CACHE_MASK + 1);
   /** Items of the sequences being parsed: each becomes an array of exactly its size at its end. */
   private readonly itemStack: unknown[] = [];
   private itemTop = 0;
@@ -373,11 +370,7 @@ class Parser {
     this.keyHashed = true;
     const slot = hash & KEY_CACHE_MASK;
     const cached = this.keyCache[slot];
-    if (
-      cached !== undefined &&
-      cached.length === sep - s &&
-      this.sameText(this.keyCacheAt[slot]!, s, sep - s)
-    ) {
+    if (cached !== undefined && cached.length === sep - s && t.startsWith(cached, s)) {
       this.keyValue = cached;
       return true;
     }
@@ -391,7 +384,6 @@ class Parser {
     if (typeof key !== 'string') giveUp();
     if (r === sep) {
       this.keyCache[slot] = key as string;
-      this.keyCacheAt[slot] = s;
     }
     this.keyValue = key as string;
     return true;
@@ -545,13 +537,6 @@ class Parser {
     if (t.charCodeAt(e - 1) === COLON) giveUp();
   }
 
-  /** Whether the text has the same `length` characters at `a` and at `b`. */
-  private sameText(a: number, b: number, length: number): boolean {
-    const t = this.t;
-    for (let k = 0; k < length; k += 1) if (t.charCodeAt(a + k) !== t.charCodeAt(b + k)) return false;
-    return true;
-  }
-
   /** `s..e` as a string: a plain value seen before is the same string again. */
   private cachedSlice(s: number, e: number): string {
     if (e - s > VALUE_CACHE_LENGTH) return this.t.slice(s, e);
@@ -560,11 +545,9 @@ class Parser {
     for (let k = s; k < e; k += 1) hash = (hash * 31 + t.charCodeAt(k)) | 0;
     const slot = hash & VALUE_CACHE_MASK;
     const cached = this.valueCache[slot];
-    if (cached !== undefined && cached.length === e - s && this.sameText(this.valueCacheAt[slot]!, s, e - s))
-      return cached;
+    if (cached !== undefined && cached.length === e - s && t.startsWith(cached, s)) return cached;
     const value = t.slice(s, e);
     this.valueCache[slot] = value;
-    this.valueCacheAt[slot] = s;
     return value;
   }
 
@@ -827,12 +810,7 @@ class Parser {
       this.keyHash = hash;
       this.keyHashed = true;
       const cached = this.keyCache[slot];
-      if (
-        cached !== undefined &&
-        cached.length === p - start &&
-        this.sameText(this.keyCacheAt[slot]!, start, p - start)
-      )
-        return cached;
+      if (cached !== undefined && cached.length === p - start && t.startsWith(cached, start)) return cached;
     }
     while (p > start && t.charCodeAt(p - 1) === SPACE) p -= 1;
     if (p === start) giveUp();
@@ -843,7 +821,6 @@ class Parser {
       // Only a key read with the same checks as in block mappings (`?` starts no key there).
       if (p === this.end && c !== 63) {
         this.keyCache[slot] = value as string;
-        this.keyCacheAt[slot] = start;
       }
     }
     return value;
