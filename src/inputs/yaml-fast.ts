@@ -174,9 +174,6 @@ class Parser {
   // The key found by the last keyLine() call, so the mapping that follows does not parse it again.
   private keyAt = -1;
   private keyValue = '';
-  /** Hash of a plain key's text (for the duplicate check), when keyHashed. */
-  private keyHash = 0;
-  private keyHashed = false;
   private keyAfter = 0;
   /** Keys seen before, by a hash of their text: most manifests repeat the same few keys. */
   private readonly keyCache: Array<string | undefined> = new Array<string | undefined>(KEY_CACHE_MASK + 1);
@@ -281,19 +278,15 @@ class Parser {
   }
 
   /**
-   * Give up on a duplicate key (or `__proto__`). `seen` has a bit per hash of the plain keys so far,
-   * or is -1 once a quoted key came (its text differs from an equal plain key's): only a key whose
-   * bit is already set needs the property lookup. Returns the new `seen`.
+   * Give up on a duplicate key (or `__proto__`). `seen` has a bit per key so far, chosen from the
+   * key string (not its text: `a :` and `"a":` are the same key), so only a key whose bit is
+   * already set pays for the property lookup. Returns the new `seen`.
    */
   private newKey(map: object, key: string, seen: number): number {
     if (key === '__proto__') giveUp();
-    if (this.keyHashed && seen !== -1) {
-      const bit = 1 << ((this.keyHash >>> 0) % 31); // never the sign bit: -1 stays free
-      if ((seen & bit) !== 0 && Object.prototype.hasOwnProperty.call(map, key)) giveUp();
-      return seen | bit;
-    }
-    if (Object.prototype.hasOwnProperty.call(map, key)) giveUp();
-    return -1;
+    const bit = 1 << ((key.length * 7 + key.charCodeAt(0) + key.charCodeAt(key.length - 1)) % 31);
+    if ((seen & bit) !== 0 && Object.prototype.hasOwnProperty.call(map, key)) giveUp();
+    return seen | bit;
   }
 
   /**
@@ -342,7 +335,6 @@ class Parser {
       if (end < e && t.charCodeAt(end) === COLON && (end + 1 === e || t.charCodeAt(end + 1) === SPACE)) {
         this.keyAt = s;
         this.keyValue = key;
-        this.keyHashed = false;
         this.keyAfter = end + 1;
         return true;
       }
@@ -366,8 +358,6 @@ class Parser {
     this.keyAt = s;
     this.keyAfter = sep + 1;
     // The same key text as before: the same (already checked, already internalised) string.
-    this.keyHash = hash;
-    this.keyHashed = true;
     const slot = hash & KEY_CACHE_MASK;
     const cached = this.keyCache[slot];
     if (cached !== undefined && cached.length === sep - s && t.startsWith(cached, s)) {
@@ -789,7 +779,6 @@ class Parser {
     const t = this.t;
     const start = this.end;
     const c = t.charCodeAt(start);
-    this.keyHashed = false;
     if (c === 34) return this.doubleQuoted(start, e);
     if (c === 39) return this.singleQuoted(start, e);
     let p = start;
@@ -807,8 +796,6 @@ class Parser {
     this.end = p;
     const slot = hash & KEY_CACHE_MASK;
     if (isKey) {
-      this.keyHash = hash;
-      this.keyHashed = true;
       const cached = this.keyCache[slot];
       if (cached !== undefined && cached.length === p - start && t.startsWith(cached, start)) return cached;
     }
