@@ -15,6 +15,8 @@
  * mapping, because allocation (and the garbage collector) was most of the cost of loading.
  */
 
+import { unescapePointerToken } from '../engine/pointer.js';
+
 /** One parsed document of a file that took the fast path. */
 export interface FastDocument {
   value: unknown;
@@ -25,8 +27,6 @@ export interface FastDocument {
   /** The same for a JSON pointer (RFC 6901), without splitting it. */
   lineOf: (pointer: string) => number;
 }
-
-import { unescapePointerToken } from '../engine/pointer.js';
 
 class GiveUp extends Error {}
 const giveUp = (): never => {
@@ -65,8 +65,9 @@ class LineTable {
   size = 0;
   /** Mappings with integer-like keys, which JavaScript enumerates first: their keys in text order. */
   readonly textOrder = new Map<object, string[]>();
-  /** Entry of each item, for long sequences (looked up by index many times). */
+  /** Entry of each item of long sequences, and of each key of long mappings, once asked for. */
   private itemEntries: Map<unknown[], Int32Array> | undefined;
+  private keyEntries: Map<object, Map<string, number>> | undefined;
 
   grow(): void {
     const lines = new Int32Array(this.lines.length * 2);
@@ -103,6 +104,8 @@ class LineTable {
       if (!Number.isInteger(index) || index < 0 || index >= node.length) return -1;
     } else {
       if (!Object.prototype.hasOwnProperty.call(node, token)) return -1;
+      const known = this.keyEntries?.get(node);
+      if (known) return known.get(token)!;
       const order = this.textOrder.size === 0 ? undefined : this.textOrder.get(node);
       if (order) index = order.indexOf(token);
       else {
@@ -112,6 +115,16 @@ class LineTable {
           if (key === token) break;
           index += 1;
         }
+      }
+      if (index > 64) {
+        const entries = new Map<string, number>();
+        let e = first;
+        for (const key of order ?? Object.keys(node)) {
+          entries.set(key, e);
+          e += 1 + this.sizes[e]!;
+        }
+        (this.keyEntries ??= new Map()).set(node, entries);
+        return entries.get(token)!;
       }
     }
     return this.entry(node, first, index);

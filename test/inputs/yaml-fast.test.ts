@@ -134,6 +134,11 @@ describe('the fast YAML path', () => {
       'b: 1\n"10": {x: 1}\n"2":\n  - y\n  - z\nc: {"7": [q], a: 1}\n',
     ],
     ['a long sequence', 'items:\n' + Array.from({ length: 100 }, (_, i) => `- {n: ${i}}\n`).join('')],
+    [
+      'a long mapping',
+      'data:\n' +
+        Array.from({ length: 100 }, (_, i) => `  ${i % 2 ? `"${i}"` : `k${i}`}: {n: [${i}]}\n`).join(''),
+    ],
     ['an item whose content starts on the next line', 'a:\n-\n  b: 1\n- # c\n  - d\n-\n'],
     ['blank lines inside a literal block scalar', 'a: |\n  x\n \n  y\n\nb: 1\n'],
     [
