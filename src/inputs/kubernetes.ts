@@ -28,6 +28,34 @@ export const workloadKinds = Object.keys(podTemplatePaths);
 
 const containerLists = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 
+interface PodTemplate {
+  tokens: string[];
+  specPath: string;
+  metadataPath: string;
+  /** Pointer of each container list, for the containers' paths. */
+  listPaths: string[];
+}
+
+/**
+ * The pointers of each workload kind, built once. A Map, so that a kind named like an
+ * Object.prototype member (`constructor`, `toString`) is no workload instead of a crash.
+ */
+const podTemplates = new Map<string, PodTemplate>(
+  Object.entries(podTemplatePaths).map(([kind, tokens]) => {
+    const template = tokens.map((t) => '/' + escapePointerToken(t)).join('');
+    const specPath = `${template}/spec`;
+    return [
+      kind,
+      {
+        tokens,
+        specPath,
+        metadataPath: `${template}/metadata`,
+        listPaths: containerLists.map((list) => `${specPath}/${list}`),
+      },
+    ];
+  }),
+);
+
 function dig(root: unknown, tokens: string[]): unknown {
   let current = root;
   for (const token of tokens) {
@@ -37,51 +65,53 @@ function dig(root: unknown, tokens: string[]): unknown {
   return current;
 }
 
-function toPointer(tokens: string[]): string {
-  return tokens.map((t) => '/' + escapePointerToken(t)).join('');
-}
-
 function stringRecord(value: unknown): Record<string, string> {
-  if (!isObject(value)) return {};
   const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== null && v !== undefined) out[key] = String(v);
+  if (!isObject(value)) return out;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const v = value[key];
+    if (v !== null && v !== undefined) out[key] = String(v);
+  }
   return out;
 }
 
-/** Fill `facts.podSpec`, `podMetadata`, `podLabels` and `containers` for pod-bearing kinds. */
-function workloadFacts(kind: string, body: Obj, facts: Resource['facts']): void {
-  const templateTokens = podTemplatePaths[kind];
-  if (templateTokens === undefined) return;
-  const template = templateTokens.length === 0 ? body : dig(body, templateTokens);
-  if (!isObject(template)) return;
+/** `facts.podSpec`, `podMetadata`, `podLabels` and `containers` for pod-bearing kinds; else no facts. */
+function workloadFacts(kind: string, body: Obj): Resource['facts'] {
+  const paths = podTemplates.get(kind);
+  if (paths === undefined) return {};
+  const template = paths.tokens.length === 0 ? body : dig(body, paths.tokens);
+  if (!isObject(template)) return {};
   const spec = template.spec;
-  if (!isObject(spec)) return;
+  if (!isObject(spec)) return {};
   const metadata = isObject(template.metadata) ? template.metadata : {};
-  const templatePointer = toPointer(templateTokens);
-  const specPointer = `${templatePointer}/spec`;
-  facts.podSpec = spec;
-  facts.podSpecPath = specPointer;
-  facts.podMetadata = metadata;
-  facts.podMetadataPath = `${templatePointer}/metadata`;
-  facts.podLabels = stringRecord(metadata.labels);
   const containers: ContainerFact[] = [];
-  for (const list of containerLists) {
+  for (let l = 0; l < containerLists.length; l += 1) {
+    const list = containerLists[l]!;
     const items = spec[list];
     if (!Array.isArray(items)) continue;
-    items.forEach((container, index) => {
-      if (!isObject(container)) return;
+    for (let index = 0; index < items.length; index += 1) {
+      const container: unknown = items[index];
+      if (!isObject(container)) continue;
       containers.push({
         list,
         index,
         name: typeof container.name === 'string' ? container.name : `${list}[${index}]`,
-        path: `${specPointer}/${list}/${index}`,
+        path: `${paths.listPaths[l]}/${index}`,
         container,
         pod: spec,
         podMetadata: metadata,
       });
-    });
+    }
   }
-  facts.containers = containers;
+  return {
+    podSpec: spec,
+    podSpecPath: paths.specPath,
+    podMetadata: metadata,
+    podMetadataPath: paths.metadataPath,
+    podLabels: stringRecord(metadata.labels),
+    containers,
+  };
 }
 
 /** True for a document that is a Kubernetes object: a mapping with string apiVersion and kind. */
@@ -110,8 +140,7 @@ export function kubernetesResource(
         : '(unnamed)';
   const namespace =
     typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
-  const facts: Resource['facts'] = {};
-  workloadFacts(kind, object, facts);
+  const facts = workloadFacts(kind, object);
   return {
     source: 'kubernetes',
     kind,
@@ -126,12 +155,14 @@ export function kubernetesResource(
   };
 }
 
+type LineOf = (pointer: string) => number | undefined;
+
 /** Resources for a document value: one object, or each item of a `kind: List`. */
 function documentResources(
   value: unknown,
   file: string,
   docLine: number,
-  lineAt: (tokens: string[]) => number | undefined,
+  lineOf: LineOf,
   notices: Notice[],
   out: Resource[],
 ): void {
@@ -145,15 +176,23 @@ function documentResources(
     });
     return;
   }
-  if (/List$/.test(value.kind as string) && Array.isArray(value.items)) {
+  if ((value.kind as string).endsWith('List') && Array.isArray(value.items)) {
     value.items.forEach((item, index) => {
-      const prefix = ['items', String(index)];
-      const line = lineAt(prefix) ?? docLine;
-      documentResources(item, file, line, (tokens) => lineAt([...prefix, ...tokens]), notices, out);
+      const prefix = `/items/${index}`;
+      const line = lineOf(prefix) ?? docLine;
+      // The item's pointer tokens after the prefix's, as pointerTokens reads them.
+      const itemLineOf: LineOf = (pointer) =>
+        lineOf(pointer === '' ? prefix : `${prefix}/${pointer.slice(1)}`);
+      documentResources(item, file, line, itemLineOf, notices, out);
     });
     return;
   }
-  out.push(kubernetesResource(value, { file, line: docLine }, (pointer) => lineAt(pointerTokens(pointer))));
+  out.push(kubernetesResource(value, { file, line: docLine }, lineOf));
+}
+
+/** A pointer lookup from a token lookup. */
+function byPointer(lineAt: (tokens: string[]) => number | undefined): LineOf {
+  return (pointer) => lineAt(pointerTokens(pointer));
 }
 
 /** Kubernetes manifests from YAML (multi-document, Helm- and kustomize-rendered) and JSON. */
@@ -164,13 +203,20 @@ export const kubernetesInput: InputAdapter = {
     const resources: Resource[] = [];
     const notices: Notice[] = [];
     for (const doc of source.documents)
-      documentResources(doc.value, source.file, doc.line, doc.lineAt, notices, resources);
+      documentResources(
+        doc.value,
+        source.file,
+        doc.line,
+        doc.lineOf ?? byPointer(doc.lineAt),
+        notices,
+        resources,
+      );
     return { resources, notices };
   },
   fromJson(value: unknown, source: JsonSource): AdapterOutput {
     const resources: Resource[] = [];
     const notices: Notice[] = [];
-    documentResources(value, source.file, 1, jsonLineLocator(source.text), notices, resources);
+    documentResources(value, source.file, 1, byPointer(jsonLineLocator(source.text)), notices, resources);
     return { resources, notices };
   },
 };

