@@ -4,7 +4,8 @@
 // the full built-in library and of the same server with no policies (--no-builtin plus an empty
 // policy directory), their ratio, and latency at a fixed 1,000 req/s with the full library from an
 // open-loop client that sends on schedule and charges every delay (paced-load.mjs).
-// Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 8), BENCH_RATE (default 1000).
+// Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 8), BENCH_RATE (default 1000),
+// BENCH_PACED_RUNS (default 3).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -20,6 +21,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const PACED_RUNS = Number(process.env.BENCH_PACED_RUNS ?? 3);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-webhook-bench-'));
 const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -157,19 +159,23 @@ async function measure(label, args, paced) {
       max: { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 },
     };
     if (paced) {
-      // Fixed rate: an open-loop client (see paced-load.mjs for why not autocannon's overallRate).
-      const cpuBefore = process.cpuUsage();
-      const fixed = await pacedLoad({
-        url: `https://127.0.0.1:${server.port}/validate`,
-        body,
-        rate: RATE,
-        seconds: SECONDS,
-        ca,
-      });
-      const cpu = process.cpuUsage(cpuBefore);
-      if (fixed.non2xx || fixed.errors)
-        throw new Error(`${label}/fixed: ${fixed.non2xx} non-2xx, ${fixed.errors} errors`);
-      out.fixed = { ...fixed, clientCpu: (cpu.user + cpu.system) / 1e6 / SECONDS };
+      // Fixed rate: an open-loop client (see paced-load.mjs for why not autocannon's overallRate),
+      // PACED_RUNS runs; the machine's noise shows in their spread, the median is the figure.
+      out.fixed = [];
+      for (let run = 0; run < PACED_RUNS; run += 1) {
+        const cpuBefore = process.cpuUsage();
+        const fixed = await pacedLoad({
+          url: `https://127.0.0.1:${server.port}/validate`,
+          body,
+          rate: RATE,
+          seconds: SECONDS,
+          ca,
+        });
+        const cpu = process.cpuUsage(cpuBefore);
+        if (fixed.non2xx || fixed.errors)
+          throw new Error(`${label}/fixed: ${fixed.non2xx} non-2xx, ${fixed.errors} errors`);
+        out.fixed.push({ ...fixed, clientCpu: (cpu.user + cpu.system) / 1e6 / (SECONDS + 2) });
+      }
     }
     return out;
   } finally {
@@ -190,10 +196,15 @@ console.log(`max throughput (autocannon, ${CONNECTIONS} connections):`);
 console.log(row('  full built-in library', full.max));
 console.log(row('  no policies', none.max));
 console.log(`  throughput ratio full/none: ${((full.max.rps / none.max.rps) * 100).toFixed(1)}%`);
-const f = full.fixed;
+const runs = [...full.fixed].sort((a, b) => a.p99 - b.p99);
+const median = runs[Math.floor(runs.length / 2)];
 console.log(
-  `fixed ${RATE} req/s, open loop (latency from each request's due time), full library: ` +
-    `${f.achievedRate} req/s sent, p50 ${f.p50} ms, p90 ${f.p90} ms, p99 ${f.p99} ms, max ${f.max} ms ` +
-    `(client used ${(f.clientCpu * 100).toFixed(0)}% of a core)`,
+  `fixed ${RATE} req/s, open loop, full library (${runs.length} runs of ${SECONDS}s after a 2s ramp on the same connections):`,
 );
-console.log(`p99 at ${RATE} req/s with the full library: ${f.p99} ms (target <= 5 ms)`);
+for (const f of full.fixed) {
+  console.log(
+    `  ${f.achievedRate} req/s sent: p50 ${f.p50} ms, p90 ${f.p90} ms, p99 ${f.p99} ms, max ${f.max} ms ` +
+      `(client ${(f.clientCpu * 100).toFixed(0)}% of a core, its timer at most ${f.clientLateMs} ms late)`,
+  );
+}
+console.log(`p99 at ${RATE} req/s with the full library, median run: ${median.p99} ms (target <= 5 ms)`);
