@@ -15,6 +15,11 @@ function decodeToken(token: string): string {
   return token.includes('~') ? token.replace(/~1/g, '/').replace(/~0/g, '~') : token;
 }
 
+// Shared answers for the common reads (absent, unknown): estimators read dozens of pointers per
+// resource and most are absent. Never mutated.
+const UNKNOWN: Read<never> = Object.freeze({ known: false });
+const ABSENT: Read<never> = Object.freeze({ known: true, value: undefined });
+
 const tokenCache = new Map<string, string[]>();
 
 /** Decoded tokens of a pointer; estimators read the same few dozen pointers, so they are cached. */
@@ -52,36 +57,37 @@ export class StateView {
   }
 
   get(pointer: string): Read<unknown> {
-    if (this.isUnknown(pointer)) return { known: false };
+    if (this.unknownPaths.length > 0 && this.isUnknown(pointer)) return UNKNOWN;
     let current: unknown = this.values;
     for (const token of pointerTokens(pointer)) {
-      if (current === null || typeof current !== 'object') return { known: true, value: undefined };
+      if (current === null || typeof current !== 'object') return ABSENT;
       current = (current as Record<string, unknown>)[token];
     }
-    return { known: true, value: current === null ? undefined : current };
+    return current === null || current === undefined ? ABSENT : { known: true, value: current };
   }
 
   string(pointer: string): Read<string> {
     const read = this.get(pointer);
     if (!read.known) return read;
     const value = read.value;
-    return { known: true, value: typeof value === 'string' && value !== '' ? value : undefined };
+    if (typeof value === 'string' && value !== '') return read as Read<string>;
+    return ABSENT;
   }
 
   number(pointer: string): Read<number> {
     const read = this.get(pointer);
     if (!read.known) return read;
     const value = read.value;
-    if (typeof value === 'number' && Number.isFinite(value)) return { known: true, value };
+    if (typeof value === 'number' && Number.isFinite(value)) return read as Read<number>;
     if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
       return { known: true, value: Number(value) };
-    return { known: true, value: undefined };
+    return ABSENT;
   }
 
   boolean(pointer: string): Read<boolean> {
     const read = this.get(pointer);
     if (!read.known) return read;
-    return { known: true, value: typeof read.value === 'boolean' ? read.value : undefined };
+    return typeof read.value === 'boolean' ? (read as Read<boolean>) : ABSENT;
   }
 
   /** Length of the list at `pointer` (0 when absent); undefined when unknown. */
