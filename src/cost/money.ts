@@ -7,7 +7,7 @@ const formatters = new Map<string, Intl.NumberFormat>();
  * `$10.00` although the double lies just below); a property test holds the two to each other.
  */
 export function formatUsd(amount: number): string {
-  if (!Number.isFinite(amount) || amount >= 1e15) return usd().format(amount);
+  if (!Number.isFinite(amount) || amount >= 1e15) return intlFormatter('USD').format(amount);
   const decimal = String(amount);
   if (decimal.includes('e')) return '$0.00'; // below 1e-6
   const point = decimal.indexOf('.');
@@ -35,20 +35,8 @@ function incrementDigits(digits: string): string {
   );
 }
 
-let usdFormatter: Intl.NumberFormat | undefined;
-function usd(): Intl.NumberFormat {
-  usdFormatter ??= new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  });
-  return usdFormatter;
-}
-
-/** `1234.5` -> `$1,234.50`; with `signed`, `+$1,234.50` / `-$12.00`; null -> `unknown`. */
-export function formatMoney(value: number | null, currency: string, signed = false): string {
-  if (value === null) return 'unknown';
+/** Intl's currency formatter, one per currency. */
+function intlFormatter(currency: string): Intl.NumberFormat {
   let formatter = formatters.get(currency);
   if (!formatter) {
     formatter = new Intl.NumberFormat('en-US', {
@@ -59,7 +47,14 @@ export function formatMoney(value: number | null, currency: string, signed = fal
     });
     formatters.set(currency, formatter);
   }
-  const text = currency === 'USD' ? formatUsd(Math.abs(value)) : formatter.format(Math.abs(value));
+  return formatter;
+}
+
+/** `1234.5` -> `$1,234.50`; with `signed`, `+$1,234.50` / `-$12.00`; null -> `unknown`. */
+export function formatMoney(value: number | null, currency: string, signed = false): string {
+  if (value === null) return 'unknown';
+  const amount = Math.abs(value);
+  const text = currency === 'USD' ? formatUsd(amount) : intlFormatter(currency).format(amount);
   if (value < 0 && Math.abs(value) >= 0.005) return `-${text}`;
   return signed && value >= 0.005 ? `+${text}` : text;
 }

@@ -57,7 +57,7 @@ export class StateView {
   }
 
   get(pointer: string): Read<unknown> {
-    if (this.unknownPaths.length > 0 && this.isUnknown(pointer)) return UNKNOWN;
+    if (this.isUnknown(pointer)) return UNKNOWN;
     let current: unknown = this.values;
     for (const token of pointerTokens(pointer)) {
       if (current === null || typeof current !== 'object') return ABSENT;

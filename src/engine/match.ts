@@ -7,6 +7,23 @@ function compileGlobs(patterns: string[] | undefined): ((value: string) => boole
   return patterns?.length ? globMatcher(patterns) : undefined;
 }
 
+/**
+ * A kind test that keeps its answers: a run has few distinct kinds, and rules that look at every
+ * resource of a run would otherwise match globs once per resource.
+ */
+export function rememberKinds(test: (kind: string) => boolean): (kind: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (kind) => {
+    let answer = answers.get(kind);
+    if (answer === undefined) {
+      answer = test(kind);
+      if (answers.size >= 4096) answers.clear();
+      answers.set(kind, answer);
+    }
+    return answer;
+  };
+}
+
 /** The part of `match` that depends only on source and kind (cached per kind by the engine). */
 export interface KindMatcher {
   (source: string, kind: string): boolean;
@@ -23,20 +40,12 @@ export function compileMatch(policy: Policy): { kind: KindMatcher; resource: Res
       : new Set(Array.isArray(match.source) ? match.source : [match.source]);
   const kinds = compileGlobs(match.kinds);
   const excludeKinds = compileGlobs(match.excludeKinds);
-  const matchesKindName = (kindName: string): boolean =>
-    (!kinds || kinds(kindName)) && (!excludeKinds || !excludeKinds(kindName));
-  // Set rules test every resource of a run; kinds are few, so each answer is kept.
-  const kindAnswers = new Map<string, boolean>();
-  const kind: KindMatcher = (source, kindName) => {
-    if (sources && !sources.has(source as never)) return false;
-    let answer = kindAnswers.get(kindName);
-    if (answer === undefined) {
-      answer = matchesKindName(kindName);
-      if (kindAnswers.size >= 4096) kindAnswers.clear();
-      kindAnswers.set(kindName, answer);
-    }
-    return answer;
-  };
+  // Set rules test every resource of a run against it.
+  const matchesKindName = rememberKinds(
+    (kindName) => (!kinds || kinds(kindName)) && (!excludeKinds || !excludeKinds(kindName)),
+  );
+  const kind: KindMatcher = (source, kindName) =>
+    (!sources || sources.has(source as never)) && matchesKindName(kindName);
 
   const namespaces = compileGlobs(match.namespaces);
   const excludeNamespaces = compileGlobs(match.excludeNamespaces);

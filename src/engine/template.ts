@@ -1,5 +1,6 @@
 /** Message templates: `{{ a.b.c }}` placeholders resolved against a finding's values. */
 import type { Resource } from '../model/resource.js';
+import { resourceView } from './view.js';
 
 /**
  * Render a message for one violation. The roots are `resource` (kind, id, name, namespace, labels,
@@ -15,9 +16,6 @@ export type MessageTemplate = (
 ) => string;
 
 const placeholder = /\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}/g;
-
-/** The fields of a resource that templates see under `resource` (the resource view's fields). */
-const viewKeys = new Set(['kind', 'id', 'name', 'namespace', 'labels', 'source', 'body', 'facts']);
 
 function renderValue(value: unknown): string {
   if (value === undefined || value === null) return '(unset)';
@@ -48,16 +46,8 @@ function lookup(
 ): unknown {
   const root = path[0]!;
   switch (root) {
-    case 'resource': {
-      if (path.length === 1) {
-        const view: Record<string, unknown> = {};
-        for (const key of viewKeys) view[key] = (resource as unknown as Record<string, unknown>)[key];
-        return view;
-      }
-      const key = path[1]!;
-      if (!viewKeys.has(key)) return undefined;
-      return walk((resource as unknown as Record<string, unknown>)[key], path, 2);
-    }
+    case 'resource':
+      return walk(resourceView(resource), path, 1);
     case 'body':
       return walk(resource.body, path, 1);
     case 'facts':

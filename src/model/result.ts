@@ -132,7 +132,7 @@ export function compareFindings(a: Finding, b: Finding): number {
   const rb = b.resource;
   // Findings share their resource's reference unless they carry a line of their own.
   if (ra !== rb) {
-    const byResource = compareStrings(ra.file, rb.file) || ra.line - rb.line || compareStrings(ra.id, rb.id);
+    const byResource = compareResources(ra, rb);
     if (byResource !== 0) return byResource;
   }
   return (

@@ -4,6 +4,7 @@ import { describeError, ParapetError } from '../../model/errors.js';
 import type { Policy, RelationJoin, RelationRule } from '../../model/policy.js';
 import type { Resource } from '../../model/resource.js';
 import { selectorMatches } from '../label-selector.js';
+import { rememberKinds } from '../match.js';
 import { getAtPointer } from '../pointer.js';
 import { resourceView } from '../view.js';
 import type { CompileContext, CompiledRule, EvalContext, RuleType, SetViolation } from './types.js';
@@ -78,17 +79,8 @@ export const relationRuleType: RuleType = {
         : compile(policy, spec.related.assert, 'related.assert', ctx);
     const unless = spec.unless === undefined ? undefined : compile(policy, spec.unless, 'unless', ctx);
     const kindPatterns = spec.related.kinds.map((kind) => new Minimatch(kind));
-    // Every resource of a run is a possible candidate; kinds are few, so each is matched once.
-    const kindAnswers = new Map<string, boolean>();
-    const kindMatches = (kind: string): boolean => {
-      let answer = kindAnswers.get(kind);
-      if (answer === undefined) {
-        answer = kindPatterns.some((pattern) => pattern.match(kind));
-        if (kindAnswers.size > 4096) kindAnswers.clear();
-        kindAnswers.set(kind, answer);
-      }
-      return answer;
-    };
+    // Every resource of a run is a possible candidate.
+    const kindMatches = rememberKinds((kind) => kindPatterns.some((pattern) => pattern.match(kind)));
     const sameNamespace = spec.join.some((join) => 'sameNamespace' in join);
     // Terraform joins go through indexes: a plan has tens of thousands of candidates.
     const referencesJoin = spec.join.find(
