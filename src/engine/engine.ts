@@ -5,8 +5,10 @@ import { policyInfo, type Mode, type Policy, type PolicyInfo, type Severity } fr
 import {
   compareFindings,
   compareResources,
-  fingerprint,
+  fingerprintAfter,
+  fingerprintPrefix,
   summarize,
+  type FingerprintPrefix,
   type Notice,
   type Result,
 } from '../model/result.js';
@@ -41,6 +43,8 @@ export interface CompiledPolicy {
   matchesResource: ResourceMatcher;
   rule: CompiledRule;
   message: MessageTemplate;
+  /** The fingerprint hash state after the policy id. */
+  fingerprintPrefix: FingerprintPrefix;
 }
 
 export interface EvaluateOptions {
@@ -98,6 +102,7 @@ async function compilePolicy(
     matchesResource: resource,
     rule,
     message: compileTemplate(policy.message),
+    fingerprintPrefix: fingerprintPrefix(policy.id),
   };
 }
 
@@ -330,7 +335,7 @@ class PolicyEngine implements Engine {
       message: violation.message ?? compiled.message(resource, compiled.params, path, violation.values),
       path,
       resource: this.ref(resource, path),
-      fingerprint: fingerprint(compiled.policy.id, resource.id, path),
+      fingerprint: fingerprintAfter(compiled.fingerprintPrefix, resource.id, path),
     };
     if (violation.unknownPaths?.length) finding.unknownPaths = violation.unknownPaths;
     if (violation.details) finding.details = violation.details;
@@ -346,7 +351,7 @@ class PolicyEngine implements Engine {
       message: `policy ${compiled.policy.id} could not be evaluated: ${describeError(error)}`,
       path: '',
       resource: this.ref(resource, ''),
-      fingerprint: fingerprint(compiled.policy.id, resource.id, ''),
+      fingerprint: fingerprintAfter(compiled.fingerprintPrefix, resource.id, ''),
     };
   }
 }

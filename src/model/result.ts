@@ -68,10 +68,24 @@ export function exitCode(result: Result, options: GateOptions = {}): 0 | 1 {
  * baselines and SARIF, where sha256 cost more than the rest of a finding on large scans.
  */
 export function fingerprint(policyId: string, resourceId: string, path: string): string {
-  // The hash of `${policyId}\0${resourceId}\0${path}`, without building that string.
+  return fingerprintAfter(fingerprintPrefix(policyId), resourceId, path);
+}
+
+/** The hash state after a policy id: computed once per policy, it starts each of its fingerprints. */
+export type FingerprintPrefix = readonly [number, number];
+
+export function fingerprintPrefix(policyId: string): FingerprintPrefix {
   lanes[0] = 0x811c9dc5;
   lanes[1] = 0x9e3779b9;
   absorb(policyId, true);
+  return [lanes[0]!, lanes[1]!];
+}
+
+/** `fingerprint(policyId, resourceId, path)` given `fingerprintPrefix(policyId)`. */
+export function fingerprintAfter(prefix: FingerprintPrefix, resourceId: string, path: string): string {
+  // The hash of `${policyId}\0${resourceId}\0${path}`, without building that string.
+  lanes[0] = prefix[0];
+  lanes[1] = prefix[1];
   absorb(resourceId, true);
   absorb(path, false);
   let a = lanes[0]!;
