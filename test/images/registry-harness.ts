@@ -2,8 +2,10 @@
  * Starts Debian's `docker-registry` (the CNCF distribution registry) on loopback for the image tests:
  * one open registry, and one whose repositories need a bearer token from a token service run here
  * (the registry's `auth.token` mode, tokens signed with an ECDSA key whose certificate the registry
- * trusts). Images are pushed with plain HTTP calls of the distribution API.
+ * trusts), and one behind HTTP basic authentication (the registry's `auth.htpasswd` mode, with a
+ * bcrypt password file written here). Images are pushed with plain HTTP calls of the distribution API.
  */
+import bcrypt from 'bcryptjs';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   createHash,
@@ -25,6 +27,9 @@ export const haveRegistry =
   spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 
 export const tokenUser = { username: 'ci-bot', password: 'correct horse battery staple' };
+
+/** The one account of the basic-auth (htpasswd) registry. */
+export const basicUser = { username: 'puller', password: 'tr0ub4dor&3 but longer' };
 
 export interface RunningRegistry {
   /** `127.0.0.1:PORT` */
@@ -180,17 +185,27 @@ async function startTokenService(dir: string, service: string): Promise<TokenSer
   };
 }
 
-/** Start a registry; `auth: 'token'` puts it behind a token service. */
+/**
+ * Start a registry; `auth: 'token'` puts it behind a token service, `auth: 'htpasswd'` behind basic
+ * authentication for `basicUser`.
+ */
 export async function startRegistry(
-  options: { auth?: 'token' } = {},
+  options: { auth?: 'token' | 'htpasswd' } = {},
 ): Promise<RunningRegistry & { tokenRequests: () => number }> {
   const dir = mkdtempSync(join(tmpdir(), 'parapet-registry-'));
   const port = await freePort();
   const service = 'parapet-test-registry';
   const token = options.auth === 'token' ? await startTokenService(dir, service) : undefined;
-  const authSection = token
-    ? `auth:\n  token:\n    realm: ${token.realm}\n    service: ${service}\n    issuer: parapet-test-issuer\n    rootcertbundle: ${token.certFile}\n`
-    : '';
+  let authSection = '';
+  if (token) {
+    authSection = `auth:\n  token:\n    realm: ${token.realm}\n    service: ${service}\n    issuer: parapet-test-issuer\n    rootcertbundle: ${token.certFile}\n`;
+  } else if (options.auth === 'htpasswd') {
+    // The registry accepts bcrypt entries only; cost 4 keeps the tests fast.
+    const passwords = join(dir, 'htpasswd');
+    writeFileSync(passwords, `${basicUser.username}:${bcrypt.hashSync(basicUser.password, 4)}\n`);
+    authSection = `auth:\n  htpasswd:\n    realm: parapet-basic\n    path: ${passwords}\n`;
+  }
+  const basic = `Basic ${Buffer.from(`${basicUser.username}:${basicUser.password}`).toString('base64')}`;
   const configFile = join(dir, 'config.yml');
   writeFileSync(
     configFile,
@@ -214,7 +229,8 @@ export async function startRegistry(
     url,
     tokenRequests: () => token?.requests() ?? 0,
     async pushAuthorization(repository: string) {
-      return token ? `Bearer ${token.issue(repository, ['pull', 'push'])}` : undefined;
+      if (token) return `Bearer ${token.issue(repository, ['pull', 'push'])}`;
+      return options.auth === 'htpasswd' ? basic : undefined;
     },
     async stop() {
       if (child.exitCode === null) {
