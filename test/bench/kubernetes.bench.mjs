@@ -24,6 +24,11 @@ function parseOnly() {
   return n;
 }
 
+async function loadOnly() {
+  const inputs = await loadInputs([file]);
+  return inputs.resources.length;
+}
+
 async function fullCheck() {
   const inputs = await loadInputs([file]);
   const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
@@ -42,12 +47,15 @@ const time = async (fn) => {
 parseOnly();
 const [, warm] = await time(fullCheck);
 const parseTimes = [];
+const loadTimes = [];
 const checkTimes = [];
 for (let round = 0; round < ROUNDS; round += 1) {
   parseTimes.push((await time(async () => parseOnly()))[0]);
+  loadTimes.push((await time(loadOnly))[0]);
   checkTimes.push((await time(fullCheck))[0]);
 }
 const parseMs = median(parseTimes);
+const loadMs = median(loadTimes);
 const checkMs = median(checkTimes);
 console.log(
   `input: ${COUNT} workload documents, ${(text.length / 1024 / 1024).toFixed(1)} MiB; ${engine.policies.length} policies`,
@@ -55,6 +63,9 @@ console.log(
 console.log(`findings: ${warm.findings.length} over ${warm.resources.length} resources`);
 console.log(
   `YAML parse only (yaml parseAllDocuments + toJS): ${parseMs.toFixed(0)} ms  = ${Math.round((COUNT / parseMs) * 1000)} docs/s`,
+);
+console.log(
+  `parapet loading alone (read, parse, Kubernetes resources): ${loadMs.toFixed(0)} ms  = ${Math.round((COUNT / loadMs) * 1000)} docs/s`,
 );
 console.log(
   `parapet check (read, parse, facts, all policies): ${checkMs.toFixed(0)} ms  = ${Math.round((COUNT / checkMs) * 1000)} docs/s`,
