@@ -41,16 +41,6 @@ export function getAtPointer(root: unknown, pointer: string): unknown {
   return current;
 }
 
-/** The value at a pointer already split into tokens (`pointerTokens`), or undefined. */
-export function getAtTokens(root: unknown, tokens: readonly string[]): unknown {
-  let current: unknown = root;
-  for (const token of tokens) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[token];
-  }
-  return current;
-}
-
 /** True when one pointer is the other or lies inside it. */
 export function pointersOverlap(a: string, b: string): boolean {
   if (a === b) return true;

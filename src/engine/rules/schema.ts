@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeError, ParapetError } from '../../model/errors.js';
 import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
-import { escapePointerToken, getAtTokens, pointerTokens } from '../pointer.js';
+import { escapePointerToken, getAtPointer, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
 import { resourceView, viewPointerToBodyPointer } from '../view.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
@@ -123,17 +123,6 @@ export const schemaRuleType: RuleType = {
         ? toBody('/container') + '\0' + toBody('/pod')
         : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
 
-    // A rule reports at few places (its `path`, or the failing keyword's): split each once.
-    const reportTokens = new Map<string, string[]>();
-    const valueAt = (data: unknown, pointer: string): unknown => {
-      let tokens = reportTokens.get(pointer);
-      if (!tokens) {
-        tokens = pointerTokens(pointer);
-        if (reportTokens.size < 1024) reportTokens.set(pointer, tokens);
-      }
-      return getAtTokens(data, tokens);
-    };
-
     const identity = (pointer: string) => pointer;
     /** Maps a pointer inside the target instance to a pointer inside the body. */
     const toBodyOf = (resource: Resource, fact: ContainerFact | undefined): ((pointer: string) => string) => {
@@ -179,7 +168,7 @@ export const schemaRuleType: RuleType = {
       const local = reportPath ?? deepestPointer(validate.errors);
       const toBody = toBodyOf(resource, fact);
       const path = toBody(local);
-      const value = local === '' ? data : valueAt(data, local);
+      const value = local === '' ? data : getAtPointer(data, local);
       const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
         validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
