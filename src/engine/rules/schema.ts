@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeError, ParapetError } from '../../model/errors.js';
 import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
-import { escapePointerToken, getAtPointer, pointerTokens } from '../pointer.js';
+import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
 import { resourceView, viewPointerToBodyPointer } from '../view.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
@@ -21,17 +21,45 @@ function unknownTokens(pointer: string): string[] {
   return tokens;
 }
 
+/** The value at a pointer's tokens, as `getAtPointer` finds it. */
+function valueAt(root: unknown, tokens: readonly string[]): unknown {
+  let current = root;
+  for (const token of tokens) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[token];
+  }
+  return current;
+}
+
 /** The shared result of a rule with nothing to report (never mutated). */
 const noViolations: Violation[] = Object.freeze([]) as unknown as Violation[];
 const one = (violation: Violation | undefined): Violation[] => (violation ? [violation] : noViolations);
 
+// A rule reports the same few places again and again: one pointer string per (place, property),
+// so findings share it and comparing or hashing it finds it flat.
+const missingPointers = new Map<string, Map<string, string>>();
+function missingPointer(instancePath: string, property: string): string {
+  let byProperty = missingPointers.get(instancePath);
+  if (!byProperty) {
+    if (missingPointers.size > 4096) missingPointers.clear();
+    byProperty = new Map();
+    missingPointers.set(instancePath, byProperty);
+  }
+  let pointer = byProperty.get(property);
+  if (pointer === undefined) {
+    pointer = `${instancePath}/${escapePointerToken(property)}`;
+    if (byProperty.size < 4096) byProperty.set(property, pointer);
+  }
+  return pointer;
+}
+
 /** The JSON pointer an ajv error denotes: for `required`, the missing property itself. */
 function errorPointer(error: ErrorObject): string {
-  if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') {
-    return `${error.instancePath}/${escapePointerToken(error.params.missingProperty)}`;
-  }
-  if (error.keyword === 'dependentRequired' && typeof error.params.missingProperty === 'string') {
-    return `${error.instancePath}/${escapePointerToken(error.params.missingProperty)}`;
+  if (
+    (error.keyword === 'required' || error.keyword === 'dependentRequired') &&
+    typeof error.params.missingProperty === 'string'
+  ) {
+    return missingPointer(error.instancePath, error.params.missingProperty);
   }
   return error.instancePath;
 }
@@ -140,6 +168,11 @@ export const schemaRuleType: RuleType = {
       }
     };
 
+    // The last place reported: its tokens, and its body pointer when that is the same for every resource.
+    let lastLocal: string | undefined;
+    let lastTokens: string[] = [];
+    let lastPath: string | undefined;
+
     /** Evaluate one target instance (`fact` is the container for the `containers` target). */
     const check = (
       resource: Resource,
@@ -167,8 +200,20 @@ export const schemaRuleType: RuleType = {
       }
       const local = reportPath ?? deepestPointer(validate.errors);
       const toBody = toBodyOf(resource, fact);
-      const path = toBody(local);
-      const value = local === '' ? data : getAtPointer(data, local);
+      let path: string;
+      let value: unknown;
+      if (local === lastLocal) {
+        path = lastPath ?? toBody(local);
+        value = valueAt(data, lastTokens);
+      } else {
+        path = toBody(local);
+        lastLocal = local;
+        lastTokens = pointerTokens(local);
+        // Inside the body, or under `/body` of the whole resource, the place maps the same way for every resource.
+        lastPath =
+          target === 'body' || (target === 'resource' && local.startsWith('/body')) ? path : undefined;
+        value = valueAt(data, lastTokens);
+      }
       const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
         validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
