@@ -63,6 +63,8 @@ export const imagesFactProvider: FactProvider = {
         );
       }
     }
+    // Without lookups or reports there is nothing to attach: skip the pass over every resource.
+    if (!settings.registry && settings.vulnerabilityReports.length === 0) return derived;
     const images = resources
       .filter((resource) => resource.source === 'image' && imageFactsOf(resource))
       .concat(derived);
