@@ -5,6 +5,7 @@ import type { ContainerFact, Resource } from '../../model/resource.js';
 import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
 import { resourceView, viewPointerToBodyPointer } from '../view.js';
+import { schemaPredicate } from './schema-predicate.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
 
 type Target = NonNullable<SchemaRule['schema']['target']>;
@@ -122,7 +123,11 @@ export const schemaRuleType: RuleType = {
     const spec = rule as unknown as SchemaRule['schema'];
     const target: Target = spec.target ?? 'body';
     const validate = compileSchema(policy, ctx, spec.assert, 'assert');
-    const when = spec.when === undefined ? undefined : compileSchema(policy, ctx, spec.when, 'when');
+    // Where the schema allows, a plain predicate answers first; ajv then runs only on a failing
+    // assert, for the errors that place the violation.
+    const passes = schemaPredicate(spec.assert);
+    const whenValidate = spec.when === undefined ? undefined : compileSchema(policy, ctx, spec.when, 'when');
+    const when = whenValidate && (schemaPredicate(spec.when) ?? whenValidate);
     const reportPath = spec.path;
     let validateAll: ValidateFunction | undefined;
     let schemaReads: ReadPattern[] | undefined;
@@ -182,7 +187,7 @@ export const schemaRuleType: RuleType = {
       if (when && !when(data)) return undefined;
       const unknownPaths = resource.unknownPaths;
       const container = fact?.container;
-      if (validate(data)) {
+      if ((passes !== undefined && passes(data)) || validate(data)) {
         if (!unknownPaths || unknownPaths.length === 0) return undefined;
         const toBody = toBodyOf(resource, fact);
         const reads = readPlaces(toBody, layoutOf(resource, toBody));

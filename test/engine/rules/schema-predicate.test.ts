@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRuleAjv } from '../../../src/engine/ajv.js';
+import { schemaPredicate } from '../../../src/engine/rules/schema-predicate.js';
+import { imageResource } from '../../../src/images/image-resource.js';
+
+const names = ['name', 'tag', 'digest', 'body', 'namespace', 'error', 'constructor'];
+const scalar = fc.oneof(
+  fc.constantFrom('latest', 'docker.io/library/nginx', 'ghcr.io/example/a', 'prod', '', 'k8s.gcr.io/pause'),
+  fc.integer({ min: -2, max: 2 }),
+  fc.boolean(),
+  fc.constant(null),
+);
+
+// Schemas of the subset the predicate answers, nested a few levels.
+const schema = fc.letrec<{ schema: unknown }>((tie) => ({
+  schema: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom(true, false, {}),
+    fc.record({ required: fc.uniqueArray(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ const: scalar }),
+    fc.record({
+      glob: fc.oneof(
+        fc.constantFrom('docker.io/library/*', 'ghcr.io/example/**', 'k8s.gcr.io', 'pro*'),
+        fc.constant(['registry.example.com/**', 'docker.io/library/*']),
+      ),
+    }),
+    fc.record({ not: tie('schema') }),
+    fc.record({ anyOf: fc.array(tie('schema'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ allOf: fc.array(tie('schema'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ properties: fc.dictionary(fc.constantFrom(...names), tie('schema'), { maxKeys: 3 }) }),
+    fc.record(
+      {
+        required: fc.uniqueArray(fc.constantFrom(...names), { minLength: 1, maxLength: 2 }),
+        properties: fc.dictionary(fc.constantFrom(...names), tie('schema'), { maxKeys: 2 }),
+        not: tie('schema'),
+        description: fc.constant('annotation'),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+})).schema;
+
+const data = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    scalar,
+    fc.constant(undefined),
+    fc.dictionary(fc.constantFrom(...names), tie('value'), { maxKeys: 4 }),
+    fc.array(tie('value'), { maxLength: 2 }),
+  ),
+})).value;
+
+describe('schema predicates', () => {
+  it('answer as ajv does for schemas of the subset', () => {
+    const ajv = createRuleAjv();
+    fc.assert(
+      fc.property(schema, fc.array(data, { minLength: 1, maxLength: 8 }), (generated, values) => {
+        const predicate = schemaPredicate(generated);
+        expect(predicate).toBeDefined();
+        const validate = ajv.compile(generated as object);
+        for (const value of values) expect(predicate!(value)).toBe(validate(value));
+      }),
+      { numRuns: 500 },
+    );
+  }, 30_000);
+
+  it('answer as ajv does for the image policies on image resources', () => {
+    const ajv = createRuleAjv();
+    const schemas = [
+      { not: { required: ['error'] } },
+      { required: ['name'] },
+      {
+        properties: {
+          name: { glob: ['registry.example.com/**', 'docker.io/library/*', 'ghcr.io/example/**'] },
+        },
+      },
+      { required: ['normalized'], not: { required: ['digest'] } },
+      { required: ['tag'], properties: { tag: { not: { const: 'latest' } } } },
+      { properties: { name: { not: { glob: ['k8s.gcr.io/**', 'gcr.io/google_containers/**'] } } } },
+    ];
+    const references = [
+      'nginx',
+      'nginx:latest',
+      'k8s.gcr.io/pause:3.9',
+      'ghcr.io/example/a/b@sha256:' + 'a'.repeat(64),
+      'registry.example.com/x:1',
+      'Nginx',
+      'gcr.io/google_containers/pause',
+    ];
+    for (const reference of references) {
+      const { body } = imageResource(reference, { location: { file: 'a.yaml', line: 1 } });
+      for (const generated of schemas) {
+        expect([reference, generated, schemaPredicate(generated)!(body)]).toEqual([
+          reference,
+          generated,
+          ajv.compile(generated)(body),
+        ]);
+      }
+    }
+  });
+
+  it('leaves every other schema to ajv', () => {
+    for (const other of [
+      { type: 'string' },
+      { pattern: '^a' },
+      { properties: { a: { minLength: 1 } } },
+      { anyOf: [] },
+      { const: { a: 1 } },
+      { const: Number.NaN },
+      { required: 'name' },
+      { glob: 42 },
+      { $ref: '#/$defs/a' },
+      { cidr: '10.0.0.0/8' },
+      5,
+    ])
+      expect(schemaPredicate(other)).toBeUndefined();
+  });
+});
