@@ -20,16 +20,10 @@ const officialRepositoryPrefix = 'library/';
 /** Docker's `NameTotalLengthMax`: the normalised `registry/repository` may not be longer. */
 export const nameTotalLengthMax = 255;
 
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const ipv6Literal = '\\[(?:[a-fA-F0-9:]+)\\]';
-const host = `(?:${domainComponent}(?:\\.${domainComponent})*|${ipv6Literal})`;
-const domainAndPort = `${host}(?::[0-9]+)?`;
-const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const remoteName = `${pathComponent}(?:/${pathComponent})*`;
-
-const anchoredDomain = new RegExp(`^${domainAndPort}$`);
-const anchoredRemoteName = new RegExp(`^${remoteName}$`);
-const anchoredTag = /^[\w][\w.-]{0,127}$/;
+// The grammar's productions are scanned by hand below (one pass, no backtracking); the tests hold
+// them to these expressions: host ^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(same))*
+// or ^\[[a-fA-F0-9:]+\], then (?::[0-9]+)?$; remote name ^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*
+// (?:/(same))*$; tag ^[\w][\w.-]{0,127}$.
 const anchoredDigestSyntax = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const anchoredIdentifier = /^[a-f0-9]{64}$/;
 const digestHexLength: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
@@ -126,7 +120,7 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   if (colon !== -1 && colon < end) {
     tag = input.slice(colon + 1, end);
     end = colon;
-    if (!anchoredTag.test(tag)) return `invalid tag "${tag}"`;
+    if (!isTag(tag)) return `invalid tag "${tag}"`;
   }
   if (end === 0) return 'repository name must have at least one component';
 
@@ -140,7 +134,7 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   if (slash !== -1 && looksLikeHost(input, slash)) {
     hub = false;
     registry = input.slice(0, slash);
-    if (!anchoredDomain.test(registry)) return `invalid registry host "${registry}"`;
+    if (!isRegistryHost(registry)) return `invalid registry host "${registry}"`;
     repository = input.slice(slash + 1, end);
     if (registry === legacyDefaultRegistry) registry = defaultRegistry;
   } else {
@@ -149,9 +143,9 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   }
   // Official images gain library/; `library/x` is a valid remote name exactly when `x` is.
   const official = registry === defaultRegistry && !repository.includes('/');
-  if (!anchoredRemoteName.test(repository)) {
+  if (!isRemoteName(repository)) {
     const full = official ? officialRepositoryPrefix + repository : repository;
-    if (full.toLowerCase() !== full && anchoredRemoteName.test(full.toLowerCase())) {
+    if (full.toLowerCase() !== full && isRemoteName(full.toLowerCase())) {
       return `repository name "${full}" must be lowercase`;
     }
     return 'invalid reference format';
@@ -181,6 +175,75 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   out.normalized = normalized;
   out.familiar = familiarOf(normalized, registry, repository);
   return undefined;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isLowerAlphanumeric = (c: number) => (c >= 97 && c <= 122) || isDigit(c);
+const isAlphanumeric = (c: number) => isLowerAlphanumeric(c) || (c >= 65 && c <= 90);
+const isWord = (c: number) => isAlphanumeric(c) || c === 95; /* _ */
+
+/** A registry host: dot-separated components of letters, digits and inner '-', or a bracketed IPv6 literal; then an optional `:port`. */
+export function isRegistryHost(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  if (text.charCodeAt(0) === 91 /* [ */) {
+    const close = text.indexOf(']');
+    if (close < 2) return false;
+    for (i = 1; i < close; i += 1) {
+      const c = text.charCodeAt(i);
+      if (!(isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58)) return false;
+    }
+    i = close + 1;
+  } else {
+    for (;;) {
+      const start = i;
+      while (i < n && (isAlphanumeric(text.charCodeAt(i)) || text.charCodeAt(i) === 45)) i += 1;
+      if (i === start || text.charCodeAt(start) === 45 || text.charCodeAt(i - 1) === 45) return false;
+      if (text.charCodeAt(i) !== 46 /* . */) break;
+      i += 1;
+    }
+  }
+  if (i === n) return true;
+  if (text.charCodeAt(i) !== 58 /* : */ || i + 1 === n) return false;
+  for (i += 1; i < n; i += 1) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** A remote name: '/'-separated components of lowercase letters and digits joined by '.', '_', '__' or runs of '-'. */
+export function isRemoteName(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    if (!isLowerAlphanumeric(text.charCodeAt(i))) return false;
+    i += 1;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (isLowerAlphanumeric(c)) {
+        i += 1;
+        continue;
+      }
+      if (c === 47 /* / */) break;
+      if (c === 46 /* . */) i += 1;
+      else if (c === 95 /* _ */) i += text.charCodeAt(i + 1) === 95 ? 2 : 1;
+      else if (c === 45 /* - */) while (text.charCodeAt(i) === 45) i += 1;
+      else return false;
+      if (!isLowerAlphanumeric(text.charCodeAt(i))) return false;
+      i += 1;
+    }
+    if (i === n) return true;
+    i += 1; // past the '/'
+  }
+}
+
+/** A tag: a word character, then up to 127 word characters, '.' or '-'. */
+export function isTag(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 128 || !isWord(text.charCodeAt(0))) return false;
+  for (let i = 1; i < n; i += 1) {
+    const c = text.charCodeAt(i);
+    if (!isWord(c) && c !== 46 && c !== 45) return false;
+  }
+  return true;
 }
 
 /** Whether the first path component `input[0, slash)` names a host: a '.', a ':', localhost, or uppercase. */
