@@ -1,3 +1,4 @@
+import { escapePointerToken } from '../pointer.js';
 import { globMatcher } from '../keywords/glob.js';
 
 /** A yes/no answer to "does `data` satisfy the schema". */
@@ -127,4 +128,66 @@ function keywordPredicate(keyword: string, value: unknown): SchemaPredicate | un
     default:
       return undefined;
   }
+}
+
+/** Where a schema fails: the pointer the violation is reported at, or undefined when the data passes. */
+export type SchemaFailure = (data: unknown) => string | undefined;
+
+const passing: SchemaFailure = () => undefined;
+
+/**
+ * For a schema of the predicate subset without `anyOf`/`allOf`: the place ajv's first error
+ * names (its missing property for `required`), found without ajv. Keywords are tried in ajv's
+ * order (`const`, `not` and `glob` fail at the instance itself, before `required`, then
+ * `properties` in schema order), and every place is a string made once, at compile time.
+ */
+export function schemaFailure(schema: unknown, at = ''): SchemaFailure | undefined {
+  if (schema === true) return passing;
+  if (schema === false) return () => at;
+  if (!isObject(schema)) return undefined;
+  const here: SchemaPredicate[] = [];
+  let required: Array<[string, string]> = [];
+  const properties: Array<[string, SchemaFailure]> = [];
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (annotations.has(keyword)) continue;
+    switch (keyword) {
+      case 'const':
+      case 'not':
+      case 'glob': {
+        const test = keywordPredicate(keyword, value);
+        if (!test) return undefined;
+        here.push(test);
+        break;
+      }
+      case 'required':
+        if (!isStringList(value)) return undefined;
+        required = value.map((name) => [name, `${at}/${escapePointerToken(name)}`]);
+        break;
+      case 'properties':
+        if (!isObject(value)) return undefined;
+        for (const [name, sub] of Object.entries(value)) {
+          const failure = schemaFailure(sub, `${at}/${escapePointerToken(name)}`);
+          if (!failure) return undefined;
+          if (failure !== passing) properties.push([name, failure]);
+        }
+        break;
+      default:
+        return undefined;
+    }
+  }
+  const holds = allOf(here);
+  if (required.length === 0 && properties.length === 0) return (data) => (holds(data) ? undefined : at);
+  return (data) => {
+    if (!holds(data)) return at;
+    if (!isObject(data)) return undefined;
+    for (const [name, place] of required) if (data[name] === undefined) return place;
+    for (const [name, failure] of properties) {
+      const property = data[name];
+      if (property !== undefined) {
+        const place = failure(property);
+        if (place !== undefined) return place;
+      }
+    }
+    return undefined;
+  };
 }

@@ -5,7 +5,7 @@ import type { ContainerFact, Resource } from '../../model/resource.js';
 import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
 import { resourceView, viewPointerToBodyPointer } from '../view.js';
-import { schemaPredicate } from './schema-predicate.js';
+import { schemaFailure, schemaPredicate } from './schema-predicate.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
 
 type Target = NonNullable<SchemaRule['schema']['target']>;
@@ -123,9 +123,10 @@ export const schemaRuleType: RuleType = {
     const spec = rule as unknown as SchemaRule['schema'];
     const target: Target = spec.target ?? 'body';
     const validate = compileSchema(policy, ctx, spec.assert, 'assert');
-    // Where the schema allows, a plain predicate answers first; ajv then runs only on a failing
-    // assert, for the errors that place the violation.
-    const passes = schemaPredicate(spec.assert);
+    // Where the schema allows, plain code answers: the place of the first failure (as ajv would
+    // name it), else a predicate with ajv run only on a failing assert, for the errors that place it.
+    const failure = schemaFailure(spec.assert);
+    const passes = failure ? undefined : schemaPredicate(spec.assert);
     const whenValidate = spec.when === undefined ? undefined : compileSchema(policy, ctx, spec.when, 'when');
     const when = whenValidate && (schemaPredicate(spec.when) ?? whenValidate);
     const reportPath = spec.path;
@@ -187,7 +188,14 @@ export const schemaRuleType: RuleType = {
       if (when && !when(data)) return undefined;
       const unknownPaths = resource.unknownPaths;
       const container = fact?.container;
-      if ((passes !== undefined && passes(data)) || validate(data)) {
+      // The place ajv's first error names, found without ajv where the schema allows.
+      let failedAt: string | undefined;
+      let passed: boolean;
+      if (failure !== undefined) {
+        failedAt = failure(data);
+        passed = failedAt === undefined;
+      } else passed = (passes !== undefined && passes(data)) || validate(data);
+      if (passed) {
         if (!unknownPaths || unknownPaths.length === 0) return undefined;
         const toBody = toBodyOf(resource, fact);
         const reads = readPlaces(toBody, layoutOf(resource, toBody));
@@ -203,7 +211,7 @@ export const schemaRuleType: RuleType = {
           values: container ? { container, value: undefined } : { value: undefined },
         };
       }
-      const local = reportPath ?? deepestPointer(validate.errors);
+      const local = reportPath ?? failedAt ?? deepestPointer(validate.errors);
       const toBody = toBodyOf(resource, fact);
       let path: string;
       let value: unknown;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRuleAjv } from '../../../src/engine/ajv.js';
-import { schemaPredicate } from '../../../src/engine/rules/schema-predicate.js';
+import type { ErrorObject } from 'ajv';
+import { schemaFailure, schemaPredicate } from '../../../src/engine/rules/schema-predicate.js';
 import { imageResource } from '../../../src/images/image-resource.js';
 
 const names = ['name', 'tag', 'digest', 'body', 'namespace', 'error', 'constructor'];
@@ -40,6 +41,51 @@ const schema = fc.letrec<{ schema: unknown }>((tie) => ({
     ),
   ),
 })).schema;
+
+// The same without anyOf and allOf: schemas whose first error schemaFailure places.
+const placed = fc.letrec<{ schema: unknown }>((tie) => ({
+  schema: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom(true, false, {}),
+    fc.record({
+      required: fc.uniqueArray(fc.constantFrom(...names, 'a/b', 'c~d'), { minLength: 1, maxLength: 3 }),
+    }),
+    fc.record({ const: scalar }),
+    fc.record({ glob: fc.constantFrom('docker.io/library/*', 'ghcr.io/example/**', 'pro*') }),
+    fc.record({ not: schema }),
+    fc.record({ properties: fc.dictionary(fc.constantFrom(...names, 'a/b'), tie('schema'), { maxKeys: 3 }) }),
+    fc.record(
+      {
+        properties: fc.dictionary(fc.constantFrom(...names), tie('schema'), { maxKeys: 2 }),
+        required: fc.uniqueArray(fc.constantFrom(...names), { minLength: 1, maxLength: 2 }),
+        not: schema,
+        const: scalar,
+        glob: fc.constant('pro*'),
+        title: fc.constant('annotation'),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+})).schema;
+
+/** The schema rule's reading of ajv's errors: the deepest place, `required` naming the missing property. */
+function deepestPointer(errors: ErrorObject[] | null | undefined): string {
+  let best = '';
+  let bestDepth = -1;
+  for (const error of errors ?? []) {
+    const missing = error.params.missingProperty as string | undefined;
+    const pointer =
+      error.keyword === 'required' && typeof missing === 'string'
+        ? `${error.instancePath}/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}`
+        : error.instancePath;
+    const depth = pointer.split('/').length - 1;
+    if (depth > bestDepth) {
+      best = pointer;
+      bestDepth = depth;
+    }
+  }
+  return best;
+}
 
 const data = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
@@ -100,6 +146,27 @@ describe('schema predicates', () => {
     }
   });
 
+  it('place a failure where the first ajv error does', () => {
+    const ajv = createRuleAjv();
+    const object = fc.dictionary(fc.constantFrom(...names, 'a/b', 'c~d'), data, { maxKeys: 5 });
+    fc.assert(
+      fc.property(
+        placed,
+        fc.array(fc.oneof(data, object), { minLength: 1, maxLength: 8 }),
+        (generated, values) => {
+          const failure = schemaFailure(generated);
+          expect(failure).toBeDefined();
+          const validate = ajv.compile(generated as object);
+          for (const value of values) {
+            const valid = validate(value);
+            expect(failure!(value)).toBe(valid ? undefined : deepestPointer(validate.errors));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  }, 30_000);
+
   it('leaves every other schema to ajv', () => {
     for (const other of [
       { type: 'string' },
@@ -115,5 +182,7 @@ describe('schema predicates', () => {
       5,
     ])
       expect(schemaPredicate(other)).toBeUndefined();
+    expect(schemaFailure({ anyOf: [{ required: ['a'] }] })).toBeUndefined();
+    expect(schemaFailure({ properties: { a: { allOf: [true] } } })).toBeUndefined();
   });
 });
