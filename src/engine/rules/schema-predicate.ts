@@ -70,7 +70,11 @@ function keywordPredicate(keyword: string, value: unknown): SchemaPredicate | un
         const name = names[0]!;
         return (data) => !isObject(data) || data[name] !== undefined;
       }
-      return (data) => !isObject(data) || names.every((name) => data[name] !== undefined);
+      return (data) => {
+        if (!isObject(data)) return true;
+        for (const name of names) if (data[name] === undefined) return false;
+        return true;
+      };
     }
     case 'properties': {
       if (!isObject(value)) return undefined;
@@ -103,7 +107,13 @@ function keywordPredicate(keyword: string, value: unknown): SchemaPredicate | un
     }
     case 'anyOf': {
       const tests = subschemas(value);
-      return tests && ((data) => tests.some((test) => test(data)));
+      return (
+        tests &&
+        ((data) => {
+          for (const test of tests) if (test(data)) return true;
+          return false;
+        })
+      );
     }
     case 'allOf': {
       const tests = subschemas(value);

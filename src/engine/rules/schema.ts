@@ -212,32 +212,32 @@ export const schemaRuleType: RuleType = {
         };
       }
       const local = reportPath ?? failedAt ?? deepestPointer(validate.errors);
-      const toBody = toBodyOf(resource, fact);
-      let path: string;
-      let value: unknown;
-      if (local === lastLocal) {
-        path = lastPath ?? toBody(local);
-        value = valueAt(data, lastTokens);
-      } else {
-        path = toBody(local);
+      let toBody: ((pointer: string) => string) | undefined;
+      if (local !== lastLocal) {
         lastLocal = local;
         lastTokens = pointerTokens(local);
-        // Inside the body, or under `/body` of the whole resource, the place maps the same way for every resource.
-        lastPath =
-          target === 'body' || (target === 'resource' && local.startsWith('/body')) ? path : undefined;
-        value = valueAt(data, lastTokens);
+        lastPath = undefined;
       }
+      let path = lastPath;
+      if (path === undefined) {
+        toBody = toBodyOf(resource, fact);
+        path = toBody(local);
+        // Inside the body, or under `/body` of the whole resource, the place maps the same way for every resource.
+        if (target === 'body' || (target === 'resource' && local.startsWith('/body'))) lastPath = path;
+      }
+      const value = valueAt(data, lastTokens);
       const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
+        const bodyOf = (toBody ??= toBodyOf(resource, fact));
         validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
         validateAll(data);
         const errorPaths = (validateAll.errors ?? []).map((error) =>
-          pointerTokens(toBody(errorPointer(error))),
+          pointerTokens(bodyOf(errorPointer(error))),
         );
         // An unknown value matters when the schema reads it and it lies on an error's path: an
         // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
         // ARNs) into an `unknown` verdict.
-        const reads = readPlaces(toBody, layoutOf(resource, toBody));
+        const reads = readPlaces(bodyOf, layoutOf(resource, bodyOf));
         const read = unknownPaths
           .map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }))
           .filter(({ tokens }) => reads.some((place) => readDependsOn(place, tokens)));
