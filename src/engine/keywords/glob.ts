@@ -24,6 +24,8 @@ interface CompiledGlob {
   plain: (subject: string) => boolean;
   /** The answer for any subject. */
   any: (subject: string) => boolean;
+  /** The first character every plain subject it matches starts with (literal shapes), or -1. */
+  first: number;
 }
 
 /** Path segments with no glob syntax, none of them `.` or `..`: `registry.example.com/team`. */
@@ -78,11 +80,11 @@ function compileGlob(pattern: string, options: GlobOptions): CompiledGlob {
   const glob = new Minimatch(pattern, options);
   const any = (subject: string) => glob.match(subject);
   const shape = literalShape(pattern, options);
-  if (shape) return { plain: shape, any };
+  if (shape) return { plain: shape, any, first: pattern.charCodeAt(0) };
   const re = glob.makeRe();
-  if (!re) return { plain: any, any };
-  if (!pattern.includes('**')) return { plain: (subject) => re.test(subject), any };
-  return { plain: (subject) => re.test(subject) && glob.match(subject), any };
+  if (!re) return { plain: any, any, first: -1 };
+  if (!pattern.includes('**')) return { plain: (subject) => re.test(subject), any, first: -1 };
+  return { plain: (subject) => re.test(subject) && glob.match(subject), any, first: -1 };
 }
 
 /**
@@ -97,8 +99,14 @@ export function globMatcher(
     compileGlob(pattern, options),
   );
   return (subject) => {
-    const plain = plainPath(subject);
-    for (const glob of globs) if (plain ? glob.plain(subject) : glob.any(subject)) return true;
+    if (!plainPath(subject)) {
+      for (const glob of globs) if (glob.any(subject)) return true;
+      return false;
+    }
+    // Registry lists are mostly literal prefixes: skip those that cannot start the subject.
+    const first = subject.charCodeAt(0);
+    for (const glob of globs)
+      if ((glob.first === -1 || glob.first === first) && glob.plain(subject)) return true;
     return false;
   };
 }
