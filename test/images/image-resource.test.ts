@@ -5,21 +5,13 @@ import { tryParseImageReference } from '../../src/images/reference.js';
 
 const sha256 = 'sha256:' + 'a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4';
 const location = { file: 'deploy/web.yaml', line: 14 };
+/** The fields every image resource has, in order (`namespace` and `lineOf` follow). */
+const resourceKeys = ['source', 'kind', 'id', 'name', 'labels', 'location', 'body', 'facts'];
 
 describe('image resources', () => {
   it('holds the parsed reference in body and facts, fields in a fixed order', () => {
     const resource = imageResource(`nginx:1.27@${sha256}`, { location });
-    expect(Object.keys(resource)).toEqual([
-      'source',
-      'kind',
-      'id',
-      'name',
-      'labels',
-      'location',
-      'body',
-      'facts',
-      'lineOf',
-    ]);
+    expect(Object.keys(resource)).toEqual([...resourceKeys, 'lineOf']);
     expect(JSON.stringify(resource.body)).toBe(
       JSON.stringify({
         image: `nginx:1.27@${sha256}`,
@@ -83,18 +75,7 @@ describe('image resources', () => {
       workload,
       container,
     });
-    expect(Object.keys(resource)).toEqual([
-      'source',
-      'kind',
-      'id',
-      'name',
-      'labels',
-      'location',
-      'body',
-      'facts',
-      'namespace',
-      'lineOf',
-    ]);
+    expect(Object.keys(resource)).toEqual([...resourceKeys, 'namespace', 'lineOf']);
     expect(resource.namespace).toBe('prod');
     expect(resource.labels).toEqual({ app: 'web' });
     expect(Object.keys(resource.facts.image as object)).toEqual([
