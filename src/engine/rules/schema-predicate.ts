@@ -80,6 +80,7 @@ function keywordPredicate(keyword: string, value: unknown): SchemaPredicate | un
       if (!isObject(value)) return undefined;
       const entries: Array<[string, SchemaPredicate]> = [];
       for (const [name, schema] of Object.entries(value)) {
+        if (name === '__proto__') continue; // ajv skips it too
         const test = schemaPredicate(schema);
         if (!test) return undefined;
         if (test !== always) entries.push([name, test]);
@@ -176,6 +177,7 @@ export function schemaFailure(schema: unknown, at = ''): SchemaFailure | undefin
       case 'properties':
         if (!isObject(value)) return undefined;
         for (const [name, sub] of Object.entries(value)) {
+          if (name === '__proto__') continue; // ajv skips it too
           const failure = schemaFailure(sub, `${at}/${escapePointerToken(name)}`);
           if (!failure) return undefined;
           if (failure !== passing) properties.push([name, failure]);

@@ -167,6 +167,16 @@ describe('schema predicates', () => {
     );
   }, 30_000);
 
+  it('skip a property named __proto__, as ajv does', () => {
+    const ajv = createRuleAjv();
+    const schema = { properties: JSON.parse('{"__proto__": false, "a": {"const": 1}}') as object };
+    for (const value of [{}, { a: 2 }, JSON.parse('{"__proto__": 5}') as object]) {
+      const validate = ajv.compile(schema);
+      expect(schemaPredicate(schema)!(value)).toBe(validate(value));
+      expect(schemaFailure(schema)!(value)).toBe(validate(value) ? undefined : '/a');
+    }
+  });
+
   it('leaves every other schema to ajv', () => {
     for (const other of [
       { type: 'string' },
