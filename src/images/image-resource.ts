@@ -1,6 +1,6 @@
 import type { Resource, SourceLocation } from '../model/resource.js';
 import type { ImageMetadata } from './image-config.js';
-import { tryParseImageReference } from './reference.js';
+import { imageReferenceParts, scanImageReference, type ImageReferenceParts } from './reference.js';
 import { secretLikeReason } from './secrets.js';
 import {
   reportsForImage,
@@ -57,62 +57,165 @@ export interface ImageFacts {
   };
 }
 
+/** Resources without labels share one (frozen: nothing writes a resource's labels). */
+const noLabels: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** No lookup attempted: shared, since a lookup replaces `facts.image.lookup` rather than editing it. */
+const lookupOff: ImageFacts['lookup'] = Object.freeze({ status: 'off' as const });
+
+/** Every field of an image resource was written on its one `image:` line: one reader per line number. */
+const lineReaders: Array<(() => number) | undefined> = [];
+function lineReader(line: number): () => number {
+  if (!(line >= 0 && line < 1 << 16 && Number.isInteger(line))) return () => line;
+  return (lineReaders[line] ??= () => line);
+}
+
+const parts = imageReferenceParts();
+
 /**
  * An image resource: source `image`, kind `image`, id the normalised reference (the reference as
  * written when it is invalid). `body` holds the parsed reference, `facts.image` everything known.
  */
 export function imageResource(written: string, origin: ImageOrigin): Resource {
-  const parsed = tryParseImageReference(written);
-  const facts: ImageFacts = { valid: parsed.ok, original: written, pinned: false, lookup: { status: 'off' } };
+  // One object literal per shape (tag, digest, origin): objects built whole carry their fields
+  // in-object, where fields added one by one would each grow a separate property array.
+  const reason = scanImageReference(written, parts);
   let body: Record<string, unknown>;
+  let facts: ImageFacts;
   let id: string;
   let name: string;
-  if (parsed.ok) {
-    const reference = parsed.reference;
-    body = {
-      image: written,
-      name: reference.name,
-      registry: reference.registry,
-      repository: reference.repository,
-      normalized: reference.normalized,
-    };
-    if (reference.tag !== undefined) body.tag = reference.tag;
-    if (reference.digest !== undefined) body.digest = reference.digest;
-    Object.assign(facts, {
-      reference: reference.normalized,
-      registry: reference.registry,
-      repository: reference.repository,
-      name: reference.name,
-      familiar: reference.familiar,
-      pinned: reference.digest !== undefined,
-    });
-    if (reference.tag !== undefined) facts.tag = reference.tag;
-    if (reference.digest !== undefined) facts.digest = reference.digest;
-    id = reference.normalized;
-    name = reference.familiar;
+  if (reason === undefined) {
+    body = validBody(written, parts);
+    facts = validFacts(written, parts, origin);
+    id = parts.normalized;
+    name = parts.familiar;
   } else {
-    body = { image: written, error: parsed.reason };
-    facts.error = parsed.reason;
+    body = { image: written, error: reason };
+    facts = { valid: false, original: written, pinned: false, lookup: lookupOff, error: reason };
+    addOrigin(facts, origin);
     id = written;
     name = written;
   }
+  const labels = origin.labels ?? noLabels;
+  const location = origin.location;
+  const lineOf = lineReader(location.line);
+  return origin.namespace === undefined
+    ? { source: 'image', kind: 'image', id, name, labels, location, body, facts: { image: facts }, lineOf }
+    : {
+        source: 'image',
+        kind: 'image',
+        id,
+        name,
+        labels,
+        location,
+        body,
+        facts: { image: facts },
+        namespace: origin.namespace,
+        lineOf,
+      };
+}
+
+function validBody(image: string, parts: ImageReferenceParts): Record<string, unknown> {
+  const { name, registry, repository, normalized, tag, digest } = parts;
+  if (digest === undefined)
+    return tag === undefined
+      ? { image, name, registry, repository, normalized }
+      : { image, name, registry, repository, normalized, tag };
+  return tag === undefined
+    ? { image, name, registry, repository, normalized, digest }
+    : { image, name, registry, repository, normalized, tag, digest };
+}
+
+function validFacts(original: string, parts: ImageReferenceParts, origin: ImageOrigin): ImageFacts {
+  const { normalized: reference, registry, repository, name, familiar, tag, digest } = parts;
+  const { workload, container } = origin;
+  const lookup = lookupOff;
+  const valid = true;
+  if (workload && container) {
+    if (digest === undefined) {
+      const pinned = false;
+      return tag === undefined
+        ? {
+            valid,
+            original,
+            pinned,
+            lookup,
+            reference,
+            registry,
+            repository,
+            name,
+            familiar,
+            workload,
+            container,
+          }
+        : {
+            valid,
+            original,
+            pinned,
+            lookup,
+            reference,
+            registry,
+            repository,
+            name,
+            familiar,
+            tag,
+            workload,
+            container,
+          };
+    }
+    const pinned = true;
+    return tag === undefined
+      ? {
+          valid,
+          original,
+          pinned,
+          lookup,
+          reference,
+          registry,
+          repository,
+          name,
+          familiar,
+          digest,
+          workload,
+          container,
+        }
+      : {
+          valid,
+          original,
+          pinned,
+          lookup,
+          reference,
+          registry,
+          repository,
+          name,
+          familiar,
+          tag,
+          digest,
+          workload,
+          container,
+        };
+  }
+  let facts: ImageFacts;
+  if (digest === undefined) {
+    const pinned = false;
+    facts =
+      tag === undefined
+        ? { valid, original, pinned, lookup, reference, registry, repository, name, familiar }
+        : { valid, original, pinned, lookup, reference, registry, repository, name, familiar, tag };
+  } else {
+    const pinned = true;
+    facts =
+      tag === undefined
+        ? { valid, original, pinned, lookup, reference, registry, repository, name, familiar, digest }
+        : { valid, original, pinned, lookup, reference, registry, repository, name, familiar, tag, digest };
+  }
+  addOrigin(facts, origin);
+  return facts;
+}
+
+/** The workload and container an image came from, when only one of them is known (rare). */
+function addOrigin(facts: ImageFacts, origin: ImageOrigin): void {
   if (origin.workload) facts.workload = origin.workload;
   if (origin.container) facts.container = origin.container;
-  const resource: Resource = {
-    source: 'image',
-    kind: 'image',
-    id,
-    name,
-    labels: origin.labels ?? {},
-    location: origin.location,
-    body,
-    facts: { image: facts },
-  };
-  if (origin.namespace !== undefined) resource.namespace = origin.namespace;
-  // Every field of an image resource was written on the one `image:` line.
-  const line = origin.location.line;
-  resource.lineOf = () => line;
-  return resource;
 }
 
 /** `facts.image` of a resource built by {@link imageResource}. */

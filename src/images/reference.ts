@@ -20,18 +20,13 @@ const officialRepositoryPrefix = 'library/';
 /** Docker's `NameTotalLengthMax`: the normalised `registry/repository` may not be longer. */
 export const nameTotalLengthMax = 255;
 
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const ipv6Literal = '\\[(?:[a-fA-F0-9:]+)\\]';
-const host = `(?:${domainComponent}(?:\\.${domainComponent})*|${ipv6Literal})`;
-const domainAndPort = `${host}(?::[0-9]+)?`;
-const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const remoteName = `${pathComponent}(?:/${pathComponent})*`;
-
-const anchoredDomain = new RegExp(`^${domainAndPort}$`);
-const anchoredRemoteName = new RegExp(`^${remoteName}$`);
-const anchoredTag = /^[\w][\w.-]{0,127}$/;
+// The grammar's productions are scanned by hand below (one pass, no backtracking); the tests hold
+// them to these expressions: host ^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(same))*
+// or ^\[[a-fA-F0-9:]+\], then (?::[0-9]+)?$; remote name ^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*
+// (?:/(same))*$; tag ^[\w][\w.-]{0,127}$.
 const anchoredDigestSyntax = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const anchoredIdentifier = /^[a-f0-9]{64}$/;
+const sha256Digest = /^sha256:[a-f0-9]{64}$/;
 const digestHexLength: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 const lowercaseHex = /^[a-f0-9]+$/;
 
@@ -68,79 +63,229 @@ export class ImageReferenceError extends Error {
 
 export type ParseReferenceResult = { ok: true; reference: ImageReference } | { ok: false; reason: string };
 
-/** Parse and normalise a reference, returning the reason instead of throwing (hot path). */
-export function tryParseImageReference(input: string): ParseReferenceResult {
+/** The parts of a valid reference (filled in place by {@link scanImageReference}). */
+export interface ImageReferenceParts {
+  registry: string;
+  repository: string;
+  name: string;
+  tag: string | undefined;
+  digest: string | undefined;
+  normalized: string;
+  familiar: string;
+}
+
+/** An empty parts record to pass to {@link scanImageReference}. */
+export function imageReferenceParts(): ImageReferenceParts {
+  return {
+    registry: '',
+    repository: '',
+    name: '',
+    tag: undefined,
+    digest: undefined,
+    normalized: '',
+    familiar: '',
+  };
+}
+
+const dockerHubPrefix = `${defaultRegistry}/`;
+const officialPrefix = `${defaultRegistry}/${officialRepositoryPrefix}`;
+
+/**
+ * Parse and normalise a reference into `out`, returning why it is invalid (then `out` is
+ * meaningless) or undefined. The hot path under {@link tryParseImageReference} and image resources:
+ * no result objects, and the normalised strings reuse the written one where they are equal to it
+ * (or to a part of it) instead of concatenating copies.
+ */
+export function scanImageReference(input: string, out: ImageReferenceParts): string | undefined {
   if (typeof input !== 'string' || input.length === 0)
-    return { ok: false, reason: 'repository name must have at least one component' };
-  if (anchoredIdentifier.test(input)) {
-    return { ok: false, reason: 'cannot specify 64-byte hexadecimal strings as a repository name' };
-  }
+    return 'repository name must have at least one component';
+  if (input.length === 64 && anchoredIdentifier.test(input))
+    return 'cannot specify 64-byte hexadecimal strings as a repository name';
 
   // Split the digest first: it may contain ':' itself. '@' appears nowhere else in the grammar.
-  let rest = input;
+  // `end` is where the name (and then the tag) of the written reference ends.
+  let end = input.length;
   let digest: string | undefined;
-  const at = rest.indexOf('@');
+  const at = input.indexOf('@');
   if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
+    digest = input.slice(at + 1);
+    end = at;
     const digestReason = validateDigest(digest);
-    if (digestReason) return { ok: false, reason: digestReason };
+    if (digestReason) return digestReason;
   }
 
-  // The tag follows the last ':' that comes after the last '/' (a ':' before it is a port).
+  // The tag follows the first ':' after the last '/' (a ':' before it is a port).
   let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
-  const colon = rest.indexOf(':', lastSlash + 1);
-  if (colon !== -1) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!anchoredTag.test(tag)) return { ok: false, reason: `invalid tag "${tag}"` };
+  const lastSlash = end === 0 ? -1 : input.lastIndexOf('/', end - 1);
+  const colon = input.indexOf(':', lastSlash + 1);
+  if (colon !== -1 && colon < end) {
+    tag = input.slice(colon + 1, end);
+    end = colon;
+    if (!isTag(tag)) return `invalid tag "${tag}"`;
   }
-  if (rest.length === 0) return { ok: false, reason: 'repository name must have at least one component' };
+  if (end === 0) return 'repository name must have at least one component';
 
   // Docker's splitDockerDomain: the first component is a registry only when it looks like a host.
   let registry: string;
   let repository: string;
-  const slash = rest.indexOf('/');
-  const first = slash === -1 ? '' : rest.slice(0, slash);
-  if (
-    slash === -1 ||
-    (!first.includes('.') && !first.includes(':') && first !== 'localhost' && first.toLowerCase() === first)
-  ) {
-    registry = defaultRegistry;
-    repository = rest;
+  /** The repository was written without a registry (Docker Hub). */
+  let hub = true;
+  let slash = input.indexOf('/');
+  if (slash >= end) slash = -1;
+  if (slash !== -1 && looksLikeHost(input, slash)) {
+    hub = false;
+    registry = input.slice(0, slash);
+    if (!isRegistryHost(registry)) return `invalid registry host "${registry}"`;
+    repository = input.slice(slash + 1, end);
+    if (registry === legacyDefaultRegistry) registry = defaultRegistry;
   } else {
-    registry = first;
-    repository = rest.slice(slash + 1);
-    if (!anchoredDomain.test(registry)) return { ok: false, reason: `invalid registry host "${registry}"` };
+    registry = defaultRegistry;
+    repository = end === input.length ? input : input.slice(0, end);
   }
-  if (registry === legacyDefaultRegistry) registry = defaultRegistry;
-  if (registry === defaultRegistry && !repository.includes('/'))
-    repository = officialRepositoryPrefix + repository;
-
-  if (!anchoredRemoteName.test(repository)) {
-    if (repository.toLowerCase() !== repository && anchoredRemoteName.test(repository.toLowerCase())) {
-      return { ok: false, reason: `repository name "${repository}" must be lowercase` };
+  // Official images gain library/; `library/x` is a valid remote name exactly when `x` is.
+  const official = registry === defaultRegistry && !repository.includes('/');
+  if (!isRemoteName(repository)) {
+    const full = official ? officialRepositoryPrefix + repository : repository;
+    if (full.toLowerCase() !== full && isRemoteName(full.toLowerCase())) {
+      return `repository name "${full}" must be lowercase`;
     }
-    return { ok: false, reason: 'invalid reference format' };
+    return 'invalid reference format';
   }
-  const name = `${registry}/${repository}`;
-  if (name.length > nameTotalLengthMax) {
-    return { ok: false, reason: `repository name must not be more than ${nameTotalLengthMax} characters` };
+  if (official) repository = officialRepositoryPrefix + repository;
+  if (registry.length + 1 + repository.length > nameTotalLengthMax) {
+    return `repository name must not be more than ${nameTotalLengthMax} characters`;
   }
 
-  const normalized = digest ? `${name}@${digest}` : `${name}:${tag ?? 'latest'}`;
+  // Written in full (a registry, no library/ to add), the name is the written text up to the tag.
+  const verbatim = !hub && !official && registry.length === slash;
+  let name: string;
+  let normalized: string;
+  if (verbatim) {
+    name = end === input.length ? input : input.slice(0, end);
+    if (digest !== undefined) normalized = tag === undefined ? input : `${name}@${digest}`;
+    else normalized = tag === undefined ? `${name}:latest` : input;
+  } else {
+    name = `${registry}/${repository}`;
+    normalized = digest !== undefined ? `${name}@${digest}` : `${name}:${tag ?? 'latest'}`;
+  }
+  out.registry = registry;
+  out.repository = repository;
+  out.name = name;
+  out.tag = tag;
+  out.digest = digest;
+  out.normalized = normalized;
+  out.familiar = familiarOf(normalized, registry, repository);
+  return undefined;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isLowerAlphanumeric = (c: number) => (c >= 97 && c <= 122) || isDigit(c);
+const isAlphanumeric = (c: number) => isLowerAlphanumeric(c) || (c >= 65 && c <= 90);
+const isWord = (c: number) => isAlphanumeric(c) || c === 95; /* _ */
+
+/** A registry host: dot-separated components of letters, digits and inner '-', or a bracketed IPv6 literal; then an optional `:port`. */
+export function isRegistryHost(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  if (text.charCodeAt(0) === 91 /* [ */) {
+    const close = text.indexOf(']');
+    if (close < 2) return false;
+    for (i = 1; i < close; i += 1) {
+      const c = text.charCodeAt(i);
+      if (!(isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58)) return false;
+    }
+    i = close + 1;
+  } else {
+    for (;;) {
+      const start = i;
+      while (i < n && (isAlphanumeric(text.charCodeAt(i)) || text.charCodeAt(i) === 45)) i += 1;
+      if (i === start || text.charCodeAt(start) === 45 || text.charCodeAt(i - 1) === 45) return false;
+      if (text.charCodeAt(i) !== 46 /* . */) break;
+      i += 1;
+    }
+  }
+  if (i === n) return true;
+  if (text.charCodeAt(i) !== 58 /* : */ || i + 1 === n) return false;
+  for (i += 1; i < n; i += 1) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** A remote name: '/'-separated components of lowercase letters and digits joined by '.', '_', '__' or runs of '-'. */
+export function isRemoteName(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    if (!isLowerAlphanumeric(text.charCodeAt(i))) return false;
+    i += 1;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (isLowerAlphanumeric(c)) {
+        i += 1;
+        continue;
+      }
+      if (c === 47 /* / */) break;
+      if (c === 46 /* . */) i += 1;
+      else if (c === 95 /* _ */) i += text.charCodeAt(i + 1) === 95 ? 2 : 1;
+      else if (c === 45 /* - */) while (text.charCodeAt(i) === 45) i += 1;
+      else return false;
+      if (!isLowerAlphanumeric(text.charCodeAt(i))) return false;
+      i += 1;
+    }
+    if (i === n) return true;
+    i += 1; // past the '/'
+  }
+}
+
+/** A tag: a word character, then up to 127 word characters, '.' or '-'. */
+export function isTag(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 128 || !isWord(text.charCodeAt(0))) return false;
+  for (let i = 1; i < n; i += 1) {
+    const c = text.charCodeAt(i);
+    if (!isWord(c) && c !== 46 && c !== 45) return false;
+  }
+  return true;
+}
+
+/** Whether the first path component `input[0, slash)` names a host: a '.', a ':', localhost, or uppercase. */
+function looksLikeHost(input: string, slash: number): boolean {
+  for (let i = 0; i < slash; i += 1) {
+    const c = input.charCodeAt(i);
+    if (c === 46 /* . */ || c === 58 /* : */ || (c >= 65 && c <= 90) /* A-Z */) return true;
+    if (c >= 128) {
+      const first = input.slice(0, slash);
+      return first.includes('.') || first.includes(':') || first.toLowerCase() !== first;
+    }
+  }
+  return slash === 9 && input.startsWith('localhost');
+}
+
+/** Docker's familiar form: the normalised reference without docker.io/ (and library/ for official images). */
+function familiarOf(normalized: string, registry: string, repository: string): string {
+  if (registry !== defaultRegistry) return normalized;
+  const official =
+    repository.startsWith(officialRepositoryPrefix) &&
+    repository.indexOf('/', officialRepositoryPrefix.length) === -1;
+  return normalized.slice(official ? officialPrefix.length : dockerHubPrefix.length);
+}
+
+const scratch = imageReferenceParts();
+
+/** Parse and normalise a reference, returning the reason instead of throwing. */
+export function tryParseImageReference(input: string): ParseReferenceResult {
+  const parts = scratch;
+  const reason = scanImageReference(input, parts);
+  if (reason !== undefined) return { ok: false, reason };
   const reference: ImageReference = {
     original: input,
-    registry,
-    repository,
-    name,
-    normalized,
-    familiar: familiarName(registry, repository),
+    registry: parts.registry,
+    repository: parts.repository,
+    name: parts.name,
+    normalized: parts.normalized,
+    familiar: parts.familiar,
   };
-  if (tag !== undefined) reference.tag = tag;
-  if (digest !== undefined) reference.digest = digest;
-  reference.familiar += digest ? `@${digest}` : `:${tag ?? 'latest'}`;
+  if (parts.tag !== undefined) reference.tag = parts.tag;
+  if (parts.digest !== undefined) reference.digest = parts.digest;
   return { ok: true, reference };
 }
 
@@ -153,6 +298,8 @@ export function parseImageReference(input: string): ImageReference {
 
 /** Validate a digest string; returns the reason it is invalid, or undefined. */
 export function validateDigest(digest: string): string | undefined {
+  // The common case, sha256 in lowercase hex, in one expression.
+  if (sha256Digest.test(digest)) return undefined;
   if (!anchoredDigestSyntax.test(digest)) return `invalid digest "${digest}"`;
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, colon);
@@ -161,14 +308,6 @@ export function validateDigest(digest: string): string | undefined {
   if (length === undefined) return `unsupported digest algorithm "${algorithm}"`;
   if (hex.length !== length || !lowercaseHex.test(hex)) return `invalid ${algorithm} digest "${digest}"`;
   return undefined;
-}
-
-function familiarName(registry: string, repository: string): string {
-  if (registry !== defaultRegistry) return `${registry}/${repository}`;
-  const remainder = repository.startsWith(officialRepositoryPrefix)
-    ? repository.slice(officialRepositoryPrefix.length)
-    : undefined;
-  return remainder !== undefined && !remainder.includes('/') ? remainder : repository;
 }
 
 /** The registry host to contact for a reference: Docker Hub's API lives at registry-1.docker.io. */

@@ -1,6 +1,5 @@
 // Images: >= 200,000 references parsed and checked per second (the bar). Measures, in the
 // same process: parsing alone, and parsing + the built-in reference policies through the engine.
-// Also shows that a repeated admission lookup of the same image is answered from the cache.
 import { createEngine, defaultSettings, loadPolicies } from '../../dist/index.js';
 import { imageResource } from '../../dist/images/image-resource.js';
 import { tryParseImageReference } from '../../dist/images/reference.js';

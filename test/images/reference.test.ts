@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ImageReferenceError,
+  isRegistryHost,
+  isRemoteName,
+  isTag,
   parseImageReference,
   tryParseImageReference,
 } from '../../src/images/reference.js';
@@ -259,4 +262,46 @@ describe('image reference grammar', () => {
       { numRuns: 300 },
     );
   });
+
+  it('scans hosts, remote names and tags exactly as the grammar expressions match', () => {
+    const component = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+    const host = new RegExp(`^(?:${component}(?:\\.${component})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?$`);
+    const path = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+    const remoteName = new RegExp(`^${path}(?:/${path})*$`);
+    const tag = /^[\w][\w.-]{0,127}$/;
+    const text = (alphabet: string, maxLength: number) =>
+      fc.array(fc.constantFrom(...alphabet), { maxLength }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(text('aZ09-.:[]/_fé', 14), (written) => {
+        expect([written, isRegistryHost(written)]).toEqual([written, host.test(written)]);
+      }),
+      { numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(text('az09-._/A:', 14), (written) => {
+        expect([written, isRemoteName(written)]).toEqual([written, remoteName.test(written)]);
+      }),
+      { numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(fc.oneof(text('aZ9_.-:/ é', 10), text('a', 130)), (written) => {
+        expect([written, isTag(written)]).toEqual([written, tag.test(written)]);
+      }),
+      { numRuns: 5_000 },
+    );
+    for (const written of [
+      '[::1]',
+      '[::1]:5000',
+      '[]',
+      '[::1',
+      'a.b:',
+      'a.b:x',
+      '-a',
+      'a-',
+      'a..b',
+      'a.-b.c',
+      'A-1.b:0',
+    ])
+      expect([written, isRegistryHost(written)]).toEqual([written, host.test(written)]);
+  }, 30_000);
 });

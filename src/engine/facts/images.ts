@@ -5,6 +5,7 @@ import {
   attachVulnerabilities,
   imageFactsOf,
   imageResource,
+  type ImageOrigin,
 } from '../../images/image-resource.js';
 import { sharedImageMetadataService } from '../../images/metadata-service.js';
 import { tryParseImageReference } from '../../images/reference.js';
@@ -37,6 +38,9 @@ export const imagesFactProvider: FactProvider = {
     const derived: Resource[] = [];
     for (const resource of resources) {
       if (resource.source !== 'kubernetes' || !Array.isArray(resource.facts.containers)) continue;
+      const { namespace } = resource;
+      // One workload record, shared by the images of all its containers.
+      let workload: ImageOrigin['workload'];
       for (const container of resource.facts.containers) {
         const written = container.container.image;
         if (typeof written !== 'string') continue; // a missing image is the Kubernetes schema's concern
@@ -47,22 +51,22 @@ export const imagesFactProvider: FactProvider = {
         } catch {
           // keep the workload's line
         }
-        derived.push(
-          imageResource(written, {
-            location: { file: resource.location.file, line },
-            ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
-            labels: resource.facts.podLabels ?? {},
-            workload: {
-              id: resource.id,
-              kind: resource.kind,
-              name: resource.name,
-              ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
-            },
-            container: { name: container.name, list: container.list, path: container.path },
-          }),
-        );
+        workload ??=
+          namespace !== undefined
+            ? { id: resource.id, kind: resource.kind, name: resource.name, namespace }
+            : { id: resource.id, kind: resource.kind, name: resource.name };
+        const origin: ImageOrigin = {
+          location: { file: resource.location.file, line },
+          labels: resource.facts.podLabels,
+          workload,
+          container: { name: container.name, list: container.list, path: container.path },
+        };
+        if (namespace !== undefined) origin.namespace = namespace;
+        derived.push(imageResource(written, origin));
       }
     }
+    // Without lookups or reports there is nothing to attach: skip the pass over every resource.
+    if (!settings.registry && settings.vulnerabilityReports.length === 0) return derived;
     const images = resources
       .filter((resource) => resource.source === 'image' && imageFactsOf(resource))
       .concat(derived);

@@ -2,9 +2,10 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeError, ParapetError } from '../../model/errors.js';
 import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
-import { escapePointerToken, getAtPointer, pointerTokens } from '../pointer.js';
+import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
 import { resourceView, viewPointerToBodyPointer } from '../view.js';
+import { schemaFailure, schemaPredicate } from './schema-predicate.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
 
 type Target = NonNullable<SchemaRule['schema']['target']>;
@@ -21,17 +22,45 @@ function unknownTokens(pointer: string): string[] {
   return tokens;
 }
 
+/** The value at a pointer's tokens, as `getAtPointer` finds it. */
+function valueAt(root: unknown, tokens: readonly string[]): unknown {
+  let current = root;
+  for (const token of tokens) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[token];
+  }
+  return current;
+}
+
 /** The shared result of a rule with nothing to report (never mutated). */
 const noViolations: Violation[] = Object.freeze([]) as unknown as Violation[];
 const one = (violation: Violation | undefined): Violation[] => (violation ? [violation] : noViolations);
 
+// A rule reports the same few places again and again: one pointer string per (place, property),
+// so findings share it and comparing or hashing it finds it flat.
+const missingPointers = new Map<string, Map<string, string>>();
+function missingPointer(instancePath: string, property: string): string {
+  let byProperty = missingPointers.get(instancePath);
+  if (!byProperty) {
+    if (missingPointers.size > 4096) missingPointers.clear();
+    byProperty = new Map();
+    missingPointers.set(instancePath, byProperty);
+  }
+  let pointer = byProperty.get(property);
+  if (pointer === undefined) {
+    pointer = `${instancePath}/${escapePointerToken(property)}`;
+    if (byProperty.size < 4096) byProperty.set(property, pointer);
+  }
+  return pointer;
+}
+
 /** The JSON pointer an ajv error denotes: for `required`, the missing property itself. */
 function errorPointer(error: ErrorObject): string {
-  if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') {
-    return `${error.instancePath}/${escapePointerToken(error.params.missingProperty)}`;
-  }
-  if (error.keyword === 'dependentRequired' && typeof error.params.missingProperty === 'string') {
-    return `${error.instancePath}/${escapePointerToken(error.params.missingProperty)}`;
+  if (
+    (error.keyword === 'required' || error.keyword === 'dependentRequired') &&
+    typeof error.params.missingProperty === 'string'
+  ) {
+    return missingPointer(error.instancePath, error.params.missingProperty);
   }
   return error.instancePath;
 }
@@ -94,7 +123,12 @@ export const schemaRuleType: RuleType = {
     const spec = rule as unknown as SchemaRule['schema'];
     const target: Target = spec.target ?? 'body';
     const validate = compileSchema(policy, ctx, spec.assert, 'assert');
-    const when = spec.when === undefined ? undefined : compileSchema(policy, ctx, spec.when, 'when');
+    // Where the schema allows, plain code answers: the place of the first failure (as ajv would
+    // name it), else a predicate with ajv run only on a failing assert, for the errors that place it.
+    const failure = schemaFailure(spec.assert);
+    const passes = failure ? undefined : schemaPredicate(spec.assert);
+    const whenValidate = spec.when === undefined ? undefined : compileSchema(policy, ctx, spec.when, 'when');
+    const when = whenValidate && (schemaPredicate(spec.when) ?? whenValidate);
     const reportPath = spec.path;
     let validateAll: ValidateFunction | undefined;
     let schemaReads: ReadPattern[] | undefined;
@@ -140,6 +174,11 @@ export const schemaRuleType: RuleType = {
       }
     };
 
+    // The last place reported: its tokens, and its body pointer when that is the same for every resource.
+    let lastLocal: string | undefined;
+    let lastTokens: string[] = [];
+    let lastPath: string | undefined;
+
     /** Evaluate one target instance (`fact` is the container for the `containers` target). */
     const check = (
       resource: Resource,
@@ -149,7 +188,14 @@ export const schemaRuleType: RuleType = {
       if (when && !when(data)) return undefined;
       const unknownPaths = resource.unknownPaths;
       const container = fact?.container;
-      if (validate(data)) {
+      // The place ajv's first error names, found without ajv where the schema allows.
+      let failedAt: string | undefined;
+      let passed: boolean;
+      if (failure !== undefined) {
+        failedAt = failure(data);
+        passed = failedAt === undefined;
+      } else passed = (passes !== undefined && passes(data)) || validate(data);
+      if (passed) {
         if (!unknownPaths || unknownPaths.length === 0) return undefined;
         const toBody = toBodyOf(resource, fact);
         const reads = readPlaces(toBody, layoutOf(resource, toBody));
@@ -165,21 +211,33 @@ export const schemaRuleType: RuleType = {
           values: container ? { container, value: undefined } : { value: undefined },
         };
       }
-      const local = reportPath ?? deepestPointer(validate.errors);
-      const toBody = toBodyOf(resource, fact);
-      const path = toBody(local);
-      const value = local === '' ? data : getAtPointer(data, local);
+      const local = reportPath ?? failedAt ?? deepestPointer(validate.errors);
+      let toBody: ((pointer: string) => string) | undefined;
+      if (local !== lastLocal) {
+        lastLocal = local;
+        lastTokens = pointerTokens(local);
+        lastPath = undefined;
+      }
+      let path = lastPath;
+      if (path === undefined) {
+        toBody = toBodyOf(resource, fact);
+        path = toBody(local);
+        // Inside the body, or under `/body` of the whole resource, the place maps the same way for every resource.
+        if (target === 'body' || (target === 'resource' && local.startsWith('/body'))) lastPath = path;
+      }
+      const value = valueAt(data, lastTokens);
       const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
+        const bodyOf = (toBody ??= toBodyOf(resource, fact));
         validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
         validateAll(data);
         const errorPaths = (validateAll.errors ?? []).map((error) =>
-          pointerTokens(toBody(errorPointer(error))),
+          pointerTokens(bodyOf(errorPointer(error))),
         );
         // An unknown value matters when the schema reads it and it lies on an error's path: an
         // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
         // ARNs) into an `unknown` verdict.
-        const reads = readPlaces(toBody, layoutOf(resource, toBody));
+        const reads = readPlaces(bodyOf, layoutOf(resource, bodyOf));
         const read = unknownPaths
           .map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }))
           .filter(({ tokens }) => reads.some((place) => readDependsOn(place, tokens)));

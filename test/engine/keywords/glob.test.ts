@@ -23,6 +23,10 @@ const patterns = [
   'k8s.gcr.io',
   'hub.example.com/a/**/z',
   '.hidden/*',
+  'a/**',
+  'a/b/*',
+  'a',
+  'my_registry:5000/team-a/**',
 ];
 const subjects = [
   'registry.example.com/team/app',
@@ -48,6 +52,18 @@ const subjects = [
   'hub.example.com/a/b/c/z',
   '.hidden/x',
   '',
+  'registry.example.com/.',
+  'registry.example.com/..',
+  'registry.example.com/./a',
+  'registry.example.com/a/..',
+  'registry.example.com/.a/b',
+  'docker.io/library/.',
+  'docker.io/library/..',
+  'docker.io/library/.nginx',
+  'a',
+  'a/.',
+  'a/b/.c',
+  'my_registry:5000/team-a/x',
 ];
 
 describe('glob keyword', () => {
@@ -86,10 +102,13 @@ describe('glob keyword', () => {
 
   it('agrees with minimatch on generated subjects', () => {
     const segment = fc.stringMatching(/^[a-z0-9.:_-]{0,6}$/);
-    const subject = fc.array(fc.oneof(segment, fc.constantFrom('docker.io', 'library', 'a', 'z', 'acme')), {
-      minLength: 1,
-      maxLength: 5,
-    });
+    const subject = fc.array(
+      fc.oneof(segment, fc.constantFrom('docker.io', 'library', 'a', 'b', 'z', 'acme', '.', '..', '.a', '')),
+      {
+        minLength: 1,
+        maxLength: 5,
+      },
+    );
     fc.assert(
       fc.property(fc.constantFrom(...patterns), subject, (pattern, parts) => {
         const text = parts.join('/');
