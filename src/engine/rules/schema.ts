@@ -121,7 +121,43 @@ export const schemaRuleType: RuleType = {
     const layoutOf = (resource: Resource, toBody: (pointer: string) => string): string =>
       target === 'containers'
         ? toBody('/container') + '\0' + toBody('/pod')
-        : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
+        : resource.facts.podSpecPath === undefined && resource.facts.podMetadataPath === undefined
+          ? '\0'
+          : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
+    /** Where the assert schema reads for this resource and target instance. */
+    const readsOf = (resource: Resource, toBody: (pointer: string) => string): ReadPattern[] =>
+      target === 'body'
+        ? (schemaReads ??= schemaReadPatterns(spec.assert))
+        : readPlaces(toBody, layoutOf(resource, toBody));
+    // The unknown paths the schema reads, per read places and unknown-path list: the plan adapter
+    // shares one (never mutated) list among the resources of one shape.
+    const unknownsRead = new WeakMap<ReadPattern[], WeakMap<readonly string[], string[]>>();
+    const readUnknowns = (unknownPaths: readonly string[], reads: ReadPattern[]): string[] => {
+      let byList = unknownsRead.get(reads);
+      if (!byList) unknownsRead.set(reads, (byList = new WeakMap()));
+      let read = byList.get(unknownPaths);
+      if (!read) {
+        read = unknownPaths.filter((unknown) => {
+          const tokens = unknownTokens(unknown);
+          return reads.some((place) => readDependsOn(place, tokens));
+        });
+        byList.set(unknownPaths, read);
+      }
+      return read;
+    };
+    // A `path` of the rule: split once, mapped to the body once per layout.
+    const reportTokens = reportPath === undefined ? undefined : pointerTokens(reportPath);
+    const reportBodyPaths = new Map<string, string>();
+    const reportBodyPath = (resource: Resource, toBody: (pointer: string) => string): string => {
+      if (target === 'containers') return toBody(reportPath!);
+      const layout = layoutOf(resource, toBody);
+      let path = reportBodyPaths.get(layout);
+      if (path === undefined) {
+        path = toBody(reportPath!);
+        if (reportBodyPaths.size < 1024) reportBodyPaths.set(layout, path);
+      }
+      return path;
+    };
 
     const identity = (pointer: string) => pointer;
     /** Maps a pointer inside the target instance to a pointer inside the body. */
@@ -151,46 +187,58 @@ export const schemaRuleType: RuleType = {
       const container = fact?.container;
       if (validate(data)) {
         if (!unknownPaths || unknownPaths.length === 0) return undefined;
-        const toBody = toBodyOf(resource, fact);
-        const reads = readPlaces(toBody, layoutOf(resource, toBody));
-        const relevant = unknownPaths.filter((unknown) => {
-          const tokens = unknownTokens(unknown);
-          return reads.some((read) => readDependsOn(read, tokens));
-        });
+        const relevant = readUnknowns(unknownPaths, readsOf(resource, toBodyOf(resource, fact)));
         if (relevant.length === 0) return undefined;
         return {
           path: relevant[0]!,
           status: 'unknown',
-          unknownPaths: relevant,
+          unknownPaths: relevant.slice(),
           values: container ? { container, value: undefined } : { value: undefined },
         };
       }
-      const local = reportPath ?? deepestPointer(validate.errors);
       const toBody = toBodyOf(resource, fact);
-      const path = toBody(local);
-      const value = local === '' ? data : getAtPointer(data, local);
+      let path: string;
+      let value: unknown;
+      if (reportTokens) {
+        path = reportBodyPath(resource, toBody);
+        value = data;
+        for (const token of reportTokens) {
+          if (value === null || typeof value !== 'object') {
+            value = undefined;
+            break;
+          }
+          value = (value as Record<string, unknown>)[token];
+        }
+      } else {
+        const local = deepestPointer(validate.errors);
+        path = toBody(local);
+        value = local === '' ? data : getAtPointer(data, local);
+      }
       const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
-        validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
-        validateAll(data);
-        const errorPaths = (validateAll.errors ?? []).map((error) =>
-          pointerTokens(toBody(errorPointer(error))),
-        );
-        // An unknown value matters when the schema reads it and it lies on an error's path: an
-        // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
-        // ARNs) into an `unknown` verdict.
-        const reads = readPlaces(toBody, layoutOf(resource, toBody));
-        const read = unknownPaths
-          .map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }))
-          .filter(({ tokens }) => reads.some((place) => readDependsOn(place, tokens)));
-        const relevant = read
-          .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
-          .map(({ unknown }) => unknown);
-        const allOnUnknown = errorPaths.every((errorPath) =>
-          read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
-        );
-        if (relevant.length > 0 && allOnUnknown) {
-          return { path, status: 'unknown', unknownPaths: relevant, values };
+        // Only unknown values the schema reads can matter: when there are none (ids, ARNs), the
+        // errors need not be collected.
+        const reads = readsOf(resource, toBody);
+        const readUnknown = readUnknowns(unknownPaths, reads);
+        if (readUnknown.length > 0) {
+          validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
+          validateAll(data);
+          const errorPaths = (validateAll.errors ?? []).map((error) =>
+            pointerTokens(toBody(errorPointer(error))),
+          );
+          // An unknown value matters when the schema reads it and it lies on an error's path: an
+          // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
+          // ARNs) into an `unknown` verdict.
+          const read = readUnknown.map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }));
+          const relevant = read
+            .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
+            .map(({ unknown }) => unknown);
+          const allOnUnknown = errorPaths.every((errorPath) =>
+            read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
+          );
+          if (relevant.length > 0 && allOnUnknown) {
+            return { path, status: 'unknown', unknownPaths: relevant, values };
+          }
         }
       }
       return { path, values };
