@@ -62,17 +62,25 @@ function scanScript(text: string): string | undefined {
 }
 
 // Tags and variables repeat across a plan (environment=prod on thousands of resources): each
-// distinct pair is judged once. `null` records "nothing found".
-const pairVerdicts = new Map<string, string | null>();
+// distinct pair is judged once, by key then value (no key string built per pair). `null` records
+// "nothing found".
+const pairVerdicts = new Map<string, Map<string, string | null>>();
+let pairCount = 0;
 
 function scanPair(key: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const memo = `${key}\0${value}`;
-  const known = pairVerdicts.get(memo);
+  let byValue = pairVerdicts.get(key);
+  const known = byValue?.get(value);
   if (known !== undefined) return known ?? undefined;
   const verdict = judgePair(key, value);
-  if (pairVerdicts.size >= 20_000) pairVerdicts.clear();
-  pairVerdicts.set(memo, verdict ?? null);
+  if (pairCount >= 20_000) {
+    pairVerdicts.clear();
+    pairCount = 0;
+    byValue = undefined;
+  }
+  if (!byValue) pairVerdicts.set(key, (byValue = new Map()));
+  byValue.set(value, verdict ?? null);
+  pairCount += 1;
   return verdict;
 }
 
@@ -107,6 +115,9 @@ function constantOf(resource: Resource, attribute: string): unknown {
   return isRecord(expression) ? expression.constant_value : undefined;
 }
 
+/** The shared result of a clean resource (never mutated). */
+const noViolations: Violation[] = Object.freeze([]) as unknown as Violation[];
+
 /** Attributes that hold a script (user data, startup scripts), plain or base64. */
 const scriptAttributes = [
   'user_data',
@@ -133,9 +144,10 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
     const scanTags = options.tags !== false;
 
     const evaluate = (resource: Resource): Violation[] => {
-      const out: Violation[] = [];
+      // Nearly every resource is clean: the list is made at the first finding.
+      let out: Violation[] | undefined;
       const report = (path: string, what: string, where: string) => {
-        out.push({
+        (out ??= []).push({
           path,
           message: `${resource.id} has ${what} in plain text in ${where}`,
           details: { kind: what },
@@ -209,15 +221,15 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
         }
       }
 
-      if (scanTags) {
-        const tags = isRecord(body.tags) ? body.tags : {};
+      if (scanTags && isRecord(body.tags)) {
+        const tags = body.tags;
         for (const key in tags) {
-          if (ignoreKeys.has(key)) continue;
+          if (ignoreKeys.size > 0 && ignoreKeys.has(key)) continue;
           const found = scanPair(key, tags[key]);
           if (found) report(`/tags/${escapePointerToken(key)}`, found, `tag ${key}`);
         }
       }
-      return out;
+      return out ?? noViolations;
     };
     return { scope: 'resource', evaluate };
   },
