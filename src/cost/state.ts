@@ -133,11 +133,21 @@ export function attributeName(pointer: string): string {
     .join('.');
 }
 
+// Reasons repeat for every resource of a type: one string per pointer, not one per resource.
+const notSetReasons = new Map<string, string>();
+const unknownReasons = new Map<string, string>();
+
 /** Why a value is missing, in the words a reviewer expects. */
 export function missingReason(pointer: string, read: Read<unknown>): string {
-  return read.known
-    ? `${attributeName(pointer)} is not set in the plan`
-    : `${attributeName(pointer)} is unknown until apply`;
+  const reasons = read.known ? notSetReasons : unknownReasons;
+  let reason = reasons.get(pointer);
+  if (reason === undefined) {
+    reason = read.known
+      ? `${attributeName(pointer)} is not set in the plan`
+      : `${attributeName(pointer)} is unknown until apply`;
+    if (reasons.size < 4096) reasons.set(pointer, reason);
+  }
+  return reason;
 }
 
 // Machine facts are never mutated once made: resources of one type at one path share one object
