@@ -97,7 +97,9 @@ export const costPlanDeltaCheck: CheckDefinition = {
       scope: 'set',
       evaluateSet(resources) {
         const groups = new Map<string, Resource[]>();
-        for (const resource of resources) {
+        // Indexed: one call walks every resource of a run (see buildCostReport).
+        for (let i = 0; i < resources.length; i += 1) {
+          const resource = resources[i]!;
           if (!costOf(resource)) continue;
           const key = groupBy === 'file' ? resource.location.file : '';
           const list = groups.get(key);
@@ -111,7 +113,8 @@ export const costPlanDeltaCheck: CheckDefinition = {
           let currency = 'USD';
           const unknown: string[] = [];
           let top: { resource: Resource; amount: number } | undefined;
-          for (const resource of members) {
+          for (let i = 0; i < members.length; i += 1) {
+            const resource = members[i]!;
             const fact = costOf(resource)!;
             currency = fact.currency;
             if (fact.delta !== null) {

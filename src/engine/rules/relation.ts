@@ -122,12 +122,11 @@ export const relationRuleType: RuleType = {
         let byAddress: Map<string, Resource[]> | undefined;
         if (referencesJoin) {
           byReference = new Map();
-          for (const candidate of candidates) {
-            for (const reference of new Set(
-              referenceTargets(candidate, referencesJoin.references.attribute),
-            )) {
-              push(byReference, reference, candidate);
-            }
+          for (let i = 0; i < candidates.length; i += 1) {
+            const candidate = candidates[i]!;
+            const targets = referenceTargets(candidate, referencesJoin.references.attribute);
+            if (targets.length === 1) push(byReference, targets[0]!, candidate);
+            else for (const reference of new Set(targets)) push(byReference, reference, candidate);
           }
         } else if (referencedByJoin) {
           byAddress = new Map();
@@ -160,7 +159,10 @@ export const relationRuleType: RuleType = {
         const indexedJoin = referencesJoin ?? referencedByJoin;
         const otherJoins = indexedJoin ? spec.join.filter((join) => join !== indexedJoin) : spec.join;
         const out: SetViolation[] = [];
-        for (const resource of resources) {
+        // Indexed: one call per run walks every matched resource (an array iterator allocates per
+        // step until the loop is optimised).
+        for (let i = 0; i < resources.length; i += 1) {
+          const resource = resources[i]!;
           if (unless && unless(resourceView(resource))) continue;
           const indexed = byReference || byAddress;
           const pool = indexed
