@@ -171,19 +171,21 @@ export const relationRuleType: RuleType = {
               ? (byNamespace.get(resource.namespace ?? '') ?? [])
               : candidates;
           const joins = indexed ? otherJoins : spec.join;
-          const related = pool.filter(
-            (candidate) =>
-              candidate !== resource && joins.every((join) => joinHolds(join, resource, candidate)),
-          );
-          if (spec.expect === 'present' && related.length === 0) {
-            out.push({ resource, path, values: { related: [] } });
-          } else if (spec.expect === 'absent' && related.length > 0) {
-            out.push({
-              resource,
-              path,
-              values: { related: related.map((r) => r.id) },
-              details: { related: related.map((r) => r.id) },
-            });
+          const holds = (candidate: Resource) =>
+            candidate !== resource && joins.every((join) => joinHolds(join, resource, candidate));
+          if (spec.expect === 'present') {
+            // One related resource settles it: no list is needed.
+            if (!pool.some(holds)) out.push({ resource, path, values: { related: [] } });
+          } else if (spec.expect === 'absent') {
+            const related = pool.filter(holds);
+            if (related.length > 0) {
+              out.push({
+                resource,
+                path,
+                values: { related: related.map((r) => r.id) },
+                details: { related: related.map((r) => r.id) },
+              });
+            }
           }
         }
         return out;
