@@ -101,14 +101,20 @@ export const schemaRuleType: RuleType = {
     /** Where the assert schema reads, as body pointer patterns of this target instance. */
     // Mapped places depend on where the target sits in the body; most resources share one layout.
     const mappedReads = new Map<string, ReadPattern[]>();
-    const readPlaces = (toBody: (pointer: string) => string, layout: string): ReadPattern[] => {
+    const readPlaces = (
+      layout: string,
+      resource: Resource,
+      fact: ContainerFact | undefined,
+      toBody?: (pointer: string) => string,
+    ): ReadPattern[] => {
       schemaReads ??= schemaReadPatterns(spec.assert);
       if (target === 'body') return schemaReads;
       let mapped = mappedReads.get(layout);
       if (!mapped) {
+        const map = toBody ?? toBodyOf(resource, fact);
         mapped = schemaReads.map((read) => ({
           tokens: pointerTokens(
-            toBody(
+            map(
               read.tokens.map((token) => '/' + (token === '*' ? token : escapePointerToken(token))).join(''),
             ),
           ),
@@ -118,17 +124,25 @@ export const schemaRuleType: RuleType = {
       }
       return mapped;
     };
+    /** Where the target sits in the body, for targets that sit where the pod paths say. */
+    const podLayout = (resource: Resource): string =>
+      resource.facts.podSpecPath === undefined && resource.facts.podMetadataPath === undefined
+        ? '\0'
+        : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
     const layoutOf = (resource: Resource, toBody: (pointer: string) => string): string =>
-      target === 'containers'
-        ? toBody('/container') + '\0' + toBody('/pod')
-        : resource.facts.podSpecPath === undefined && resource.facts.podMetadataPath === undefined
-          ? '\0'
-          : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
-    /** Where the assert schema reads for this resource and target instance. */
-    const readsOf = (resource: Resource, toBody: (pointer: string) => string): ReadPattern[] =>
-      target === 'body'
-        ? (schemaReads ??= schemaReadPatterns(spec.assert))
-        : readPlaces(toBody, layoutOf(resource, toBody));
+      target === 'containers' ? toBody('/container') + '\0' + toBody('/pod') : podLayout(resource);
+    /**
+     * Where the assert schema reads for this resource and target instance. The pointer mapping is
+     * made only when the layout is new (most resources share one): no closure per evaluation.
+     */
+    const readsOf = (resource: Resource, fact: ContainerFact | undefined): ReadPattern[] => {
+      if (target === 'body') return (schemaReads ??= schemaReadPatterns(spec.assert));
+      if (target === 'containers') {
+        const toBody = toBodyOf(resource, fact);
+        return readPlaces(layoutOf(resource, toBody), resource, fact, toBody);
+      }
+      return readPlaces(podLayout(resource), resource, fact);
+    };
     // The unknown paths the schema reads, per read places and unknown-path list: the plan adapter
     // shares one (never mutated) list among the resources of one shape.
     const unknownsRead = new WeakMap<ReadPattern[], WeakMap<readonly string[], string[]>>();
@@ -148,12 +162,12 @@ export const schemaRuleType: RuleType = {
     // A `path` of the rule: split once, mapped to the body once per layout.
     const reportTokens = reportPath === undefined ? undefined : pointerTokens(reportPath);
     const reportBodyPaths = new Map<string, string>();
-    const reportBodyPath = (resource: Resource, toBody: (pointer: string) => string): string => {
-      if (target === 'containers') return toBody(reportPath!);
-      const layout = layoutOf(resource, toBody);
+    const reportBodyPath = (resource: Resource, fact: ContainerFact | undefined): string => {
+      if (target === 'containers') return toBodyOf(resource, fact)(reportPath!);
+      const layout = podLayout(resource);
       let path = reportBodyPaths.get(layout);
       if (path === undefined) {
-        path = toBody(reportPath!);
+        path = toBodyOf(resource, fact)(reportPath!);
         if (reportBodyPaths.size < 1024) reportBodyPaths.set(layout, path);
       }
       return path;
@@ -187,7 +201,7 @@ export const schemaRuleType: RuleType = {
       const container = fact?.container;
       if (validate(data)) {
         if (!unknownPaths || unknownPaths.length === 0) return undefined;
-        const relevant = readUnknowns(unknownPaths, readsOf(resource, toBodyOf(resource, fact)));
+        const relevant = readUnknowns(unknownPaths, readsOf(resource, fact));
         if (relevant.length === 0) return undefined;
         return {
           path: relevant[0]!,
@@ -196,11 +210,10 @@ export const schemaRuleType: RuleType = {
           values: container ? { container, value: undefined } : { value: undefined },
         };
       }
-      const toBody = toBodyOf(resource, fact);
       let path: string;
       let value: unknown;
       if (reportTokens) {
-        path = reportBodyPath(resource, toBody);
+        path = reportBodyPath(resource, fact);
         value = data;
         for (const token of reportTokens) {
           if (value === null || typeof value !== 'object') {
@@ -211,16 +224,16 @@ export const schemaRuleType: RuleType = {
         }
       } else {
         const local = deepestPointer(validate.errors);
-        path = toBody(local);
+        path = toBodyOf(resource, fact)(local);
         value = local === '' ? data : getAtPointer(data, local);
       }
       const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
         // Only unknown values the schema reads can matter: when there are none (ids, ARNs), the
         // errors need not be collected.
-        const reads = readsOf(resource, toBody);
-        const readUnknown = readUnknowns(unknownPaths, reads);
+        const readUnknown = readUnknowns(unknownPaths, readsOf(resource, fact));
         if (readUnknown.length > 0) {
+          const toBody = toBodyOf(resource, fact);
           validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
           validateAll(data);
           const errorPaths = (validateAll.errors ?? []).map((error) =>
