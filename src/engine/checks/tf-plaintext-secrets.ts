@@ -115,6 +115,25 @@ function constantOf(resource: Resource, attribute: string): unknown {
   return isRecord(expression) ? expression.constant_value : undefined;
 }
 
+/** Attributes that hold a map of environment variables or settings. */
+const variableMapAttributes = ['environment_variables', 'app_settings', 'env'];
+
+/** Adds a finding to `out` (made at the first one); a function of its own, not a closure per resource. */
+function report(
+  out: Violation[] | undefined,
+  resource: Resource,
+  path: string,
+  what: string,
+  where: string,
+): Violation[] {
+  (out ??= []).push({
+    path,
+    message: `${resource.id} has ${what} in plain text in ${where}`,
+    details: { kind: what },
+  });
+  return out;
+}
+
 /** The shared result of a clean resource (never mutated). */
 const noViolations: Violation[] = Object.freeze([]) as unknown as Violation[];
 
@@ -146,13 +165,6 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
     const evaluate = (resource: Resource): Violation[] => {
       // Nearly every resource is clean: the list is made at the first finding.
       let out: Violation[] | undefined;
-      const report = (path: string, what: string, where: string) => {
-        (out ??= []).push({
-          path,
-          message: `${resource.id} has ${what} in plain text in ${where}`,
-          details: { kind: what },
-        });
-      };
       const body = resource.body;
 
       for (const attribute of scriptAttributes) {
@@ -165,34 +177,45 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
         if (typeof planned === 'string') candidates.push(planned, decodeBase64(planned) ?? '');
         if (typeof written === 'string') candidates.push(written, decodeBase64(written) ?? '');
         const found = candidates.map(scanScript).find((what) => what !== undefined);
-        if (found) report(`/${attribute}`, found, attribute);
+        if (found) out = report(out, resource, `/${attribute}`, found, attribute);
       }
 
       // Environment maps: Lambda `environment[].variables`, Batch/App Runner style `environment_variables`.
       const environment = body.environment;
       if (Array.isArray(environment)) {
-        environment.forEach((block, index) => {
+        // A loop, not a callback: a closure over `out` would cost a context on every resource.
+        for (let index = 0; index < environment.length; index += 1) {
+          const block: unknown = environment[index];
           const variables = isRecord(block) ? block.variables : undefined;
-          if (!isRecord(variables)) return;
+          if (!isRecord(variables)) continue;
           for (const [key, value] of Object.entries(variables)) {
             if (ignoreKeys.has(key)) continue;
             const found = scanPair(key, value);
             if (found)
-              report(
+              out = report(
+                out,
+                resource,
                 `/environment/${index}/variables/${escapePointerToken(key)}`,
                 found,
                 `environment variable ${key}`,
               );
           }
-        });
+        }
       }
-      for (const attribute of ['environment_variables', 'app_settings', 'env']) {
+      for (const attribute of variableMapAttributes) {
         const variables = body[attribute];
         if (!isRecord(variables)) continue;
         for (const [key, value] of Object.entries(variables)) {
           if (ignoreKeys.has(key)) continue;
           const found = scanPair(key, value);
-          if (found) report(`/${attribute}/${escapePointerToken(key)}`, found, `${attribute} ${key}`);
+          if (found)
+            out = report(
+              out,
+              resource,
+              `/${attribute}/${escapePointerToken(key)}`,
+              found,
+              `${attribute} ${key}`,
+            );
         }
       }
 
@@ -210,7 +233,9 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
             if (!isRecord(entry) || typeof entry.name !== 'string' || ignoreKeys.has(entry.name)) continue;
             const found = scanPair(entry.name, entry.value);
             if (found) {
-              report(
+              out = report(
+                out,
+                resource,
                 '/container_definitions',
                 found,
                 `environment variable ${entry.name} of container ${String(container.name)}`,
@@ -226,7 +251,7 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
         for (const key in tags) {
           if (ignoreKeys.size > 0 && ignoreKeys.has(key)) continue;
           const found = scanPair(key, tags[key]);
-          if (found) report(`/tags/${escapePointerToken(key)}`, found, `tag ${key}`);
+          if (found) out = report(out, resource, `/tags/${escapePointerToken(key)}`, found, `tag ${key}`);
         }
       }
       return out ?? noViolations;
