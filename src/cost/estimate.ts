@@ -132,34 +132,38 @@ export class CostEstimator {
     const actions = change.actions ?? ['no-op'];
     const beforeValues = isRecord(change.before) ? change.before : undefined;
     const afterValues = isRecord(change.after) ? change.after : resource.body;
-    const typeOutcome = terraformTypeOutcome(resource.kind);
-    const state = (
-      values: Record<string, unknown>,
-      unknownPaths: readonly string[] | undefined,
-      phase: 'before' | 'after',
-    ): StateOutcome =>
-      typeOutcome !== 'priced'
-        ? typeOutcome
-        : estimateTerraformState(resource, new StateView(values, unknownPaths), this.catalogue, phase);
+    const type = terraformTypeOutcome(resource.kind);
     let before: StateOutcome;
     let after: StateOutcome;
     if (actions.includes('forget')) {
       // Forgotten objects keep running (and billing); only Terraform stops managing them.
-      before = beforeValues ? state(beforeValues, undefined, 'before') : 'absent';
-      after = beforeValues ? state(beforeValues, undefined, 'after') : 'absent';
+      before = beforeValues ? this.state(resource, type, beforeValues, undefined, 'before') : 'absent';
+      after = beforeValues ? this.state(resource, type, beforeValues, undefined, 'after') : 'absent';
     } else if (actions.includes('delete') && !actions.includes('create')) {
-      before = beforeValues ? state(beforeValues, undefined, 'before') : 'absent';
+      before = beforeValues ? this.state(resource, type, beforeValues, undefined, 'before') : 'absent';
       after = 'absent';
     } else if (actions.includes('create') && !actions.includes('delete')) {
       before = 'absent';
-      after = state(afterValues, resource.unknownPaths, 'after');
+      after = this.state(resource, type, afterValues, resource.unknownPaths, 'after');
     } else {
-      before = beforeValues ? state(beforeValues, undefined, 'before') : 'absent';
-      after = state(afterValues, resource.unknownPaths, 'after');
+      before = beforeValues ? this.state(resource, type, beforeValues, undefined, 'before') : 'absent';
+      after = this.state(resource, type, afterValues, resource.unknownPaths, 'after');
     }
     return typeof before === 'string' && typeof after === 'string'
       ? this.outcomeFact(before, after)
       : costFact(before, after, currency);
+  }
+
+  /** One side of a Terraform change; types without an estimator come to their outcome unread. */
+  private state(
+    resource: Resource,
+    type: 'free' | 'unsupported' | 'priced',
+    values: Record<string, unknown>,
+    unknownPaths: readonly string[] | undefined,
+    phase: 'before' | 'after',
+  ): StateOutcome {
+    if (type !== 'priced') return type;
+    return estimateTerraformState(resource, new StateView(values, unknownPaths), this.catalogue, phase);
   }
 
   /**
