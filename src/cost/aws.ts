@@ -15,32 +15,44 @@ function known<T>(read: Read<T>): read is { known: true; value: T } {
   return read.known && read.value !== undefined;
 }
 
+type VolumeFields = { type: string; size: string; iops: string; throughput: string };
+
+const pointersByFields = new Map<VolumeFields, Map<string, VolumeFields>>();
+
+/** The pointers of a volume's fields below `base`, made once per base (one string each, not one per read). */
+function volumePointers(base: string, fields: VolumeFields): VolumeFields {
+  let byBase = pointersByFields.get(fields);
+  if (!byBase) pointersByFields.set(fields, (byBase = new Map()));
+  let pointers = byBase.get(base);
+  if (!pointers) {
+    pointers = {
+      type: `${base}/${fields.type}`,
+      size: `${base}/${fields.size}`,
+      iops: `${base}/${fields.iops}`,
+      throughput: `${base}/${fields.throughput}`,
+    };
+    if (byBase.size < 1024) byBase.set(base, pointers);
+  }
+  return pointers;
+}
+
 /** EBS storage, IOPS and throughput lines for one volume (aws_ebs_volume or an instance block device). */
-function ebsVolume(
-  input: TerraformEstimateInput,
-  label: string,
-  base: string,
-  fields: { type: string; size: string; iops: string; throughput: string },
-): void {
+function ebsVolume(input: TerraformEstimateInput, label: string, base: string, fields: VolumeFields): void {
   const { view, builder, catalogue } = input;
-  const typeRead = view.string(`${base}/${fields.type}`);
-  const sizeRead = view.number(`${base}/${fields.size}`);
+  const pointers = volumePointers(base, fields);
+  const typeRead = view.string(pointers.type);
+  const sizeRead = view.number(pointers.size);
   const name = `${label} storage`;
   const region = requireRegion(input, name, 'GB-month');
   if (region === undefined) return;
-  if (!known(typeRead))
-    return builder.unknown(name, 'GB-month', missingReason(`${base}/${fields.type}`, typeRead));
+  if (!known(typeRead)) return builder.unknown(name, 'GB-month', missingReason(pointers.type, typeRead));
   if (!known(sizeRead))
-    return builder.unknown(
-      `${name} (${typeRead.value})`,
-      'GB-month',
-      missingReason(`${base}/${fields.size}`, sizeRead),
-    );
+    return builder.unknown(`${name} (${typeRead.value})`, 'GB-month', missingReason(pointers.size, sizeRead));
   const type = typeRead.value;
   const size = sizeRead.value;
   builder.fixed(`${name} (${type})`, 'GB-month', size, catalogue.lookup(AWS, 'ebs-storage', region, type));
   if (type === 'gp3' || type === 'io1' || type === 'io2') {
-    const iopsRead = view.number(`${base}/${fields.iops}`);
+    const iopsRead = view.number(pointers.iops);
     if (!iopsRead.known && type === 'gp3') {
       // Terraform leaves an unset gp3 IOPS unknown until apply; AWS then applies the included baseline.
       builder.fixed(
@@ -55,7 +67,7 @@ function ebsVolume(
       builder.unknown(
         `${label} provisioned IOPS (${type})`,
         'IOPS-month',
-        missingReason(`${base}/${fields.iops}`, iopsRead),
+        missingReason(pointers.iops, iopsRead),
       );
     } else {
       // gp3 includes 3,000 IOPS and 125 MB/s; io1/io2 bill every provisioned IOPS.
@@ -99,7 +111,7 @@ function ebsVolume(
     }
   }
   if (type === 'gp3') {
-    const throughputRead = view.number(`${base}/${fields.throughput}`);
+    const throughputRead = view.number(pointers.throughput);
     if (!throughputRead.known) {
       builder.fixed(
         `${label} provisioned throughput above 125 MB/s (gp3)`,
@@ -129,7 +141,9 @@ function ebsVolume(
 const GP3_BASELINE_ASSUMPTION =
   'unknown until apply: priced at the gp3 baseline (3,000 IOPS, 125 MB/s included) that AWS applies when none is configured';
 
-const instanceVolumeFields = {
+const volumeFields: VolumeFields = { type: 'type', size: 'size', iops: 'iops', throughput: 'throughput' };
+
+const instanceVolumeFields: VolumeFields = {
   type: 'volume_type',
   size: 'volume_size',
   iops: 'iops',
@@ -207,7 +221,7 @@ const awsInstance: TerraformEstimator = (input) => {
 };
 
 const awsEbsVolume: TerraformEstimator = (input) => {
-  ebsVolume(input, 'Volume', '', { type: 'type', size: 'size', iops: 'iops', throughput: 'throughput' });
+  ebsVolume(input, 'Volume', '', volumeFields);
 };
 
 function rdsEngine(engine: string): string | undefined {

@@ -216,15 +216,21 @@ export class PriceCatalogue {
     this.currency = files[0]?.currency ?? 'USD';
   }
 
-  private readonly cache = new Map<string, PriceLookup>();
+  /** provider -> table -> region ('' when none) -> key -> answer; nested so that no key string is built per lookup. */
+  private readonly cache = new Map<string, Map<string, Map<string, Map<string, PriceLookup>>>>();
 
   /** The price of `key` in `table` for `region`, or the reason there is none. Memoised: estimates look up the same few prices again and again. */
   lookup(provider: string, tableName: string, region: string | undefined, key: string): PriceLookup {
-    const cacheKey = `${provider}\0${tableName}\0${region ?? ''}\0${key}`;
-    let found = this.cache.get(cacheKey);
+    let tables = this.cache.get(provider);
+    if (!tables) this.cache.set(provider, (tables = new Map()));
+    let regions = tables.get(tableName);
+    if (!regions) tables.set(tableName, (regions = new Map()));
+    let keys = regions.get(region ?? '');
+    if (!keys) regions.set(region ?? '', (keys = new Map()));
+    let found = keys.get(key);
     if (found === undefined) {
       found = this.find(provider, tableName, region, key);
-      this.cache.set(cacheKey, found);
+      keys.set(key, found);
     }
     return found;
   }

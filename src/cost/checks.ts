@@ -9,6 +9,9 @@ import { formatMoney } from './money.js';
 import { roundMoney } from './state.js';
 import type { CostFact } from './types.js';
 
+/** The shared result of a check with nothing to report (never mutated). */
+const noViolations: Violation[] = Object.freeze([]) as unknown as Violation[];
+
 function costOf(resource: Resource): CostFact | undefined {
   const fact = resource.facts.cost as CostFact | undefined;
   return fact && (fact.status === 'priced' || fact.status === 'unknown') ? fact : undefined;
@@ -26,12 +29,36 @@ function requireNumber(options: Record<string, unknown>, name: string, policy: P
   return value;
 }
 
+/** A machine type and family against globs, remembered per type: a plan repeats a few types thousands of times. */
+function machineMemo(
+  test: (type: string, family: string) => boolean,
+): (type: string, family: string) => boolean {
+  const byType = new Map<string, Map<string, boolean>>();
+  return (type, family) => {
+    let byFamily = byType.get(type);
+    if (!byFamily) {
+      if (byType.size >= 4096) byType.clear();
+      byType.set(type, (byFamily = new Map()));
+    }
+    let answer = byFamily.get(family);
+    if (answer === undefined) {
+      answer = test(type, family);
+      byFamily.set(family, answer);
+    }
+    return answer;
+  };
+}
+
 /** Globs over machine types and families (minimatch, dot files not special-cased). */
 function requireGlobs(
   value: unknown,
   where: string,
   policy: Policy,
-): { matches: (subject: string) => boolean; patterns: string } {
+): {
+  /** True when the type or its family matches. */
+  matchesMachine: (type: string, family: string) => boolean;
+  patterns: string;
+} {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
     throw new ParapetError(
       'PARAPET_POLICY_COMPILE',
@@ -40,8 +67,9 @@ function requireGlobs(
     );
   }
   const patterns = value as string[];
+  const matches = globMatcher(patterns, { nocomment: true, nonegate: true });
   return {
-    matches: globMatcher(patterns, { nocomment: true, nonegate: true }),
+    matchesMachine: machineMemo((type, family) => matches(type) || matches(family)),
     patterns: patterns.join(', '),
   };
 }
@@ -69,7 +97,9 @@ export const costPlanDeltaCheck: CheckDefinition = {
       scope: 'set',
       evaluateSet(resources) {
         const groups = new Map<string, Resource[]>();
-        for (const resource of resources) {
+        // Indexed: one call walks every resource of a run (see buildCostReport).
+        for (let i = 0; i < resources.length; i += 1) {
+          const resource = resources[i]!;
           if (!costOf(resource)) continue;
           const key = groupBy === 'file' ? resource.location.file : '';
           const list = groups.get(key);
@@ -83,7 +113,8 @@ export const costPlanDeltaCheck: CheckDefinition = {
           let currency = 'USD';
           const unknown: string[] = [];
           let top: { resource: Resource; amount: number } | undefined;
-          for (const resource of members) {
+          for (let i = 0; i < members.length; i += 1) {
+            const resource = members[i]!;
             const fact = costOf(resource)!;
             currency = fact.currency;
             if (fact.delta !== null) {
@@ -147,53 +178,59 @@ export const costMonthlyMaxCheck: CheckDefinition = {
   description: 'Monthly cost of one resource after the change against a maximum (with.max).',
   compile(options, policy) {
     const max = requireNumber(options, 'max', policy);
+    // The maximum in the catalogue's currency, formatted once (one currency per run).
+    let maxText: { currency: string; text: string } | undefined;
     return {
       scope: 'resource',
       evaluate(resource): Violation[] {
         const fact = costOf(resource);
-        if (!fact) return [];
+        if (!fact) return noViolations;
         const lower = monthlyAfterLowerBound(fact);
+        const over = lower > max;
+        if (!over && fact.monthlyAfter !== null) return noViolations;
+        if (maxText?.currency !== fact.currency)
+          maxText = { currency: fact.currency, text: formatMoney(max, fact.currency) };
         const values = {
           monthly:
             fact.monthlyAfter === null
               ? `at least ${formatMoney(lower, fact.currency)}`
               : formatMoney(fact.monthlyAfter, fact.currency),
-          max: formatMoney(max, fact.currency),
+          max: maxText.text,
         };
         const details = { monthlyAfter: fact.monthlyAfter, lowerBound: lower, max, currency: fact.currency };
-        if (lower > max) return [{ path: '', values, details }];
-        if (fact.monthlyAfter === null) {
-          return [
-            {
-              path: '',
-              status: 'unknown',
-              values,
-              details,
-              message: `Monthly cost of ${resource.id} is unknown (${fact.unknownReason ?? 'unknown'}); its priced part is ${values.monthly.replace('at least ', '')} of the ${values.max} maximum`,
-            },
-          ];
-        }
-        return [];
+        if (over) return [{ path: '', values, details }];
+        return [
+          {
+            path: '',
+            status: 'unknown',
+            values,
+            details,
+            message: `Monthly cost of ${resource.id} is unknown (${fact.unknownReason ?? 'unknown'}); its priced part is ${values.monthly.replace('at least ', '')} of the ${values.max} maximum`,
+          },
+        ];
       },
     };
   },
 };
 
+/** The violation of a resource's machine type, if any; `values` is only built for a violation. */
 function machineViolation(
   resource: Resource,
   fact: CostFact,
   ok: (type: string, family: string) => boolean,
-  values: Record<string, unknown>,
+  values: () => Record<string, unknown>,
 ): Violation[] {
   const machine = fact.machine;
-  if (!machine) return [];
+  if (!machine) return noViolations;
   if (machine.type === null || machine.family === null) {
     const message = `The machine type of ${resource.id} (${machine.path.slice(1).replace(/\/\d+/g, '')}) is unknown until apply`;
-    return [{ path: machine.path, status: 'unknown', unknownPaths: [machine.path], values, message }];
+    return [
+      { path: machine.path, status: 'unknown', unknownPaths: [machine.path], values: values(), message },
+    ];
   }
   return ok(machine.type, machine.family)
-    ? []
-    : [{ path: machine.path, values: { ...values, type: machine.type, family: machine.family } }];
+    ? noViolations
+    : [{ path: machine.path, values: { ...values(), type: machine.type, family: machine.family } }];
 }
 
 /**
@@ -237,18 +274,16 @@ export const costMachineAllowlistCheck: CheckDefinition = {
       scope: 'resource',
       evaluate(resource) {
         const fact = costOf(resource) ?? (resource.facts.cost as CostFact | undefined);
-        if (!fact?.machine) return [];
+        if (!fact?.machine) return noViolations;
         const tag = (tags as string[]).find((name) => resource.labels[name] !== undefined);
         const environment = tag === undefined ? undefined : resource.labels[tag]!;
         const globs = (environment !== undefined ? allowed.get(environment) : undefined) ?? fallback;
-        if (!globs) return [];
-        const list = environment !== undefined && allowed.has(environment) ? environment : 'default';
-        const { matches } = globs;
-        return machineViolation(resource, fact, (type, family) => matches(type) || matches(family), {
+        if (!globs) return noViolations;
+        return machineViolation(resource, fact, globs.matchesMachine, () => ({
           environment: environment ?? '(none)',
           allowed: globs.patterns,
-          list,
-        });
+          list: environment !== undefined && allowed.has(environment) ? environment : 'default',
+        }));
       },
     };
   },
@@ -260,17 +295,13 @@ export const costMachineDenylistCheck: CheckDefinition = {
   description: 'Machine families or types to avoid (with.families: globs over the family or type).',
   compile(options, policy) {
     const denied = requireGlobs(options.families, 'families', policy);
+    const allowedMachine = (type: string, family: string) => !denied.matchesMachine(type, family);
     return {
       scope: 'resource',
       evaluate(resource) {
         const fact = resource.facts.cost as CostFact | undefined;
-        if (!fact?.machine) return [];
-        return machineViolation(
-          resource,
-          fact,
-          (type, family) => !denied.matches(type) && !denied.matches(family),
-          {},
-        );
+        if (!fact?.machine) return noViolations;
+        return machineViolation(resource, fact, allowedMachine, () => ({}));
       },
     };
   },

@@ -4,10 +4,11 @@ import type { PriceCatalogue } from './catalogue.js';
 import { autoscaledWorkloads, estimateKubernetes, kubernetesUnitPrices } from './kubernetes.js';
 import type { CostSettings } from './settings.js';
 import { roundMoney, stateMonthly, StateView } from './state.js';
-import { estimateTerraformState } from './terraform.js';
-import type { CostComponent, CostFact, StateEstimate } from './types.js';
+import { estimateTerraformState, terraformTypeOutcome } from './terraform.js';
+import type { CostFact, StateEstimate } from './types.js';
 
-type StateOutcome = StateEstimate | 'free' | 'unsupported' | 'absent';
+type OutcomeWord = 'free' | 'unsupported' | 'absent';
+type StateOutcome = StateEstimate | OutcomeWord;
 
 interface ChangeFacts {
   actions?: string[];
@@ -18,10 +19,6 @@ interface ChangeFacts {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function componentsOf(estimate: StateOutcome): CostComponent[] {
-  return typeof estimate === 'string' ? [] : estimate.components;
 }
 
 function monthly(estimate: StateOutcome): number | null {
@@ -43,12 +40,19 @@ export function costFact(before: StateOutcome, after: StateOutcome, currency: st
       unknownReason: 'parapet has no estimator for this resource type',
     };
   }
-  const components = componentsOf(before).concat(componentsOf(after));
+  // A side's components are its own (the builder is gone): one priced side lends its list.
+  const components =
+    typeof before === 'string'
+      ? typeof after === 'string'
+        ? []
+        : after.components
+      : typeof after === 'string'
+        ? before.components
+        : before.components.concat(after.components);
   const monthlyBefore = monthly(before);
   const monthlyAfter = monthly(after);
   const delta =
     monthlyBefore === null || monthlyAfter === null ? null : roundMoney(monthlyAfter - monthlyBefore);
-  const freeSide = (side: StateOutcome) => side === 'free' || side === 'absent';
   const fact: CostFact = {
     currency,
     monthlyBefore,
@@ -62,13 +66,20 @@ export function costFact(before: StateOutcome, after: StateOutcome, currency: st
           ? 'unknown'
           : 'priced',
   };
-  const reason = [after, before].find(
-    (side): side is StateEstimate => typeof side !== 'string' && side.unknownReason !== undefined,
-  )?.unknownReason;
+  const reason =
+    typeof after !== 'string' && after.unknownReason !== undefined
+      ? after.unknownReason
+      : typeof before !== 'string'
+        ? before.unknownReason
+        : undefined;
   if (reason !== undefined) fact.unknownReason = reason;
   const machineSide = typeof after !== 'string' ? after : typeof before !== 'string' ? before : undefined;
   if (machineSide?.machine) fact.machine = machineSide.machine;
   return fact;
+}
+
+function freeSide(side: StateOutcome): boolean {
+  return side === 'free' || side === 'absent';
 }
 
 /** The smallest the monthly cost after the change can be: priced lines only (unknown lines cost ≥ 0). */
@@ -84,6 +95,7 @@ export function monthlyAfterLowerBound(fact: CostFact): number {
 export class CostEstimator {
   private readonly prices;
   private autoscaled = new Map<string, { min: number; max: number }>();
+  private readonly outcomeFacts = new Map<OutcomeWord, Map<OutcomeWord, CostFact>>();
 
   constructor(
     readonly catalogue: PriceCatalogue,
@@ -114,35 +126,58 @@ export class CostEstimator {
         currency,
       );
     }
-    if (resource.source !== 'terraform') return costFact('absent', 'free', currency);
+    if (resource.source !== 'terraform') return this.outcomeFact('absent', 'free');
     const change = (resource.facts.change ?? {}) as ChangeFacts;
-    if (change.mode === 'data') return costFact('free', 'free', currency);
+    if (change.mode === 'data') return this.outcomeFact('free', 'free');
     const actions = change.actions ?? ['no-op'];
     const beforeValues = isRecord(change.before) ? change.before : undefined;
     const afterValues = isRecord(change.after) ? change.after : resource.body;
-    const beforeState = (): StateOutcome =>
-      beforeValues
-        ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'before')
-        : 'absent';
-    const afterState = (): StateOutcome =>
-      estimateTerraformState(
-        resource,
-        new StateView(afterValues, resource.unknownPaths),
-        this.catalogue,
-        'after',
-      );
+    const type = terraformTypeOutcome(resource.kind);
+    let before: StateOutcome;
+    let after: StateOutcome;
     if (actions.includes('forget')) {
       // Forgotten objects keep running (and billing); only Terraform stops managing them.
-      const before = beforeState();
-      const after = beforeValues
-        ? estimateTerraformState(resource, new StateView(beforeValues), this.catalogue, 'after')
-        : 'absent';
-      return costFact(before, after, currency);
+      before = beforeValues ? this.state(resource, type, beforeValues, undefined, 'before') : 'absent';
+      after = beforeValues ? this.state(resource, type, beforeValues, undefined, 'after') : 'absent';
+    } else if (actions.includes('delete') && !actions.includes('create')) {
+      before = beforeValues ? this.state(resource, type, beforeValues, undefined, 'before') : 'absent';
+      after = 'absent';
+    } else if (actions.includes('create') && !actions.includes('delete')) {
+      before = 'absent';
+      after = this.state(resource, type, afterValues, resource.unknownPaths, 'after');
+    } else {
+      before = beforeValues ? this.state(resource, type, beforeValues, undefined, 'before') : 'absent';
+      after = this.state(resource, type, afterValues, resource.unknownPaths, 'after');
     }
-    if (actions.includes('delete') && !actions.includes('create'))
-      return costFact(beforeState(), 'absent', currency);
-    if (actions.includes('create') && !actions.includes('delete'))
-      return costFact('absent', afterState(), currency);
-    return costFact(beforeState(), afterState(), currency);
+    return typeof before === 'string' && typeof after === 'string'
+      ? this.outcomeFact(before, after)
+      : costFact(before, after, currency);
+  }
+
+  /** One side of a Terraform change; types without an estimator come to their outcome unread. */
+  private state(
+    resource: Resource,
+    type: 'free' | 'unsupported' | 'priced',
+    values: Record<string, unknown>,
+    unknownPaths: readonly string[] | undefined,
+    phase: 'before' | 'after',
+  ): StateOutcome {
+    if (type !== 'priced') return type;
+    return estimateTerraformState(resource, new StateView(values, unknownPaths), this.catalogue, phase);
+  }
+
+  /**
+   * `facts.cost` when neither side needed reading (free or unsupported types, data sources): one
+   * object per pair of outcomes, shared by every such resource (facts are never mutated).
+   */
+  private outcomeFact(before: OutcomeWord, after: OutcomeWord): CostFact {
+    let byAfter = this.outcomeFacts.get(before);
+    if (!byAfter) this.outcomeFacts.set(before, (byAfter = new Map()));
+    let fact = byAfter.get(after);
+    if (!fact) {
+      fact = costFact(before, after, this.catalogue.currency);
+      byAfter.set(after, fact);
+    }
+    return fact;
   }
 }

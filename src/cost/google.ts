@@ -147,6 +147,15 @@ function sqlTierShape(tier: string): { vcpu: number; memory: number } | undefine
   return undefined;
 }
 
+/** `db-custom-2-7680` -> family `db-custom`, size `2-7680`. */
+function sqlTierMachine(tier: string): MachineName {
+  return {
+    type: tier,
+    family: tier.split('-').slice(0, 2).join('-'),
+    size: tier.split('-').slice(2).join('-'),
+  };
+}
+
 const googleSqlDatabaseInstance: TerraformEstimator = (input) => {
   const { view, builder, catalogue } = input;
   const tierRead = view.string('/settings/0/tier');
@@ -155,11 +164,7 @@ const googleSqlDatabaseInstance: TerraformEstimator = (input) => {
   const highAvailability = availability.known ? availability.value === 'REGIONAL' : undefined;
   const tierName = known(tierRead) ? tierRead.value : undefined;
   const name = `Cloud SQL instance (${[tierName, highAvailability === undefined ? '' : highAvailability ? 'high availability' : 'zonal'].filter(Boolean).join(', ')})`;
-  builder.setMachine('/settings/0/tier', tierRead, (tier) => ({
-    type: tier,
-    family: tier.split('-').slice(0, 2).join('-'),
-    size: tier.split('-').slice(2).join('-'),
-  }));
+  builder.setMachine('/settings/0/tier', tierRead, sqlTierMachine);
   const region = requireRegion(input, name, 'hours');
   if (region === undefined) return;
   if (known(version) && version.value.startsWith('SQLSERVER'))

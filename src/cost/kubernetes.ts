@@ -220,7 +220,10 @@ export function autoscaledWorkloads(
   resources: readonly Resource[],
 ): Map<string, { min: number; max: number }> {
   const out = new Map<string, { min: number; max: number }>();
-  for (const resource of resources) {
+  // Indexed: one call walks every resource of a run, mostly before the loop is optimised, and an
+  // array iterator then allocates a result per step.
+  for (let i = 0; i < resources.length; i += 1) {
+    const resource = resources[i]!;
     if (resource.source !== 'kubernetes' || resource.kind !== 'HorizontalPodAutoscaler') continue;
     const spec = record(resource.body.spec) ?? {};
     const target = record(spec.scaleTargetRef);

@@ -58,7 +58,10 @@ export function buildCostReport(resources: readonly Resource[], currency: string
     usageBased: [],
   };
   const known = { before: 0, after: 0, delta: 0, lower: 0 };
-  for (const resource of resources) {
+  // Indexed: one call walks every resource of a run (an array iterator allocates per step until
+  // the loop is optimised).
+  for (let i = 0; i < resources.length; i += 1) {
+    const resource = resources[i]!;
     const fact = resource.facts.cost as CostFact | undefined;
     if (!fact) continue;
     if (fact.status === 'free') {

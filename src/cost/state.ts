@@ -22,6 +22,12 @@ const ABSENT: Read<never> = Object.freeze({ known: true, value: undefined });
 
 const tokenCache = new Map<string, string[]>();
 
+/**
+ * The plan adapter shares one unknown-path list among the resources of one shape, so the answers of
+ * `isUnknown` are kept per list: estimators ask the same few pointers of thousands of resources.
+ */
+const answersByUnknownPaths = new WeakMap<readonly string[], Map<string, boolean>>();
+
 /** Decoded tokens of a pointer; estimators read the same few dozen pointers, so they are cached. */
 function pointerTokens(pointer: string): string[] {
   let tokens = tokenCache.get(pointer);
@@ -37,13 +43,33 @@ function pointerTokens(pointer: string): string[] {
  * JSON pointer so that a value below an unknown block is reported unknown instead of absent.
  */
 export class StateView {
+  /** Answers of `isUnknown` for this view's unknown paths, shared with every view of the same list. */
+  private readonly unknownAnswers: Map<string, boolean> | undefined;
+
   constructor(
     readonly values: Record<string, unknown>,
     private readonly unknownPaths: readonly string[] = [],
-  ) {}
+  ) {
+    if (unknownPaths.length > 0) {
+      let answers = answersByUnknownPaths.get(unknownPaths);
+      if (!answers) answersByUnknownPaths.set(unknownPaths, (answers = new Map()));
+      this.unknownAnswers = answers;
+    }
+  }
 
   /** True when `pointer` or one of its ancestors is unknown until apply. */
   isUnknown(pointer: string): boolean {
+    const answers = this.unknownAnswers;
+    if (!answers) return false;
+    let answer = answers.get(pointer);
+    if (answer === undefined) {
+      answer = this.scanUnknown(pointer);
+      if (answers.size < 1024) answers.set(pointer, answer);
+    }
+    return answer;
+  }
+
+  private scanUnknown(pointer: string): boolean {
     // A plan marks a handful of paths per resource: a scan beats building an index.
     for (const unknown of this.unknownPaths) {
       if (
@@ -107,11 +133,48 @@ export function attributeName(pointer: string): string {
     .join('.');
 }
 
+// Reasons repeat for every resource of a type: one string per pointer, not one per resource.
+const notSetReasons = new Map<string, string>();
+const unknownReasons = new Map<string, string>();
+
 /** Why a value is missing, in the words a reviewer expects. */
 export function missingReason(pointer: string, read: Read<unknown>): string {
-  return read.known
-    ? `${attributeName(pointer)} is not set in the plan`
-    : `${attributeName(pointer)} is unknown until apply`;
+  const reasons = read.known ? notSetReasons : unknownReasons;
+  let reason = reasons.get(pointer);
+  if (reason === undefined) {
+    reason = read.known
+      ? `${attributeName(pointer)} is not set in the plan`
+      : `${attributeName(pointer)} is unknown until apply`;
+    if (reasons.size < 4096) reasons.set(pointer, reason);
+  }
+  return reason;
+}
+
+// Machine facts are never mutated once made: resources of one type at one path share one object
+// (a plan runs thousands of instances of a handful of types).
+const unknownMachines = new Map<string, MachineInfo>();
+const parsedMachines = new WeakMap<(type: string) => MachineName, Map<string, Map<string, MachineInfo>>>();
+
+function unknownMachine(path: string): MachineInfo {
+  let machine = unknownMachines.get(path);
+  if (!machine) {
+    machine = { type: null, family: null, size: null, path };
+    if (unknownMachines.size < 1024) unknownMachines.set(path, machine);
+  }
+  return machine;
+}
+
+function parsedMachine(path: string, type: string, parse: (type: string) => MachineName): MachineInfo {
+  let byPath = parsedMachines.get(parse);
+  if (!byPath) parsedMachines.set(parse, (byPath = new Map()));
+  let byType = byPath.get(path);
+  if (!byType) byPath.set(path, (byType = new Map()));
+  let machine = byType.get(type);
+  if (!machine) {
+    machine = { ...parse(type), path };
+    if (byType.size < 4096) byType.set(type, machine);
+  }
+  return machine;
 }
 
 /** Collects the components of one state; the first fixed component that cannot be priced makes it unknown. */
@@ -128,8 +191,8 @@ export class EstimateBuilder {
   /** Records the machine type read at `path` (the first one wins: node pools of a cluster come later). */
   setMachine(path: string, read: Read<string>, parse: (type: string) => MachineName): void {
     if (this.machine) return;
-    if (!read.known) this.machine = { type: null, family: null, size: null, path };
-    else if (read.value !== undefined) this.machine = { ...parse(read.value), path };
+    if (!read.known) this.machine = unknownMachine(path);
+    else if (read.value !== undefined) this.machine = parsedMachine(path, read.value, parse);
   }
 
   /** A recurring line: `quantity` units a month at the looked-up price (× multiplier for Multi-AZ and the like). */

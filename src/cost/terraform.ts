@@ -45,6 +45,23 @@ export function isFreeTerraformType(type: string): boolean {
   return freeTypes.test(type);
 }
 
+// Per resource type: a plan holds a few dozen types and tens of thousands of resources.
+const outcomeByType = new Map<string, 'free' | 'unsupported' | 'priced'>();
+
+/**
+ * What any state of a resource type comes to without reading it: 'free' or 'unsupported' for types
+ * without an estimator, 'priced' when the estimator must read the state.
+ */
+export function terraformTypeOutcome(type: string): 'free' | 'unsupported' | 'priced' {
+  let outcome = outcomeByType.get(type);
+  if (outcome === undefined) {
+    outcome = estimators[type] ? 'priced' : isFreeTerraformType(type) ? 'free' : 'unsupported';
+    if (outcomeByType.size >= 4096) outcomeByType.clear();
+    outcomeByType.set(type, outcome);
+  }
+  return outcome;
+}
+
 function normaliseAzureRegion(location: string): string {
   return location.toLowerCase().replace(/\s+/g, '');
 }
@@ -98,8 +115,9 @@ export function estimateTerraformState(
   catalogue: PriceCatalogue,
   phase: 'before' | 'after',
 ): StateEstimate | 'free' | 'unsupported' {
-  const estimator = estimators[resource.kind];
-  if (!estimator) return isFreeTerraformType(resource.kind) ? 'free' : 'unsupported';
+  const typeOutcome = terraformTypeOutcome(resource.kind);
+  if (typeOutcome !== 'priced') return typeOutcome;
+  const estimator = estimators[resource.kind]!;
   const builder = new EstimateBuilder(catalogue, phase);
   const outcome = estimator({ view, region: regionOf(resource, view), catalogue, builder });
   return outcome === 'free' ? 'free' : builder.result();

@@ -116,9 +116,12 @@ export class MarkedShapes {
   }
 }
 
+/** Shared by every change without replace paths (nearly all of them); never mutated. */
+const noPointers = Object.freeze([]) as unknown as string[];
+
 /** `replace_paths` (arrays of steps) as JSON pointers. */
 export function stepsToPointers(paths: unknown): string[] {
-  if (!Array.isArray(paths)) return [];
+  if (!Array.isArray(paths) || paths.length === 0) return noPointers;
   const pointers: string[] = [];
   for (const steps of paths) {
     if (!Array.isArray(steps)) continue;

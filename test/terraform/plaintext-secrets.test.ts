@@ -64,3 +64,18 @@ describe('tf-plaintext-secrets', () => {
     expect(violations.map((v) => v.path)).toEqual(['/tags/api_key']);
   });
 });
+
+describe('tf-plaintext-secrets verdicts remembered per name and value', () => {
+  it('judges the same value under another name, and another value under the same name, afresh', () => {
+    const value = 'Tr0ub4dor&3x-unique';
+    // The same pair twice (remembered), then the value under a harmless name, then the name with a reference.
+    expect(rule.evaluate!(lambda({ DB_PASSWORD: value }), ctx).map((v) => v.path)).toEqual([
+      '/environment/0/variables/DB_PASSWORD',
+    ]);
+    expect(rule.evaluate!(lambda({ DB_PASSWORD: value }), ctx).map((v) => v.path)).toEqual([
+      '/environment/0/variables/DB_PASSWORD',
+    ]);
+    expect(rule.evaluate!(lambda({ GREETING: value }), ctx)).toEqual([]);
+    expect(rule.evaluate!(lambda({ DB_PASSWORD: '${var.db_password}' }), ctx)).toEqual([]);
+  });
+});

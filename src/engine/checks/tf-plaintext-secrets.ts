@@ -62,17 +62,25 @@ function scanScript(text: string): string | undefined {
 }
 
 // Tags and variables repeat across a plan (environment=prod on thousands of resources): each
-// distinct pair is judged once. `null` records "nothing found".
-const pairVerdicts = new Map<string, string | null>();
+// distinct pair is judged once, by key then value (no key string built per pair). `null` records
+// "nothing found".
+const pairVerdicts = new Map<string, Map<string, string | null>>();
+let pairCount = 0;
 
 function scanPair(key: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const memo = `${key}\0${value}`;
-  const known = pairVerdicts.get(memo);
+  let byValue = pairVerdicts.get(key);
+  const known = byValue?.get(value);
   if (known !== undefined) return known ?? undefined;
   const verdict = judgePair(key, value);
-  if (pairVerdicts.size >= 20_000) pairVerdicts.clear();
-  pairVerdicts.set(memo, verdict ?? null);
+  if (pairCount >= 20_000) {
+    pairVerdicts.clear();
+    pairCount = 0;
+    byValue = undefined;
+  }
+  if (!byValue) pairVerdicts.set(key, (byValue = new Map()));
+  byValue.set(value, verdict ?? null);
+  pairCount += 1;
   return verdict;
 }
 
@@ -107,6 +115,28 @@ function constantOf(resource: Resource, attribute: string): unknown {
   return isRecord(expression) ? expression.constant_value : undefined;
 }
 
+/** Attributes that hold a map of environment variables or settings. */
+const variableMapAttributes = ['environment_variables', 'app_settings', 'env'];
+
+/** Adds a finding to `out` (made at the first one); a function of its own, not a closure per resource. */
+function report(
+  out: Violation[] | undefined,
+  resource: Resource,
+  path: string,
+  what: string,
+  where: string,
+): Violation[] {
+  (out ??= []).push({
+    path,
+    message: `${resource.id} has ${what} in plain text in ${where}`,
+    details: { kind: what },
+  });
+  return out;
+}
+
+/** The shared result of a clean resource (never mutated). */
+const noViolations: Violation[] = Object.freeze([]) as unknown as Violation[];
+
 /** Attributes that hold a script (user data, startup scripts), plain or base64. */
 const scriptAttributes = [
   'user_data',
@@ -133,14 +163,8 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
     const scanTags = options.tags !== false;
 
     const evaluate = (resource: Resource): Violation[] => {
-      const out: Violation[] = [];
-      const report = (path: string, what: string, where: string) => {
-        out.push({
-          path,
-          message: `${resource.id} has ${what} in plain text in ${where}`,
-          details: { kind: what },
-        });
-      };
+      // Nearly every resource is clean: the list is made at the first finding.
+      let out: Violation[] | undefined;
       const body = resource.body;
 
       for (const attribute of scriptAttributes) {
@@ -153,34 +177,45 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
         if (typeof planned === 'string') candidates.push(planned, decodeBase64(planned) ?? '');
         if (typeof written === 'string') candidates.push(written, decodeBase64(written) ?? '');
         const found = candidates.map(scanScript).find((what) => what !== undefined);
-        if (found) report(`/${attribute}`, found, attribute);
+        if (found) out = report(out, resource, `/${attribute}`, found, attribute);
       }
 
       // Environment maps: Lambda `environment[].variables`, Batch/App Runner style `environment_variables`.
       const environment = body.environment;
       if (Array.isArray(environment)) {
-        environment.forEach((block, index) => {
+        // A loop, not a callback: a closure over `out` would cost a context on every resource.
+        for (let index = 0; index < environment.length; index += 1) {
+          const block: unknown = environment[index];
           const variables = isRecord(block) ? block.variables : undefined;
-          if (!isRecord(variables)) return;
+          if (!isRecord(variables)) continue;
           for (const [key, value] of Object.entries(variables)) {
             if (ignoreKeys.has(key)) continue;
             const found = scanPair(key, value);
             if (found)
-              report(
+              out = report(
+                out,
+                resource,
                 `/environment/${index}/variables/${escapePointerToken(key)}`,
                 found,
                 `environment variable ${key}`,
               );
           }
-        });
+        }
       }
-      for (const attribute of ['environment_variables', 'app_settings', 'env']) {
+      for (const attribute of variableMapAttributes) {
         const variables = body[attribute];
         if (!isRecord(variables)) continue;
         for (const [key, value] of Object.entries(variables)) {
           if (ignoreKeys.has(key)) continue;
           const found = scanPair(key, value);
-          if (found) report(`/${attribute}/${escapePointerToken(key)}`, found, `${attribute} ${key}`);
+          if (found)
+            out = report(
+              out,
+              resource,
+              `/${attribute}/${escapePointerToken(key)}`,
+              found,
+              `${attribute} ${key}`,
+            );
         }
       }
 
@@ -198,7 +233,9 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
             if (!isRecord(entry) || typeof entry.name !== 'string' || ignoreKeys.has(entry.name)) continue;
             const found = scanPair(entry.name, entry.value);
             if (found) {
-              report(
+              out = report(
+                out,
+                resource,
                 '/container_definitions',
                 found,
                 `environment variable ${entry.name} of container ${String(container.name)}`,
@@ -209,15 +246,15 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
         }
       }
 
-      if (scanTags) {
-        const tags = isRecord(body.tags) ? body.tags : {};
+      if (scanTags && isRecord(body.tags)) {
+        const tags = body.tags;
         for (const key in tags) {
-          if (ignoreKeys.has(key)) continue;
+          if (ignoreKeys.size > 0 && ignoreKeys.has(key)) continue;
           const found = scanPair(key, tags[key]);
-          if (found) report(`/tags/${escapePointerToken(key)}`, found, `tag ${key}`);
+          if (found) out = report(out, resource, `/tags/${escapePointerToken(key)}`, found, `tag ${key}`);
         }
       }
-      return out;
+      return out ?? noViolations;
     };
     return { scope: 'resource', evaluate };
   },

@@ -33,7 +33,10 @@ export const costFactProvider: FactProvider = {
     const catalogue = loadPriceCatalogue(settings.pricing);
     const estimator = new CostEstimator(catalogue, settings);
     estimator.prepare(resources);
-    for (const resource of resources) {
+    // Indexed: this loop runs once over every resource, mostly unoptimised, where an array
+    // iterator allocates a result per step.
+    for (let i = 0; i < resources.length; i += 1) {
+      const resource = resources[i]!;
       if (resource.source === 'terraform' || resource.source === 'kubernetes')
         resource.facts.cost = estimator.estimate(resource);
     }

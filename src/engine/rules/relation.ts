@@ -9,11 +9,16 @@ import { getAtPointer } from '../pointer.js';
 import { resourceView } from '../view.js';
 import type { CompileContext, CompiledRule, EvalContext, RuleType, SetViolation } from './types.js';
 
-function referenceTargets(resource: Resource, attribute: string): string[] {
+const noReferences: readonly string[] = Object.freeze([]);
+
+/** The addresses `attribute` refers to (read only: the plan adapter's own list when it holds strings). */
+function referenceTargets(resource: Resource, attribute: string): readonly string[] {
   const references = resource.facts.references as Record<string, unknown> | undefined;
   const value = references?.[attribute];
   if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.map(String) : [];
+  if (!Array.isArray(value)) return noReferences;
+  for (const item of value) if (typeof item !== 'string') return value.map(String);
+  return value as string[];
 }
 
 /** A reference names a resource when it is its address, or the address without the instance key. */
@@ -28,6 +33,8 @@ function withoutIndex(id: string): string | undefined {
   const bracket = id.lastIndexOf('[');
   return bracket > 0 && id.endsWith(']') ? id.slice(0, bracket) : undefined;
 }
+
+const noCandidates: readonly Resource[] = Object.freeze([]);
 
 function push(index: Map<string, Resource[]>, key: string, resource: Resource): void {
   const list = index.get(key);
@@ -115,12 +122,11 @@ export const relationRuleType: RuleType = {
         let byAddress: Map<string, Resource[]> | undefined;
         if (referencesJoin) {
           byReference = new Map();
-          for (const candidate of candidates) {
-            for (const reference of new Set(
-              referenceTargets(candidate, referencesJoin.references.attribute),
-            )) {
-              push(byReference, reference, candidate);
-            }
+          for (let i = 0; i < candidates.length; i += 1) {
+            const candidate = candidates[i]!;
+            const targets = referenceTargets(candidate, referencesJoin.references.attribute);
+            if (targets.length === 1) push(byReference, targets[0]!, candidate);
+            else for (const reference of new Set(targets)) push(byReference, reference, candidate);
           }
         } else if (referencedByJoin) {
           byAddress = new Map();
@@ -130,38 +136,56 @@ export const relationRuleType: RuleType = {
             if (base !== undefined) push(byAddress, base, candidate);
           }
         }
-        const indexedPool = (resource: Resource): Resource[] => {
+        const indexedPool = (resource: Resource): readonly Resource[] => {
           const keys = byReference
             ? [resource.id, withoutIndex(resource.id)]
             : referenceTargets(resource, referencedByJoin!.referencedBy.attribute);
           const index = (byReference ?? byAddress)!;
-          const found = new Set<Resource>();
-          for (const key of keys)
-            if (key !== undefined) for (const candidate of index.get(key) ?? []) found.add(candidate);
-          return [...found];
+          let first: Resource[] | undefined;
+          let found: Set<Resource> | undefined;
+          for (const key of keys) {
+            const list = key === undefined ? undefined : index.get(key);
+            if (!list) continue;
+            if (!first) first = list;
+            else {
+              found ??= new Set(first);
+              for (const candidate of list) found.add(candidate);
+            }
+          }
+          // One key found (the common case): its list has no duplicates and is only read.
+          return found ? [...found] : (first ?? noCandidates);
         };
+        // The indexed join holds for every candidate its index returns: the pool is drawn by it.
+        const indexedJoin = referencesJoin ?? referencedByJoin;
+        const otherJoins = indexedJoin ? spec.join.filter((join) => join !== indexedJoin) : spec.join;
         const out: SetViolation[] = [];
-        for (const resource of resources) {
+        // Indexed: one call per run walks every matched resource (an array iterator allocates per
+        // step until the loop is optimised).
+        for (let i = 0; i < resources.length; i += 1) {
+          const resource = resources[i]!;
           if (unless && unless(resourceView(resource))) continue;
-          const pool =
-            byReference || byAddress
-              ? indexedPool(resource)
-              : sameNamespace
-                ? (byNamespace.get(resource.namespace ?? '') ?? [])
-                : candidates;
-          const related = pool.filter(
-            (candidate) =>
-              candidate !== resource && spec.join.every((join) => joinHolds(join, resource, candidate)),
-          );
-          if (spec.expect === 'present' && related.length === 0) {
-            out.push({ resource, path, values: { related: [] } });
-          } else if (spec.expect === 'absent' && related.length > 0) {
-            out.push({
-              resource,
-              path,
-              values: { related: related.map((r) => r.id) },
-              details: { related: related.map((r) => r.id) },
-            });
+          const indexed = byReference || byAddress;
+          const pool = indexed
+            ? indexedPool(resource)
+            : sameNamespace
+              ? (byNamespace.get(resource.namespace ?? '') ?? [])
+              : candidates;
+          const joins = indexed ? otherJoins : spec.join;
+          const holds = (candidate: Resource) =>
+            candidate !== resource && joins.every((join) => joinHolds(join, resource, candidate));
+          if (spec.expect === 'present') {
+            // One related resource settles it: no list is needed.
+            if (!pool.some(holds)) out.push({ resource, path, values: { related: [] } });
+          } else if (spec.expect === 'absent') {
+            const related = pool.filter(holds);
+            if (related.length > 0) {
+              out.push({
+                resource,
+                path,
+                values: { related: related.map((r) => r.id) },
+                details: { related: related.map((r) => r.id) },
+              });
+            }
           }
         }
         return out;

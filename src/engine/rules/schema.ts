@@ -135,14 +135,20 @@ export const schemaRuleType: RuleType = {
     /** Where the assert schema reads, as body pointer patterns of this target instance. */
     // Mapped places depend on where the target sits in the body; most resources share one layout.
     const mappedReads = new Map<string, ReadPattern[]>();
-    const readPlaces = (toBody: (pointer: string) => string, layout: string): ReadPattern[] => {
+    const readPlaces = (
+      layout: string,
+      resource: Resource,
+      fact: ContainerFact | undefined,
+      toBody?: (pointer: string) => string,
+    ): ReadPattern[] => {
       schemaReads ??= schemaReadPatterns(spec.assert);
       if (target === 'body') return schemaReads;
       let mapped = mappedReads.get(layout);
       if (!mapped) {
+        const map = toBody ?? toBodyOf(resource, fact);
         mapped = schemaReads.map((read) => ({
           tokens: pointerTokens(
-            toBody(
+            map(
               read.tokens.map((token) => '/' + (token === '*' ? token : escapePointerToken(token))).join(''),
             ),
           ),
@@ -152,11 +158,41 @@ export const schemaRuleType: RuleType = {
       }
       return mapped;
     };
-    const layoutOf = (resource: Resource, toBody: (pointer: string) => string): string =>
-      target === 'containers'
-        ? toBody('/container') + '\0' + toBody('/pod')
+    /** Where the target sits in the body, for targets that sit where the pod paths say. */
+    const podLayout = (resource: Resource): string =>
+      resource.facts.podSpecPath === undefined && resource.facts.podMetadataPath === undefined
+        ? '\0'
         : `${resource.facts.podSpecPath ?? ''}\0${resource.facts.podMetadataPath ?? ''}`;
-
+    const layoutOf = (resource: Resource, toBody: (pointer: string) => string): string =>
+      target === 'containers' ? toBody('/container') + '\0' + toBody('/pod') : podLayout(resource);
+    /**
+     * Where the assert schema reads for this resource and target instance. The pointer mapping is
+     * made only when the layout is new (most resources share one): no closure per evaluation.
+     */
+    const readsOf = (resource: Resource, fact: ContainerFact | undefined): ReadPattern[] => {
+      if (target === 'body') return (schemaReads ??= schemaReadPatterns(spec.assert));
+      if (target === 'containers') {
+        const toBody = toBodyOf(resource, fact);
+        return readPlaces(layoutOf(resource, toBody), resource, fact, toBody);
+      }
+      return readPlaces(podLayout(resource), resource, fact);
+    };
+    // The unknown paths the schema reads, per read places and unknown-path list: the plan adapter
+    // shares one (never mutated) list among the resources of one shape.
+    const unknownsRead = new WeakMap<ReadPattern[], WeakMap<readonly string[], string[]>>();
+    const readUnknowns = (unknownPaths: readonly string[], reads: ReadPattern[]): string[] => {
+      let byList = unknownsRead.get(reads);
+      if (!byList) unknownsRead.set(reads, (byList = new WeakMap()));
+      let read = byList.get(unknownPaths);
+      if (!read) {
+        read = unknownPaths.filter((unknown) => {
+          const tokens = unknownTokens(unknown);
+          return reads.some((place) => readDependsOn(place, tokens));
+        });
+        byList.set(unknownPaths, read);
+      }
+      return read;
+    };
     const identity = (pointer: string) => pointer;
     /** Maps a pointer inside the target instance to a pointer inside the body. */
     const toBodyOf = (resource: Resource, fact: ContainerFact | undefined): ((pointer: string) => string) => {
@@ -197,17 +233,12 @@ export const schemaRuleType: RuleType = {
       } else passed = (passes !== undefined && passes(data)) || validate(data);
       if (passed) {
         if (!unknownPaths || unknownPaths.length === 0) return undefined;
-        const toBody = toBodyOf(resource, fact);
-        const reads = readPlaces(toBody, layoutOf(resource, toBody));
-        const relevant = unknownPaths.filter((unknown) => {
-          const tokens = unknownTokens(unknown);
-          return reads.some((read) => readDependsOn(read, tokens));
-        });
+        const relevant = readUnknowns(unknownPaths, readsOf(resource, fact));
         if (relevant.length === 0) return undefined;
         return {
           path: relevant[0]!,
           status: 'unknown',
-          unknownPaths: relevant,
+          unknownPaths: relevant.slice(),
           values: container ? { container, value: undefined } : { value: undefined },
         };
       }
@@ -228,27 +259,29 @@ export const schemaRuleType: RuleType = {
       const value = valueAt(data, lastTokens);
       const values = container ? { container, value, target: data } : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
-        const bodyOf = (toBody ??= toBodyOf(resource, fact));
-        validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
-        validateAll(data);
-        const errorPaths = (validateAll.errors ?? []).map((error) =>
-          pointerTokens(bodyOf(errorPointer(error))),
-        );
-        // An unknown value matters when the schema reads it and it lies on an error's path: an
-        // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
-        // ARNs) into an `unknown` verdict.
-        const reads = readPlaces(bodyOf, layoutOf(resource, bodyOf));
-        const read = unknownPaths
-          .map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }))
-          .filter(({ tokens }) => reads.some((place) => readDependsOn(place, tokens)));
-        const relevant = read
-          .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
-          .map(({ unknown }) => unknown);
-        const allOnUnknown = errorPaths.every((errorPath) =>
-          read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
-        );
-        if (relevant.length > 0 && allOnUnknown) {
-          return { path, status: 'unknown', unknownPaths: relevant, values };
+        // Only unknown values the schema reads can matter: when there are none (ids, ARNs), the
+        // errors need not be collected.
+        const readUnknown = readUnknowns(unknownPaths, readsOf(resource, fact));
+        if (readUnknown.length > 0) {
+          const bodyOf = (toBody ??= toBodyOf(resource, fact));
+          validateAll ??= compileSchema(policy, ctx, spec.assert, 'assert', true);
+          validateAll(data);
+          const errorPaths = (validateAll.errors ?? []).map((error) =>
+            pointerTokens(bodyOf(errorPointer(error))),
+          );
+          // An unknown value matters when the schema reads it and it lies on an error's path: an
+          // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
+          // ARNs) into an `unknown` verdict.
+          const read = readUnknown.map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }));
+          const relevant = read
+            .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
+            .map(({ unknown }) => unknown);
+          const allOnUnknown = errorPaths.every((errorPath) =>
+            read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
+          );
+          if (relevant.length > 0 && allOnUnknown) {
+            return { path, status: 'unknown', unknownPaths: relevant, values };
+          }
         }
       }
       return { path, values };
