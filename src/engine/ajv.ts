@@ -29,6 +29,8 @@ export function createRuleAjv(options: { allErrors?: boolean } = {}): Ajv2020 {
     strict: false,
     allErrors: options.allErrors ?? false,
     validateSchema: true,
+    // Rules read an error's place (instancePath, params), never its text: no message strings.
+    messages: false,
     code: { optimize: true },
   });
   addFormats.default(ajv);

@@ -19,6 +19,7 @@ import { createRuleAjv } from './ajv.js';
 import { applyApprovals } from './approvals.js';
 import { EvaluatedMap } from './evaluated.js';
 import { factProviders } from './facts/index.js';
+import { KindIndex } from './kind-index.js';
 import { compileMatch, type KindMatcher, type ResourceMatcher } from './match.js';
 import { resolveParameters, substituteParameters } from './params.js';
 import {
@@ -252,14 +253,24 @@ class PolicyEngine implements Engine {
 
     const findings: Finding[] = [];
     const evaluated = new EvaluatedMap();
-    const ctx: EvalContext = { settings: this.settings, notices, resources };
+    const kinds = new KindIndex(resources);
+    const ctx: EvalContext = {
+      settings: this.settings,
+      notices,
+      resources,
+      resourcesOfKinds: (matches) => kinds.select(matches),
+    };
 
-    let done = 0;
-    for (const resource of resources) {
-      if (options.onProgress && (done++ & 255) === 0) options.onProgress(done - 1, resources.length);
+    // Indexed loops: this runs once per evaluation, mostly before it is optimised, when each step
+    // of an array iterator allocates a result object.
+    for (let r = 0; r < resources.length; r += 1) {
+      const resource = resources[r]!;
+      if (options.onProgress && (r & 255) === 0) options.onProgress(r, resources.length);
       const entry = this.candidates(resource);
       const ids: string[] | undefined = entry.ids ? undefined : [];
-      for (const compiled of entry.list) {
+      const list = entry.list;
+      for (let p = 0; p < list.length; p += 1) {
+        const compiled = list[p]!;
         if (compiled.matchesResource && !compiled.matchesResource(resource)) continue;
         ids?.push(compiled.policy.id);
         let violations: Violation[];
@@ -269,17 +280,15 @@ class PolicyEngine implements Engine {
           findings.push(this.errorFinding(compiled, resource, error));
           continue;
         }
-        for (const violation of violations) findings.push(this.finding(compiled, resource, violation));
+        for (let v = 0; v < violations.length; v += 1)
+          findings.push(this.finding(compiled, resource, violations[v]!));
       }
       evaluated.record(resource.id, ids ?? entry.ids!);
     }
 
     for (const compiled of this.setPolicies) {
-      const matched = resources.filter(
-        (r) =>
-          compiled.matchesKind(r.source, r.kind) &&
-          (!compiled.matchesResource || compiled.matchesResource(r)),
-      );
+      let matched = kinds.select(compiled.matchesKind);
+      if (compiled.matchesResource) matched = matched.filter(compiled.matchesResource);
       if (matched.length === 0) continue;
       for (const resource of matched) evaluated.add(resource.id, compiled.policy.id);
       try {

@@ -67,8 +67,10 @@ export function compileMatch(policy: Policy): { kind: KindMatcher; resource: Res
       const change = r.facts.change as { actions?: string[]; replace?: boolean } | undefined;
       const planned = change?.actions ?? [];
       const replace = change?.replace ?? (planned.includes('delete') && planned.includes('create'));
-      if (!planned.some((action) => actions.has(action)) && !(replace && actions.has('replace')))
-        return false;
+      // A loop, not `some` with a closure: this runs for every resource of a plan.
+      let plannedMatch = false;
+      for (let i = 0; i < planned.length && !plannedMatch; i += 1) plannedMatch = actions.has(planned[i]!);
+      if (!plannedMatch && !(replace && actions.has('replace'))) return false;
     }
     return true;
   };

@@ -102,12 +102,13 @@ export const relationRuleType: RuleType = {
       scope: 'set',
       evaluateSet(resources: Resource[], ctx: EvalContext): SetViolation[] {
         // Candidates are drawn from every resource of the run, not only those the policy matched.
-        const candidates = ctx.resources.filter(
-          (resource) =>
-            (spec.related.source === undefined || resource.source === spec.related.source) &&
-            kindMatches(resource.kind) &&
-            (!relatedAssert || relatedAssert(resourceView(resource))),
-        );
+        const ofKinds = (source: string, kind: string) =>
+          (spec.related.source === undefined || source === spec.related.source) && kindMatches(kind);
+        let candidates = ctx.resourcesOfKinds
+          ? ctx.resourcesOfKinds(ofKinds)
+          : ctx.resources.filter((resource) => ofKinds(resource.source, resource.kind));
+        if (relatedAssert)
+          candidates = candidates.filter((resource) => relatedAssert(resourceView(resource)));
         const byNamespace = new Map<string, Resource[]>();
         if (sameNamespace) {
           for (const candidate of candidates) {

@@ -36,6 +36,11 @@ export interface EvalContext {
   notices: Notice[];
   /** Every resource of this evaluation (for rules that look beyond the resource at hand). */
   resources: readonly Resource[];
+  /**
+   * A new array of this evaluation's resources whose source and kind `matches` accepts, in the
+   * order of `resources` (answered from an index by kind when the engine provides one).
+   */
+  resourcesOfKinds?(matches: (source: string, kind: string) => boolean): Resource[];
 }
 
 export interface CompiledRule {
