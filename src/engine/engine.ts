@@ -167,6 +167,8 @@ class PolicyEngine implements Engine {
   private readonly resourcePolicies: CompiledPolicy[];
   private readonly setPolicies: CompiledPolicy[];
   private readonly infos: PolicyInfo[];
+  /** The selected policies as written, for fact providers (made once, not per evaluation). */
+  private readonly sources: Policy[];
   private readonly excludeNamespaces: Minimatch[];
   private readonly excludeFiles: Minimatch[];
   private readonly excludeResources: Minimatch[];
@@ -178,6 +180,7 @@ class PolicyEngine implements Engine {
     this.resourcePolicies = policies.filter((p) => p.rule.scope === 'resource');
     this.setPolicies = policies.filter((p) => p.rule.scope === 'set');
     this.infos = policies.map((p) => ({ ...p.info, severity: p.severity }));
+    this.sources = policies.map((p) => p.policy);
     const globs = (patterns: string[]) => patterns.map((pattern) => new Minimatch(pattern, { dot: true }));
     this.excludeNamespaces = globs(settings.exclude.namespaces);
     this.excludeFiles = globs(settings.exclude.files);
@@ -220,7 +223,7 @@ class PolicyEngine implements Engine {
     const extras: Record<string, unknown> = {};
     let resources = input;
     if (!options.skipFacts) {
-      const policies = this.policies.map((p) => p.policy);
+      const policies = this.sources;
       for (const provider of factProviders) {
         try {
           const added = await provider.provide(resources, {

@@ -20,6 +20,17 @@ function needsCost(policy: Policy): boolean {
   return needs;
 }
 
+/** The engine passes the same policy list to every evaluation: answer once per list. */
+const listNeedsCost = new WeakMap<readonly Policy[], boolean>();
+function anyNeedsCost(policies: readonly Policy[]): boolean {
+  let needs = listNeedsCost.get(policies);
+  if (needs === undefined) {
+    needs = policies.some(needsCost);
+    listNeedsCost.set(policies, needs);
+  }
+  return needs;
+}
+
 /**
  * `facts.cost` on every Terraform and Kubernetes resource: monthly cost before and after the change,
  * the delta, and the priced components; `result.extras.cost` gets the report totals. Runs only when a
@@ -28,7 +39,7 @@ function needsCost(policy: Policy): boolean {
 export const costFactProvider: FactProvider = {
   name: 'cost',
   provide(resources, ctx) {
-    if (!ctx.policies.some(needsCost)) return;
+    if (!anyNeedsCost(ctx.policies)) return;
     const settings = costSettingsOf(ctx.settings);
     const catalogue = loadPriceCatalogue(settings.pricing);
     const estimator = new CostEstimator(catalogue, settings);
