@@ -68,6 +68,18 @@ class LineTable {
   /** Entry of each item of long sequences, and of each key of long mappings, once asked for. */
   private itemEntries: Map<unknown[], Int32Array> | undefined;
   private keyEntries: Map<object, Map<string, number>> | undefined;
+  /**
+   * The last pointer lineOf() walked, per step: where its token ended in the pointer, and the
+   * entry, value and line reached. Findings come resource by resource and mostly share a prefix
+   * (`/spec/template/spec/containers/0/...`): the next walk starts where the two pointers part.
+   */
+  private memoValue: unknown = undefined;
+  private memoFirst = -1;
+  private memoPointer = '';
+  private memoSteps = 0;
+  private readonly memoEnds: number[] = [];
+  private readonly memoEntries: number[] = [];
+  private readonly memoNodes: unknown[] = [];
 
   grow(): void {
     const lines = new Int32Array(this.lines.length * 2);
@@ -103,19 +115,24 @@ class LineTable {
       index = Number(token);
       if (!Number.isInteger(index) || index < 0 || index >= node.length) return -1;
     } else {
-      if (!Object.prototype.hasOwnProperty.call(node, token)) return -1;
       const known = this.keyEntries?.get(node);
-      if (known) return known.get(token)!;
+      if (known) return known.get(token) ?? -1;
       const order = this.textOrder.size === 0 ? undefined : this.textOrder.get(node);
       if (order) index = order.indexOf(token);
       else {
-        // Own keys enumerate in insertion (text) order, before any inherited ones.
-        index = 0;
+        // Own keys enumerate in insertion (text) order. A parsed mapping inherits no enumerable
+        // key (its prototype is Object.prototype), so a key not met here is not its own.
+        index = -1;
+        let k = 0;
         for (const key in node) {
-          if (key === token) break;
-          index += 1;
+          if (key === token) {
+            index = k;
+            break;
+          }
+          k += 1;
         }
       }
+      if (index < 0) return -1;
       if (index > 64) {
         const entries = new Map<string, number>();
         let e = first;
@@ -148,8 +165,40 @@ class LineTable {
   /** The same as lineAt(pointerTokens(pointer)), without an array of tokens. */
   lineOf(value: unknown, line: number, first: number, pointer: string): number {
     if (pointer === '') return line;
+    const ends = this.memoEnds;
+    const entries = this.memoEntries;
+    const nodes = this.memoNodes;
+    let steps = 0;
     let node = value;
-    for (let start = 1; ;) {
+    let start = 1;
+    if (this.memoValue === value && this.memoFirst === first) {
+      // Reuse the steps of the last walk whose tokens this pointer repeats exactly.
+      const last = this.memoPointer;
+      const n = Math.min(last.length, pointer.length);
+      let same = 0;
+      while (same < n && last.charCodeAt(same) === pointer.charCodeAt(same)) same += 1;
+      while (steps < this.memoSteps) {
+        const end = ends[steps]!;
+        if (end > same || (end < pointer.length && pointer.charCodeAt(end) !== 47)) break;
+        steps += 1;
+      }
+      if (steps > 0) {
+        const entry = entries[steps - 1]!;
+        line = this.lines[entry]!;
+        first = entry + 1;
+        node = nodes[steps - 1];
+        start = ends[steps - 1]! + 1;
+        if (start > pointer.length) {
+          this.memoSteps = steps;
+          this.memoPointer = pointer;
+          return line;
+        }
+      }
+    } else {
+      this.memoValue = value;
+      this.memoFirst = first;
+    }
+    for (;;) {
       let end = pointer.indexOf('/', start);
       if (end < 0) end = pointer.length;
       if (node === null || typeof node !== 'object') break;
@@ -159,9 +208,15 @@ class LineTable {
       line = this.lines[entry]!;
       first = entry + 1;
       node = (node as Record<string, unknown>)[token];
+      ends[steps] = end;
+      entries[steps] = entry;
+      nodes[steps] = node;
+      steps += 1;
       if (end === pointer.length) break;
       start = end + 1;
     }
+    this.memoSteps = steps;
+    this.memoPointer = pointer;
     return line;
   }
 }

@@ -13,6 +13,7 @@ import {
   type Document,
   type Node,
 } from 'yaml';
+import { escapePointerToken } from '../../src/engine/pointer.js';
 import { parseYamlFast } from '../../src/inputs/yaml-fast.js';
 import { repoPath } from '../helpers.js';
 
@@ -77,8 +78,17 @@ function expectSameAsReference(text: string): 'fast' | 'fallback' {
     // An empty document: no node to take a line from (and no resource to ask for one).
     if (!reference?.contents || reference.contents.range[0] === reference.contents.range[1]) return;
     expect(doc.line).toBe(lineCounter.linePos(reference.contents.range[0]).line);
-    for (const tokens of pathsOf(doc.value))
+    const paths = pathsOf(doc.value);
+    for (const tokens of paths)
       expect([tokens, doc.lineAt(tokens)]).toEqual([tokens, referenceLineAt(reference, lineCounter, tokens)]);
+    // lineOf resumes from the last pointer's common prefix: ask in document order and backwards.
+    for (const tokens of [...paths, ...paths.slice().reverse()]) {
+      const pointer = tokens.map((token) => '/' + escapePointerToken(token)).join('');
+      expect([pointer, doc.lineOf(pointer)]).toEqual([
+        pointer,
+        referenceLineAt(reference, lineCounter, tokens),
+      ]);
+    }
   });
   return 'fast';
 }
