@@ -107,9 +107,13 @@ class LineTable {
     return e;
   }
 
+  /** The key string step() matched in a mapping, when it enumerated the keys (else `token`). */
+  private stepKey = '';
+
   /** The entry of `token` in the collection `node` whose first entry is `first`, or -1. */
   private step(node: object, first: number, token: string): number {
     let index: number;
+    this.stepKey = token;
     if (Array.isArray(node)) {
       // The same reading of an index as `lines[Number(token)]` on an array of item lines.
       index = Number(token);
@@ -127,6 +131,8 @@ class LineTable {
         for (const key in node) {
           if (key === token) {
             index = k;
+            // The object's own key string: reading the value with it skips internalising `token`.
+            this.stepKey = key;
             break;
           }
           k += 1;
@@ -207,7 +213,7 @@ class LineTable {
       if (entry < 0) break;
       line = this.lines[entry]!;
       first = entry + 1;
-      node = (node as Record<string, unknown>)[token];
+      node = (node as Record<string, unknown>)[this.stepKey];
       ends[steps] = end;
       entries[steps] = entry;
       nodes[steps] = node;
