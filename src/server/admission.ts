@@ -53,26 +53,51 @@ export interface AdmissionOutcome {
 const MAX_WARNING_LENGTH = 240;
 const MAX_WARNINGS = 20;
 
+/** Whitespace that shortLine() would change: any but a single inner space. */
+const UNTIDY_SPACE = /[^\S ]| {2}|^ | $/;
+
 function shortLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  // Most messages are one tidy line already: test, and only rewrite when needed.
+  const line = UNTIDY_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
   return line.length > MAX_WARNING_LENGTH ? `${line.slice(0, MAX_WARNING_LENGTH - 1)}…` : line;
 }
 
 function unique(values: string[]): string[] {
+  if (values.length < 2) return values;
   return [...new Set(values)].sort();
+}
+
+/** Each policy's remediation as one short line, made once per policy document. */
+const remediationLines = new WeakMap<Policy, string>();
+function remediationLine(policy: Policy | undefined): string {
+  if (!policy?.remediation) return '';
+  let line = remediationLines.get(policy);
+  if (line === undefined) {
+    line = ` (fix: ${shortLine(policy.remediation)})`;
+    remediationLines.set(policy, line);
+  }
+  return line;
 }
 
 class BudgetExceeded extends Error {}
 
 function withBudget<T>(promise: Promise<T>, budgetMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
       () => reject(new BudgetExceeded(`evaluation exceeded its ${budgetMs} ms budget`)),
       budgetMs,
     );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Compiled scope rules: who and what the webhook never evaluates. */
@@ -135,13 +160,13 @@ function formatDenial(resourceId: string, failing: Finding[], policies: Readonly
     list.push(finding);
     byPolicy.set(finding.policyId, list);
   }
-  const parts: string[] = [];
+  let text = `parapet denied ${resourceId}:`;
   for (const [policyId, findings] of byPolicy) {
-    const messages = unique(findings.map((f) => f.message)).join('; ');
-    const remediation = policies.get(policyId)?.remediation;
-    parts.push(`[${policyId}] ${messages}${remediation ? ` (fix: ${shortLine(remediation)})` : ''}`);
+    const messages =
+      findings.length === 1 ? findings[0]!.message : unique(findings.map((f) => f.message)).join('; ');
+    text += ` [${policyId}] ${messages}${remediationLine(policies.get(policyId))}`;
   }
-  return `parapet denied ${resourceId}: ${parts.join(' ')}`;
+  return text;
 }
 
 export interface AdmissionContext {

@@ -255,6 +255,41 @@ describe('bad requests', () => {
     );
   });
 
+  it('refuses bodies with prototype-poisoning keys, written out or escaped, and still parses clean ones', async () => {
+    const { app } = server();
+    const clean = JSON.stringify(review('pod-hardened-create.v1.json'));
+    const poisoned = [
+      clean.replace('"metadata":{', '"metadata":{"__proto__":{"polluted":true},'),
+      clean.replace('"metadata":{', '"metadata":{"\\u005f_proto__":{"polluted":true},'),
+      clean.replace('"metadata":{', '"metadata":{"constructor":{"prototype":{"polluted":true}},'),
+    ];
+    for (const payload of poisoned) {
+      expect(payload).not.toBe(clean);
+      const response = await app.inject({
+        method: 'POST',
+        url: '/validate',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.statusCode).toBe(400);
+      expect((response.json() as { message: string }).message).toContain('Body is not valid JSON');
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A harmless escape and the word "constructor" in a value take the guarded parser and pass.
+    const escaped = clean.replace(
+      '"metadata":{',
+      '"metadata":{"annotations":{"note":"caf\\u00e9 constructor"},',
+    );
+    const response = await app.inject({
+      method: 'POST',
+      url: '/validate',
+      payload: escaped,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(responseOf(response.json()).uid).toBe(requestOf(review('pod-hardened-create.v1.json')).uid);
+  });
+
   it('refuses oversized bodies with 413 and non-JSON bodies with 415', async () => {
     const { app } = server({ settings: { maxBodyBytes: 4096 } });
     const big = review('deployment-checkout-create.v1.json');
