@@ -1,6 +1,6 @@
 /** Message templates: `{{ a.b.c }}` placeholders resolved against a finding's values. */
 import type { Resource } from '../model/resource.js';
-import { resourceView } from './view.js';
+import { transientResourceView, viewKeys } from './view.js';
 
 /**
  * Render a message for one violation. The roots are `resource` (kind, id, name, namespace, labels,
@@ -47,7 +47,11 @@ function lookup(
   const root = path[0]!;
   switch (root) {
     case 'resource':
-      return walk(resourceView(resource), path, 1);
+      // `resource.name` is the resource's own `name`: no view needed below the root.
+      if (path.length === 1) return transientResourceView(resource);
+      return viewKeys.has(path[1]!)
+        ? walk((resource as unknown as Record<string, unknown>)[path[1]!], path, 2)
+        : undefined;
     case 'body':
       return walk(resource.body, path, 1);
     case 'facts':

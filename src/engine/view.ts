@@ -18,7 +18,34 @@ const viewKey = Symbol('parapet.view');
 export function resourceView(resource: Resource): ResourceView {
   const cached = (resource as unknown as Record<symbol, ResourceView | undefined>)[viewKey];
   if (cached) return cached;
-  const view: ResourceView = {
+  const view = makeView(resource);
+  (resource as unknown as Record<symbol, ResourceView>)[viewKey] = view;
+  return view;
+}
+
+/**
+ * The same view for one look: the cached one when there is one, else a new one that is not kept.
+ * A `resource`-target schema looks once per resource; caching there kept a view alive on every
+ * resource (about 130 bytes each: 200,000 image references kept 25 MB more until the result).
+ */
+export function transientResourceView(resource: Resource): ResourceView {
+  return (resource as unknown as Record<symbol, ResourceView | undefined>)[viewKey] ?? makeView(resource);
+}
+
+/** The fields of a view, which are the resource's own fields of the same names. */
+export const viewKeys: ReadonlySet<string> = new Set([
+  'kind',
+  'id',
+  'name',
+  'namespace',
+  'labels',
+  'source',
+  'body',
+  'facts',
+]);
+
+function makeView(resource: Resource): ResourceView {
+  return {
     kind: resource.kind,
     id: resource.id,
     name: resource.name,
@@ -28,8 +55,6 @@ export function resourceView(resource: Resource): ResourceView {
     body: resource.body,
     facts: resource.facts,
   };
-  (resource as unknown as Record<symbol, ResourceView>)[viewKey] = view;
-  return view;
 }
 
 /** Map a pointer inside a resource view to a pointer inside the body where it denotes a body field. */

@@ -4,7 +4,7 @@ import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
 import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
-import { resourceView, viewPointerToBodyPointer } from '../view.js';
+import { transientResourceView, viewPointerToBodyPointer } from '../view.js';
 import { schemaFailure, schemaPredicate } from './schema-predicate.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
 
@@ -308,7 +308,7 @@ export const schemaRuleType: RuleType = {
             return out ?? noViolations;
           }
           case 'resource':
-            return one(check(resource, resourceView(resource), undefined));
+            return one(check(resource, transientResourceView(resource), undefined));
         }
         return noViolations;
       },
