@@ -183,8 +183,6 @@ interface Entry {
   instance: ModuleInstance;
   slot: Slot;
   key: InstanceKey | undefined;
-  /** `facts.references`, filled once every entry is known. */
-  references: Record<string, string[]>;
 }
 
 /** Per-plan caches: everything here is computed once per module instance, slot or provider. */
@@ -284,6 +282,7 @@ class PlanIndex {
     const { configResource } = entry.slot;
     const configModule = entry.instance.configModule;
     if (!configModule || !configResource) return;
+    let references: Record<string, string[]> | undefined;
     for (const { attribute, targets } of this.configuration.references(configModule, configResource)) {
       let ids: string[];
       if (targets.length === 1) {
@@ -295,8 +294,9 @@ class PlanIndex {
         for (const target of targets) for (const id of this.resolveTarget(entry, target)) unique.add(id);
         ids = [...unique].sort();
       }
-      if (ids.length) entry.references[attribute] = ids;
+      if (ids.length) (references ??= {})[attribute] = ids;
     }
+    if (references) entry.resource.facts.references = references;
   }
 
   /** The instance ids a configuration-level reference target stands for, seen from `from`. */
@@ -453,7 +453,7 @@ export function terraformPlanResources(
     const expressions = configResource?.expressions;
     // Unknown paths and provider-defaulted attributes are shared by every resource of one shape.
     const shape = removing ? undefined : shapes.of(change.after_unknown);
-    const references = {};
+    const references = noReferences;
 
     // The common case in one literal, so that the object keeps its shape: properties added later
     // each cost a store and, beyond the literal's slots, a property array.
@@ -492,7 +492,7 @@ export function terraformPlanResources(
       : { source: 'terraform', kind, id, name: resourceName, labels: tags, location, body, facts };
 
     if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShort);
-    const record: Entry = { resource, instance: parsed.instance, slot, key: parsed.key, references };
+    const record: Entry = { resource, instance: parsed.instance, slot, key: parsed.key };
     entries.push(record);
     if (deposed === undefined) slot.entries.push(record);
   }
@@ -510,6 +510,12 @@ export function terraformPlanResources(
   }
   return { resources: entries.map((entry) => entry.resource), notices };
 }
+
+/**
+ * `facts.references` of every resource that refers to nothing (most of a plan): one shared, frozen
+ * object; addReferences gives the others an object of their own.
+ */
+const noReferences: Record<string, string[]> = Object.freeze({});
 
 interface ParsedAddress {
   instance: ModuleInstance;
@@ -585,6 +591,29 @@ function stringAttribute(body: Record<string, unknown>, key: string): string | u
 const tagAttributes = ['labels', 'tags_all', 'tags'];
 
 /**
+ * The body's own `tags_all` (or `tags` when there is no `tags_all`) when it is exactly what
+ * mergedTags would build without provider defaults: string values only, no `labels`, and every
+ * `tags` entry already in `tags_all` with the same value (so also in the same order). Tags are read,
+ * never changed, so the plan's object is shared instead of copied (as bodies are).
+ */
+function sharedTags(body: Record<string, unknown>): Record<string, string> | undefined {
+  if (isRecord(body.labels)) return undefined;
+  const all = body.tags_all;
+  const own = body.tags;
+  const merged = isRecord(all) ? all : isRecord(own) ? own : undefined;
+  if (!merged || Object.hasOwn(merged, '__proto__')) return undefined;
+  for (const name in merged) if (typeof merged[name] !== 'string') return undefined;
+  if (merged !== own && isRecord(own)) {
+    for (const name in own) {
+      const item = own[name];
+      if (item !== null && item !== undefined && typeof item !== 'object' && merged[name] !== item)
+        return undefined;
+    }
+  }
+  return merged as Record<string, string>;
+}
+
+/**
  * Tags as they will be on the object: provider default tags, then `tags_all` (which already merges
  * them when known), then the resource's own `tags`; GCP `labels` count as tags too.
  */
@@ -592,6 +621,10 @@ function mergedTags(
   defaults: Record<string, string> | undefined,
   body: Record<string, unknown>,
 ): Record<string, string> {
+  if (!defaults) {
+    const shared = sharedTags(body);
+    if (shared) return shared;
+  }
   const tags: Record<string, string> = {};
   if (defaults) for (const name in defaults) tags[name] = defaults[name]!;
   for (const key of tagAttributes) {
