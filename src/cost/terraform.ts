@@ -131,17 +131,23 @@ export function estimateTerraformState(
 ): StateEstimate | 'free' | 'unsupported' {
   const typeOutcome = terraformTypeOutcome(resource.kind);
   if (typeOutcome !== 'priced') return typeOutcome;
-  const estimator = estimators[resource.kind]!;
-  const run = (read: StateView): StateEstimate | 'free' => {
-    const builder = new EstimateBuilder(catalogue, phase);
-    const outcome = estimator({ view: read, region: regionOf(resource, read), catalogue, builder });
-    return outcome === 'free' ? 'free' : builder.result();
-  };
-  if (!memo) return run(view);
+  if (!memo) return runEstimator(resource, view, catalogue, phase);
   // What an estimate depends on besides the view: the kind, the side, and the facts regionOf reads.
   const { kind } = resource;
   const { provider, region } = resource.facts;
   return (
-    memo.find(kind, phase, provider, region, view) ?? memo.record(kind, phase, provider, region, view, run)
+    memo.find(kind, phase, provider, region, view) ??
+    memo.record(kind, phase, provider, region, view, (read) => runEstimator(resource, read, catalogue, phase))
   );
+}
+
+function runEstimator(
+  resource: Resource,
+  view: StateView,
+  catalogue: PriceCatalogue,
+  phase: 'before' | 'after',
+): StateEstimate | 'free' {
+  const builder = new EstimateBuilder(catalogue, phase);
+  const outcome = estimators[resource.kind]!({ view, region: regionOf(resource, view), catalogue, builder });
+  return outcome === 'free' ? 'free' : builder.result();
 }

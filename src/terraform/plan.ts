@@ -391,6 +391,7 @@ export function terraformPlanResources(
   const shapes = new MarkedShapes();
   const notices: Notice[] = [];
   let withoutConfiguration = 0;
+  let location: { file: string; line: number } | undefined;
   // Thousands of resources share a provider: derive its short name once.
   const shortNames = new Map<string, string>();
 
@@ -492,7 +493,10 @@ export function terraformPlanResources(
         facts.providerDefaulted = providerDefaulted(shapes, shape, change.after_unknown, expressions);
     }
     const id = deposed === undefined ? address : `${address} (deposed ${deposed})`;
-    const location = { file, line: lines.next(address) };
+    // Every entry of a one-line plan (what `terraform show -json` prints) is on line 1: resources on
+    // the same line share one location (never mutated).
+    const line = lines.next(address);
+    if (location === undefined || location.line !== line) location = { file, line };
     const resource: Resource = shape?.pointers.length
       ? {
           source: 'terraform',
