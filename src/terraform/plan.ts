@@ -394,6 +394,9 @@ export function terraformPlanResources(
   let location: { file: string; line: number } | undefined;
   // Thousands of resources share a provider: derive its short name once.
   const shortNames = new Map<string, string>();
+  // Runs of resources share one provider: compare with the last name before hashing it.
+  let lastProviderName = '';
+  let lastProviderShort = '';
 
   for (let i = 0; i < changes.length; i += 1) {
     const entry = changes[i];
@@ -464,7 +467,16 @@ export function terraformPlanResources(
     if (!configResource && !removing) withoutConfiguration += 1;
     const tags = mergedTags(provider?.defaultTags, body);
     const region = provider?.region ?? stringAttribute(body, 'region') ?? stringAttribute(body, 'location');
-    const providerShort = shortNames.get(providerName) ?? providerShortName(providerName, type);
+    let providerShort: string;
+    if (providerName !== '' && providerName === lastProviderName) providerShort = lastProviderShort;
+    else {
+      providerShort = shortNames.get(providerName) ?? providerShortName(providerName, type);
+      if (providerName !== '') {
+        if (!shortNames.has(providerName)) shortNames.set(providerName, providerShort);
+        lastProviderName = providerName;
+        lastProviderShort = providerShort;
+      }
+    }
     // What the configuration wrote, shared by every instance (not copied): literals the plan hides
     // (aws_instance keeps only a hash of user_data) and which attributes were set at all.
     const expressions = configResource?.expressions;
@@ -511,7 +523,6 @@ export function terraformPlanResources(
         }
       : { source: 'terraform', kind, id, name: resourceName, labels: tags, location, body, facts };
 
-    if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShort);
     const number = index.add(resource, instance, slot, key);
     if (deposed === undefined) slot.entries.push(number);
   }
