@@ -94,11 +94,7 @@ describe('terraform plan: modules three deep, count and for_each', () => {
 
 describe('terraform plan: tags without provider default tags', () => {
   /** The tags of one planned aws_s3_bucket with `after` as its body (no configuration section). */
-  function tagsOf(after: Record<string, unknown>): {
-    tags: unknown;
-    labels: unknown;
-    body: Resource['body'];
-  } {
+  function tagsOf(after: Record<string, unknown>): { tags: unknown; labels: unknown } {
     const plan = {
       format_version: '1.2',
       resource_changes: [
