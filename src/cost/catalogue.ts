@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,41 @@ import type { PriceProvenance } from './types.js';
 
 /** The price catalogue shipped with parapet: `policies/cost/pricing/` beside the cost policies. */
 export const builtinPricingDir = fileURLToPath(new URL('../../policies/cost/pricing/', import.meta.url));
+
+/**
+ * The parsed built-in pricing files, written next to this module by `npm run build`
+ * (src/cost/write-pricing-cache.ts). The YAML stays the source: an entry is used only for a file
+ * whose text has exactly the hash it was made from, so an edited file is parsed again.
+ */
+export const builtinPricingCacheFile = fileURLToPath(new URL('./builtin-pricing.json', import.meta.url));
+
+/** sha256 (hex) of a pricing file's text -> its parsed YAML. */
+export type PricingCache = Map<string, unknown>;
+
+/** The key of a pricing file's text in a PricingCache. */
+export function pricingTextHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+let builtinCache: PricingCache | undefined;
+
+/**
+ * The build-time cache of the built-in pricing files; empty when it is missing or unreadable (then
+ * every file is parsed as YAML). The catalogue's anchors send it to the general YAML parser, which
+ * costs over 100 ms on a cold process; this JSON costs well under one.
+ */
+export function builtinPricingCache(): PricingCache {
+  if (!builtinCache) {
+    builtinCache = new Map();
+    try {
+      const files = (JSON.parse(readFileSync(builtinPricingCacheFile, 'utf8')) as { files?: unknown }).files;
+      if (isPlainObject(files)) for (const hash of Object.keys(files)) builtinCache.set(hash, files[hash]);
+    } catch {
+      // No cache (running from source, or not built yet): parse the YAML.
+    }
+  }
+  return builtinCache;
+}
 
 /** One table of a pricing file: prices for one product, per region and key. */
 export interface PriceTable {
@@ -142,11 +178,10 @@ function flatten(prefix: string, value: Record<string, unknown>, out: Map<string
   }
 }
 
-/** Parse and validate one pricing file's text; errors name the file and the offending field. */
-export function parsePricingFile(text: string, file: string): ProviderPrices {
-  let data: unknown;
+/** The YAML of a pricing file as plain data; throws a one-line error naming the file. */
+export function parsePricingYaml(text: string, file: string): unknown {
   try {
-    data = parseYaml(text, { maxAliasCount: 1000 });
+    return parseYaml(text, { maxAliasCount: 1000 }) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: not valid YAML: ${detail}`, {
@@ -154,6 +189,19 @@ export function parsePricingFile(text: string, file: string): ProviderPrices {
       cause: error,
     });
   }
+}
+
+/**
+ * Parse and validate one pricing file's text; errors name the file and the offending field. Text
+ * found in `cache` (by hash) is not parsed again.
+ */
+export function parsePricingFile(
+  text: string,
+  file: string,
+  cache: PricingCache = builtinPricingCache(),
+): ProviderPrices {
+  const data =
+    (cache.size > 0 ? cache.get(pricingTextHash(text)) : undefined) ?? parsePricingYaml(text, file);
   const problem = pricingFileProblem(data);
   if (problem)
     throw new ParapetError('PARAPET_PRICING_INVALID', `${file}: ${problem.path} ${problem.message}`, {

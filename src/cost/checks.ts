@@ -180,6 +180,8 @@ export const costMonthlyMaxCheck: CheckDefinition = {
     const max = requireNumber(options, 'max', policy);
     // The maximum in the catalogue's currency, formatted once (one currency per run).
     let maxText: { currency: string; text: string } | undefined;
+    // The monthly figure per fact: like resources share one fact (estimate.ts).
+    const monthlyTexts = new WeakMap<CostFact, string>();
     return {
       scope: 'resource',
       evaluate(resource): Violation[] {
@@ -190,13 +192,15 @@ export const costMonthlyMaxCheck: CheckDefinition = {
         if (!over && fact.monthlyAfter !== null) return noViolations;
         if (maxText?.currency !== fact.currency)
           maxText = { currency: fact.currency, text: formatMoney(max, fact.currency) };
-        const values = {
-          monthly:
+        let monthly = monthlyTexts.get(fact);
+        if (monthly === undefined) {
+          monthly =
             fact.monthlyAfter === null
               ? `at least ${formatMoney(lower, fact.currency)}`
-              : formatMoney(fact.monthlyAfter, fact.currency),
-          max: maxText.text,
-        };
+              : formatMoney(fact.monthlyAfter, fact.currency);
+          monthlyTexts.set(fact, monthly);
+        }
+        const values = { monthly, max: maxText.text };
         const details = { monthlyAfter: fact.monthlyAfter, lowerBound: lower, max, currency: fact.currency };
         if (over) return [{ path: '', values, details }];
         return [

@@ -96,6 +96,7 @@ export class CostEstimator {
   private readonly prices;
   private autoscaled = new Map<string, { min: number; max: number }>();
   private readonly outcomeFacts = new Map<OutcomeWord, Map<OutcomeWord, CostFact>>();
+  private readonly pairFacts = new Map<StateOutcome, Map<StateOutcome, CostFact>>();
 
   constructor(
     readonly catalogue: PriceCatalogue,
@@ -151,7 +152,25 @@ export class CostEstimator {
     }
     return typeof before === 'string' && typeof after === 'string'
       ? this.outcomeFact(before, after)
-      : costFact(before, after, currency);
+      : this.pairFact(before, after);
+  }
+
+  /**
+   * `facts.cost` of two sides, shared by every resource whose sides are the same objects: the
+   * estimates of like states are (terraform-memo.ts), and facts are never mutated.
+   */
+  private pairFact(before: StateOutcome, after: StateOutcome): CostFact {
+    let byAfter = this.pairFacts.get(before);
+    if (!byAfter) {
+      if (this.pairFacts.size >= 10_000) this.pairFacts.clear();
+      this.pairFacts.set(before, (byAfter = new Map()));
+    }
+    let fact = byAfter.get(after);
+    if (!fact) {
+      fact = costFact(before, after, this.catalogue.currency);
+      if (byAfter.size < 10_000) byAfter.set(after, fact);
+    }
+    return fact;
   }
 
   /** One side of a Terraform change; types without an estimator come to their outcome unread. */

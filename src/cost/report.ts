@@ -58,6 +58,8 @@ export function buildCostReport(resources: readonly Resource[], currency: string
     usageBased: [],
   };
   const known = { before: 0, after: 0, delta: 0, lower: 0 };
+  // Like resources share one fact (estimate.ts): read each fact's components once.
+  const readings = new Map<CostFact, { lower: number; usageBased: boolean }>();
   // Indexed: one call walks every resource of a run (an array iterator allocates per step until
   // the loop is optimised).
   for (let i = 0; i < resources.length; i += 1) {
@@ -88,7 +90,15 @@ export function buildCostReport(resources: readonly Resource[], currency: string
       entry.unknownReason = fact.unknownReason;
       report.unknown.push({ id: resource.id, reason: fact.unknownReason });
     }
-    if (fact.components.some((component) => component.usageBased)) report.usageBased.push(resource.id);
+    let reading = readings.get(fact);
+    if (!reading) {
+      reading = {
+        lower: monthlyAfterLowerBound(fact),
+        usageBased: fact.components.some((component) => component.usageBased),
+      };
+      readings.set(fact, reading);
+    }
+    if (reading.usageBased) report.usageBased.push(resource.id);
     report.resources.push(entry);
     report.total.monthlyBefore = add(report.total.monthlyBefore, fact.monthlyBefore);
     report.total.monthlyAfter = add(report.total.monthlyAfter, fact.monthlyAfter);
@@ -96,7 +106,7 @@ export function buildCostReport(resources: readonly Resource[], currency: string
     known.before += fact.monthlyBefore ?? 0;
     known.after += fact.monthlyAfter ?? 0;
     known.delta += fact.delta ?? 0;
-    known.lower += monthlyAfterLowerBound(fact);
+    known.lower += reading.lower;
   }
   const round = (value: number | null) => (value === null ? null : roundMoney(value));
   report.total = {

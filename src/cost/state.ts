@@ -48,7 +48,7 @@ export class StateView {
 
   constructor(
     readonly values: Record<string, unknown>,
-    private readonly unknownPaths: readonly string[] = [],
+    readonly unknownPaths: readonly string[] = [],
   ) {
     if (unknownPaths.length > 0) {
       let answers = answersByUnknownPaths.get(unknownPaths);

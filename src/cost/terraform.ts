@@ -4,6 +4,7 @@ import { azureEstimators, azureFreeTypes } from './azure.js';
 import type { PriceCatalogue } from './catalogue.js';
 import { googleEstimators, googleFreeTypes } from './google.js';
 import { EstimateBuilder, StateView } from './state.js';
+import { EstimateMemo } from './terraform-memo.js';
 import type { TerraformEstimator } from './terraform-context.js';
 import type { StateEstimate } from './types.js';
 
@@ -108,17 +109,45 @@ function regionOf(resource: Resource, view: StateView): { name: string } | { rea
   return { reason: 'the region is not set in the plan or its provider configuration' };
 }
 
-/** The estimate of one side of a Terraform change, or 'free' / 'unsupported'. */
+const memos = new WeakMap<PriceCatalogue, EstimateMemo>();
+
+/** The memo of estimates made with `catalogue` (one per catalogue: its prices are in the results). */
+export function estimateMemoOf(catalogue: PriceCatalogue): EstimateMemo {
+  let memo = memos.get(catalogue);
+  if (!memo) memos.set(catalogue, (memo = new EstimateMemo()));
+  return memo;
+}
+
+/**
+ * The estimate of one side of a Terraform change, or 'free' / 'unsupported'. Like states share one
+ * estimate object through `memo` (null: estimate afresh).
+ */
 export function estimateTerraformState(
   resource: Resource,
   view: StateView,
   catalogue: PriceCatalogue,
   phase: 'before' | 'after',
+  memo: EstimateMemo | null = estimateMemoOf(catalogue),
 ): StateEstimate | 'free' | 'unsupported' {
   const typeOutcome = terraformTypeOutcome(resource.kind);
   if (typeOutcome !== 'priced') return typeOutcome;
-  const estimator = estimators[resource.kind]!;
+  if (!memo) return runEstimator(resource, view, catalogue, phase);
+  // What an estimate depends on besides the view: the kind, the side, and the facts regionOf reads.
+  const { kind } = resource;
+  const { provider, region } = resource.facts;
+  return (
+    memo.find(kind, phase, provider, region, view) ??
+    memo.record(kind, phase, provider, region, view, (read) => runEstimator(resource, read, catalogue, phase))
+  );
+}
+
+function runEstimator(
+  resource: Resource,
+  view: StateView,
+  catalogue: PriceCatalogue,
+  phase: 'before' | 'after',
+): StateEstimate | 'free' {
   const builder = new EstimateBuilder(catalogue, phase);
-  const outcome = estimator({ view, region: regionOf(resource, view), catalogue, builder });
+  const outcome = estimators[resource.kind]!({ view, region: regionOf(resource, view), catalogue, builder });
   return outcome === 'free' ? 'free' : builder.result();
 }

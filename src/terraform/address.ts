@@ -94,6 +94,22 @@ export function formatKey(key: InstanceKey | undefined): string {
   return typeof key === 'number' ? `[${key}]` : `[${JSON.stringify(key)}]`;
 }
 
+/**
+ * `formatKey(key).length` without building the text for the keys plans are made of: integers and
+ * strings JSON.stringify writes without escapes.
+ */
+export function formattedKeyLength(key: InstanceKey | undefined): number {
+  if (typeof key === 'string') {
+    for (let i = 0; i < key.length; i += 1) {
+      const code = key.charCodeAt(i);
+      if (code < 32 || code === 34 || code === 92 || (code >= 0xd800 && code <= 0xdfff))
+        return formatKey(key).length;
+    }
+    return key.length + 4;
+  }
+  return formatKey(key).length;
+}
+
 /** `module.a["x"].module.b` (empty for the root module). */
 export function formatModuleInstance(steps: readonly ModuleStep[]): string {
   return steps.map((step) => `module.${step.name}${formatKey(step.key)}`).join('.');

@@ -8,8 +8,8 @@ import { ParapetError } from '../model/errors.js';
 import type { Resource, ResourceFacts } from '../model/resource.js';
 import type { Notice } from '../model/result.js';
 import {
-  formatKey,
   formatModuleInstance,
+  formattedKeyLength,
   localResourceAddress,
   moduleConfigKey,
   parseCanonicalModuleInstance,
@@ -164,10 +164,10 @@ interface Slot {
   name: string;
   configResource: ConfigResource | undefined;
   provider: ProviderSettings | undefined;
-  /** The non-deposed instances, in plan order. */
-  entries: Entry[];
+  /** The non-deposed instances (entry numbers), in plan order. */
+  entries: number[];
   /** `entries` by module instance, grouped when a reference first needs them. */
-  byInstance?: Map<ModuleInstance, Entry[]>;
+  byInstance?: Map<ModuleInstance, number[]>;
 }
 
 /** The slots of one configuration module, by mode, type and name (no address strings built per resource). */
@@ -178,25 +178,23 @@ interface SlotTable {
   byLocal: Map<string, Slot>;
 }
 
-interface Entry {
-  resource: Resource;
-  instance: ModuleInstance;
-  slot: Slot;
-  key: InstanceKey | undefined;
-  /** `facts.references`, filled once every entry is known. */
-  references: Record<string, string[]>;
-}
-
 /** Per-plan caches: everything here is computed once per module instance, slot or provider. */
 class PlanIndex {
   readonly configuration: PlanConfiguration;
-  readonly entries: Entry[] = [];
+  /**
+   * Entry `i` of the plan: its resource, module instance, slot and instance key. Parallel arrays,
+   * not one record per resource: a plan has a hundred thousand of them.
+   */
+  readonly resources: Resource[] = [];
+  private readonly instances: ModuleInstance[] = [];
+  private readonly slots: Slot[] = [];
+  private readonly keys: Array<InstanceKey | undefined> = [];
   private readonly instancesByAddress = new Map<string, ModuleInstance>();
   private lastAddress: string | undefined;
   private lastInstance: ModuleInstance | undefined;
   private readonly instancesByText = new Map<string, ModuleInstance>();
   private readonly tables = new Map<string, SlotTable>();
-  private readonly targetCache = new Map<ReferenceTarget, Map<ModuleInstance, Entry[]>>();
+  private readonly targetCache = new Map<ReferenceTarget, Map<ModuleInstance, number[]>>();
 
   constructor(configuration: PlanConfiguration) {
     this.configuration = configuration;
@@ -279,11 +277,20 @@ class PlanIndex {
     return slot;
   }
 
+  /** Records entry number `resources.length`; it is referred to by that number. */
+  add(resource: Resource, instance: ModuleInstance, slot: Slot, key: InstanceKey | undefined): number {
+    this.instances.push(instance);
+    this.slots.push(slot);
+    this.keys.push(key);
+    return this.resources.push(resource) - 1;
+  }
+
   /** Fills `facts.references` of one entry: attribute -> sorted instance ids it refers to. */
-  addReferences(entry: Entry): void {
-    const { configResource } = entry.slot;
-    const configModule = entry.instance.configModule;
+  addReferences(entry: number): void {
+    const { configResource } = this.slots[entry]!;
+    const configModule = this.instances[entry]!.configModule;
     if (!configModule || !configResource) return;
+    let references: Record<string, string[]> | undefined;
     for (const { attribute, targets } of this.configuration.references(configModule, configResource)) {
       let ids: string[];
       if (targets.length === 1) {
@@ -295,54 +302,59 @@ class PlanIndex {
         for (const target of targets) for (const id of this.resolveTarget(entry, target)) unique.add(id);
         ids = [...unique].sort();
       }
-      if (ids.length) entry.references[attribute] = ids;
+      if (ids.length) (references ??= {})[attribute] = ids;
     }
+    if (references) this.resources[entry]!.facts.references = references;
   }
 
   /** The instance ids a configuration-level reference target stands for, seen from `from`. */
-  private resolveTarget(from: Entry, target: ReferenceTarget): string[] {
-    const fromSteps = from.instance.steps;
+  private resolveTarget(from: number, target: ReferenceTarget): string[] {
+    const instance = this.instances[from]!;
+    const fromSteps = instance.steps;
     if (target.up > fromSteps.length) return [];
-    let candidates: Entry[];
+    let candidates: number[];
     if (target.up === 0 && target.down.length === 0) {
       // A resource of the same module instance, the common case: two lookups, no address built.
-      const slot = from.instance.slots.byLocal.get(target.local);
-      candidates = slot ? (this.grouped(slot).get(from.instance) ?? []) : [];
+      const slot = instance.slots.byLocal.get(target.local);
+      candidates = slot ? (this.grouped(slot).get(instance) ?? []) : [];
     } else {
       // Every resource of a module instance sees the same candidates for a target: find them once.
       let perModule = this.targetCache.get(target);
       if (!perModule) this.targetCache.set(target, (perModule = new Map()));
-      const found = perModule.get(from.instance);
+      const found = perModule.get(instance);
       if (found) candidates = found;
       else {
         candidates = this.targetCandidates(fromSteps, target);
-        perModule.set(from.instance, candidates);
+        perModule.set(instance, candidates);
       }
     }
+    const { keys, resources } = this;
     if (target.key !== undefined) {
-      return candidates.filter((entry) => entry.key === target.key).map((entry) => entry.resource.id);
+      return candidates.filter((entry) => keys[entry] === target.key).map((entry) => resources[entry]!.id);
     }
-    if (target.correlated && from.key !== undefined) {
-      const same = candidates.filter((entry) => entry.key === from.key);
-      if (same.length) return same.map((entry) => entry.resource.id);
+    const fromKey = keys[from];
+    if (target.correlated && fromKey !== undefined) {
+      const same = candidates.filter((entry) => keys[entry] === fromKey);
+      if (same.length) return same.map((entry) => resources[entry]!.id);
     }
-    return candidates.map((entry) => entry.resource.id);
+    return candidates.map((entry) => resources[entry]!.id);
   }
 
   /** The entries of a slot by module instance, grouped when a reference first needs them. */
-  private grouped(slot: Slot): Map<ModuleInstance, Entry[]> {
+  private grouped(slot: Slot): Map<ModuleInstance, number[]> {
     if (!slot.byInstance) {
       slot.byInstance = new Map();
       for (const entry of slot.entries) {
-        const list = slot.byInstance.get(entry.instance);
+        const instance = this.instances[entry]!;
+        const list = slot.byInstance.get(instance);
         if (list) list.push(entry);
-        else slot.byInstance.set(entry.instance, [entry]);
+        else slot.byInstance.set(instance, [entry]);
       }
     }
     return slot.byInstance;
   }
 
-  private targetCandidates(fromSteps: ModuleStep[], target: ReferenceTarget): Entry[] {
+  private targetCandidates(fromSteps: ModuleStep[], target: ReferenceTarget): number[] {
     const base = fromSteps.slice(0, fromSteps.length - target.up);
     if (target.down.some((step) => step.any)) {
       const pattern = [...base, ...target.down];
@@ -350,7 +362,7 @@ class PlanIndex {
       return (slot?.entries ?? []).filter((entry) =>
         pattern.every((step, i) => {
           if ('any' in step && step.any) return true;
-          return entry.instance.steps[i]?.key === step.key;
+          return this.instances[entry]!.steps[i]?.key === step.key;
         }),
       );
     }
@@ -375,21 +387,29 @@ export function terraformPlanResources(
   assertSupportedPlan(plan, file);
   const changes = (plan.resource_changes ?? []) as ResourceChangeJson[];
   const index = new PlanIndex(new PlanConfiguration(plan.configuration, plan.variables));
-  const { entries } = index;
   const lines = new PlanLineFinder(source.text);
   const shapes = new MarkedShapes();
   const notices: Notice[] = [];
   let withoutConfiguration = 0;
+  let location: { file: string; line: number } | undefined;
   // Thousands of resources share a provider: derive its short name once.
   const shortNames = new Map<string, string>();
+  // Runs of resources share one provider: compare with the last name before hashing it.
+  let lastProviderName = '';
+  let lastProviderShort = '';
 
   for (let i = 0; i < changes.length; i += 1) {
     const entry = changes[i];
     if (!isRecord(entry)) throw invalid(file, i, 'is not an object');
     const address = entry.address;
     if (typeof address !== 'string') throw invalid(file, i, 'has no address');
-    const parsed = parseAddress(address, entry, index);
-    if (!parsed) throw invalid(file, i, `has an address Terraform cannot have: ${address}`);
+    // The parts Terraform writes next to the address spell it (nearly always): then they are the
+    // parts, and only an address that does not match them is parsed.
+    const fromParts = instanceFromParts(address, entry, index);
+    const parsed = fromParts === undefined ? parseResourceAddress(address) : undefined;
+    const instance = fromParts ?? (parsed ? index.instanceOfSteps(parsed.module) : undefined);
+    if (!instance) throw invalid(file, i, `has an address Terraform cannot have: ${address}`);
+    const key = parsed ? parsed.key : (entry.index as InstanceKey | undefined);
     const change = entry.change;
     if (!isRecord(change) || !Array.isArray(change.actions) || change.actions.length === 0) {
       throw invalid(file, i, `(${address}) has no change.actions`);
@@ -409,16 +429,16 @@ export function terraformPlanResources(
       }
     }
     const actions = change.actions as PlanAction[];
-    const type = typeof entry.type === 'string' ? entry.type : parsed.type;
-    const name = typeof entry.name === 'string' ? entry.name : parsed.name;
-    const mode = entry.mode === 'data' ? 'data' : parsed.mode;
+    // Without `parsed`, the entry's type and name are strings (instanceFromParts checked them).
+    const type = typeof entry.type === 'string' ? entry.type : parsed!.type;
+    const name = typeof entry.name === 'string' ? entry.name : parsed!.name;
+    const mode = entry.mode === 'data' ? 'data' : parsed ? parsed.mode : 'managed';
     const removing = !creates && (deletes || forgets);
     const value = removing ? change.before : (change.after ?? change.before);
     const body = isRecord(value) ? value : {};
     const providerName = typeof entry.provider_name === 'string' ? entry.provider_name : '';
     const deposed = typeof entry.deposed === 'string' ? entry.deposed : undefined;
-    const moduleAddress =
-      typeof entry.module_address === 'string' ? entry.module_address : parsed.instance.text;
+    const moduleAddress = typeof entry.module_address === 'string' ? entry.module_address : instance.text;
 
     const changeFacts: ChangeFacts = {
       actions,
@@ -436,24 +456,33 @@ export function terraformPlanResources(
     if (typeof entry.action_reason === 'string') changeFacts.actionReason = entry.action_reason;
     if (typeof entry.previous_address === 'string') changeFacts.previousAddress = entry.previous_address;
     if (deposed !== undefined) changeFacts.deposed = deposed;
-    if (parsed.key !== undefined) changeFacts.index = parsed.key;
+    if (key !== undefined) changeFacts.index = key;
     if (isRecord(change.importing) && typeof change.importing.id === 'string')
       changeFacts.importingId = change.importing.id;
 
-    const slot = index.slot(parsed.instance, mode, type, name);
+    const slot = index.slot(instance, mode, type, name);
     const { configResource, provider } = slot;
     const kind = slot.type === type ? slot.type : type;
     const resourceName = slot.name === name ? slot.name : name;
     if (!configResource && !removing) withoutConfiguration += 1;
     const tags = mergedTags(provider?.defaultTags, body);
     const region = provider?.region ?? stringAttribute(body, 'region') ?? stringAttribute(body, 'location');
-    const providerShort = shortNames.get(providerName) ?? providerShortName(providerName, type);
+    let providerShort: string;
+    if (providerName !== '' && providerName === lastProviderName) providerShort = lastProviderShort;
+    else {
+      providerShort = shortNames.get(providerName) ?? providerShortName(providerName, type);
+      if (providerName !== '') {
+        if (!shortNames.has(providerName)) shortNames.set(providerName, providerShort);
+        lastProviderName = providerName;
+        lastProviderShort = providerShort;
+      }
+    }
     // What the configuration wrote, shared by every instance (not copied): literals the plan hides
     // (aws_instance keeps only a hash of user_data) and which attributes were set at all.
     const expressions = configResource?.expressions;
     // Unknown paths and provider-defaulted attributes are shared by every resource of one shape.
     const shape = removing ? undefined : shapes.of(change.after_unknown);
-    const references = {};
+    const references = noReferences;
 
     // The common case in one literal, so that the object keeps its shape: properties added later
     // each cost a store and, beyond the literal's slots, a property array.
@@ -476,7 +505,10 @@ export function terraformPlanResources(
         facts.providerDefaulted = providerDefaulted(shapes, shape, change.after_unknown, expressions);
     }
     const id = deposed === undefined ? address : `${address} (deposed ${deposed})`;
-    const location = { file, line: lines.next(address) };
+    // Every entry of a one-line plan (what `terraform show -json` prints) is on line 1: resources on
+    // the same line share one location (never mutated).
+    const line = lines.next(address);
+    if (location === undefined || location.line !== line) location = { file, line };
     const resource: Resource = shape?.pointers.length
       ? {
           source: 'terraform',
@@ -491,14 +523,12 @@ export function terraformPlanResources(
         }
       : { source: 'terraform', kind, id, name: resourceName, labels: tags, location, body, facts };
 
-    if (providerName && !shortNames.has(providerName)) shortNames.set(providerName, providerShort);
-    const record: Entry = { resource, instance: parsed.instance, slot, key: parsed.key, references };
-    entries.push(record);
-    if (deposed === undefined) slot.entries.push(record);
+    const number = index.add(resource, instance, slot, key);
+    if (deposed === undefined) slot.entries.push(number);
   }
 
   // References need every instance indexed first: a rule may refer to a bucket planned after it.
-  for (let i = 0; i < entries.length; i += 1) index.addReferences(entries[i]!);
+  for (let i = 0; i < index.resources.length; i += 1) index.addReferences(i);
 
   if (withoutConfiguration > 0 && plan.configuration !== undefined) {
     notices.push({
@@ -508,30 +538,28 @@ export function terraformPlanResources(
       file,
     });
   }
-  return { resources: entries.map((entry) => entry.resource), notices };
-}
-
-interface ParsedAddress {
-  instance: ModuleInstance;
-  mode: 'managed' | 'data';
-  type: string;
-  name: string;
-  key: InstanceKey | undefined;
+  return { resources: index.resources, notices };
 }
 
 /**
- * Parses an address, reusing the module part when the entry's `module_address` prefixes it (the
- * module instance is then parsed once for all its resources).
+ * `facts.references` of every resource that refers to nothing (most of a plan): one shared, frozen
+ * object; addReferences gives the others an object of their own.
  */
-function parseAddress(
+const noReferences: Record<string, string[]> = Object.freeze({});
+
+/**
+ * The module instance of an entry whose `module_address`, `mode`, `type`, `name` and `index` spell
+ * its address, as Terraform writes them: reading the parts is much cheaper than parsing, and the
+ * module instance is parsed once for all of its resources. Only lengths are compared, so that no
+ * string is built per resource. `undefined` when the parts do not spell the address (parse it
+ * then); `null` when they do but the module address is not one.
+ */
+function instanceFromParts(
   address: string,
   entry: ResourceChangeJson,
   index: PlanIndex,
-): ParsedAddress | undefined {
+): ModuleInstance | null | undefined {
   const { module_address: moduleAddress, mode, type, name, index: key } = entry;
-  // Terraform writes the parts next to the address; reading them is much cheaper than parsing,
-  // and the module instance is parsed once for all of its resources. Only lengths are compared,
-  // so that no string is built per resource.
   if (
     (moduleAddress === undefined || typeof moduleAddress === 'string') &&
     typeof type === 'string' &&
@@ -541,24 +569,14 @@ function parseAddress(
     const prefixLength = moduleAddress ? moduleAddress.length + 1 : 0;
     const localLength = (mode === 'data' ? 5 : 0) + type.length + 1 + name.length;
     if (
-      address.length === prefixLength + localLength + (key === undefined ? 0 : formatKey(key).length) &&
+      address.length === prefixLength + localLength + (key === undefined ? 0 : formattedKeyLength(key)) &&
       (!moduleAddress ||
         (address.startsWith(moduleAddress) && address.charCodeAt(moduleAddress.length) === 46))
     ) {
-      const instance = index.instanceOfAddress(moduleAddress ?? '');
-      if (!instance) return undefined;
-      return { instance, mode: mode === 'data' ? 'data' : 'managed', type, name, key };
+      return index.instanceOfAddress(moduleAddress ?? '') ?? null;
     }
   }
-  const parsed = parseResourceAddress(address);
-  if (!parsed) return undefined;
-  return {
-    instance: index.instanceOfSteps(parsed.module),
-    mode: parsed.mode,
-    type: parsed.type,
-    name: parsed.name,
-    key: parsed.key,
-  };
+  return undefined;
 }
 
 /**
@@ -585,6 +603,29 @@ function stringAttribute(body: Record<string, unknown>, key: string): string | u
 const tagAttributes = ['labels', 'tags_all', 'tags'];
 
 /**
+ * The body's own `tags_all` (or `tags` when there is no `tags_all`) when it is exactly what
+ * mergedTags would build without provider defaults: string values only, no `labels`, and every
+ * `tags` entry already in `tags_all` with the same value (so also in the same order). Tags are read,
+ * never changed, so the plan's object is shared instead of copied (as bodies are).
+ */
+function sharedTags(body: Record<string, unknown>): Record<string, string> | undefined {
+  if (isRecord(body.labels)) return undefined;
+  const all = body.tags_all;
+  const own = body.tags;
+  const merged = isRecord(all) ? all : isRecord(own) ? own : undefined;
+  if (!merged || Object.hasOwn(merged, '__proto__')) return undefined;
+  for (const name in merged) if (typeof merged[name] !== 'string') return undefined;
+  if (merged !== own && isRecord(own)) {
+    for (const name in own) {
+      const item = own[name];
+      if (item !== null && item !== undefined && typeof item !== 'object' && merged[name] !== item)
+        return undefined;
+    }
+  }
+  return merged as Record<string, string>;
+}
+
+/**
  * Tags as they will be on the object: provider default tags, then `tags_all` (which already merges
  * them when known), then the resource's own `tags`; GCP `labels` count as tags too.
  */
@@ -592,6 +633,10 @@ function mergedTags(
   defaults: Record<string, string> | undefined,
   body: Record<string, unknown>,
 ): Record<string, string> {
+  if (!defaults) {
+    const shared = sharedTags(body);
+    if (shared) return shared;
+  }
   const tags: Record<string, string> = {};
   if (defaults) for (const name in defaults) tags[name] = defaults[name]!;
   for (const key of tagAttributes) {

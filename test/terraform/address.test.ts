@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  formatKey,
   formatModuleInstance,
+  formattedKeyLength,
   parseCanonicalModuleInstance,
   parseResourceAddress,
   type ModuleStep,
@@ -112,6 +114,35 @@ describe('parseCanonicalModuleInstance', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('formattedKeyLength', () => {
+  it.each([
+    [undefined],
+    [0],
+    [12],
+    [-1],
+    [1.5],
+    ['svc-000001'],
+    [''],
+    ['a"b'],
+    ['back\\slash'],
+    ['new\nline'],
+    ['\u0001'],
+    ['caf\u00e9'],
+    ['\ud83d\ude00'],
+    ['lone \ud800'],
+  ])('is the length of formatKey(%j)', (key) => {
+    expect(formattedKeyLength(key)).toBe(formatKey(key).length);
+  });
+
+  it('is the length of formatKey for any string or integer key', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.integer()), (key) => {
+        expect(formattedKeyLength(key)).toBe(formatKey(key).length);
+      }),
     );
   });
 });

@@ -92,6 +92,59 @@ describe('terraform plan: modules three deep, count and for_each', () => {
   });
 });
 
+describe('terraform plan: tags without provider default tags', () => {
+  /** The tags of one planned aws_s3_bucket with `after` as its body (no configuration section). */
+  function tagsOf(after: Record<string, unknown>): { tags: unknown; labels: unknown } {
+    const plan = {
+      format_version: '1.2',
+      resource_changes: [
+        {
+          address: 'aws_s3_bucket.a',
+          mode: 'managed',
+          type: 'aws_s3_bucket',
+          name: 'a',
+          provider_name: 'registry.terraform.io/hashicorp/aws',
+          change: { actions: ['create'], before: null, after, after_unknown: {} },
+        },
+      ],
+    };
+    const [resource] = terraformPlanResources(plan, {
+      file: 'plan.json',
+      text: JSON.stringify(plan),
+    }).resources;
+    return { tags: resource!.facts.tags, labels: resource!.labels };
+  }
+
+  it.each([
+    ['tags_all holding the own tags', { tags: { b: '2' }, tags_all: { a: '1', b: '2' } }, { a: '1', b: '2' }],
+    [
+      'own tags in another order',
+      { tags: { b: '2', a: '1' }, tags_all: { a: '1', b: '2' } },
+      { a: '1', b: '2' },
+    ],
+    ['own tags only', { tags: { b: '2', a: '1' } }, { b: '2', a: '1' }],
+    ['an own tag missing from tags_all', { tags: { c: '3' }, tags_all: { a: '1' } }, { a: '1', c: '3' }],
+    ['an own tag that differs', { tags: { a: 'x' }, tags_all: { a: '1', b: '2' } }, { a: 'x', b: '2' }],
+    ['non-string values', { tags_all: { a: 1, b: true, c: null, d: { e: 'f' } } }, { a: '1', b: 'true' }],
+    ['GCP labels first', { labels: { z: '0' }, tags: { a: '1' } }, { z: '0', a: '1' }],
+    ['null own tags', { tags: null, tags_all: { a: '1' } }, { a: '1' }],
+    ['no tags at all', {}, {}],
+  ])('%s', (_name, after, expected) => {
+    const { tags, labels } = tagsOf(after);
+    expect(tags).toEqual(expected);
+    expect(Object.keys(tags as object)).toEqual(Object.keys(expected));
+    expect(labels).toBe(tags);
+  });
+
+  it('a __proto__ tag is dropped, as assigning it would', () => {
+    const { tags } = tagsOf(
+      JSON.parse('{"tags_all": {"__proto__": "x", "a": "1"}}') as Record<string, unknown>,
+    );
+    expect(Object.keys(tags as object)).toEqual(['a']);
+    expect(Object.hasOwn(tags as object, '__proto__')).toBe(false);
+  });
+});
+
 describe('terraform plan: replace, delete and deposed objects', () => {
   const { resources } = load('replace-delete.json');
 

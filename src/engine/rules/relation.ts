@@ -36,6 +36,18 @@ function withoutIndex(id: string): string | undefined {
 
 const noCandidates: readonly Resource[] = Object.freeze([]);
 
+/** True when a candidate other than `self` satisfies every join (a loop: it runs once per resource). */
+function anyRelated(pool: readonly Resource[], self: Resource, joins: readonly RelationJoin[]): boolean {
+  for (let i = 0; i < pool.length; i += 1) {
+    const candidate = pool[i]!;
+    if (candidate === self) continue;
+    let holds = true;
+    for (let j = 0; j < joins.length && holds; j += 1) holds = joinHolds(joins[j]!, self, candidate);
+    if (holds) return true;
+  }
+  return false;
+}
+
 function push(index: Map<string, Resource[]>, key: string, resource: Resource): void {
   const list = index.get(key);
   if (list) list.push(resource);
@@ -138,14 +150,20 @@ export const relationRuleType: RuleType = {
           }
         }
         const indexedPool = (resource: Resource): readonly Resource[] => {
-          const keys = byReference
-            ? [resource.id, withoutIndex(resource.id)]
-            : referenceTargets(resource, referencedByJoin!.referencedBy.attribute);
-          const index = (byReference ?? byAddress)!;
+          if (byReference) {
+            // The candidates referring to the resource's address or to its address without the key.
+            const exact = byReference.get(resource.id);
+            const base = withoutIndex(resource.id);
+            const loose = base === undefined ? undefined : byReference.get(base);
+            if (!loose) return exact ?? noCandidates;
+            if (!exact) return loose;
+            return [...new Set([...exact, ...loose])];
+          }
+          const keys = referenceTargets(resource, referencedByJoin!.referencedBy.attribute);
           let first: Resource[] | undefined;
           let found: Set<Resource> | undefined;
           for (const key of keys) {
-            const list = key === undefined ? undefined : index.get(key);
+            const list = byAddress!.get(key);
             if (!list) continue;
             if (!first) first = list;
             else {
@@ -169,16 +187,17 @@ export const relationRuleType: RuleType = {
           const pool = indexed
             ? indexedPool(resource)
             : sameNamespace
-              ? (byNamespace.get(resource.namespace ?? '') ?? [])
+              ? (byNamespace.get(resource.namespace ?? '') ?? noCandidates)
               : candidates;
           const joins = indexed ? otherJoins : spec.join;
-          const holds = (candidate: Resource) =>
-            candidate !== resource && joins.every((join) => joinHolds(join, resource, candidate));
           if (spec.expect === 'present') {
             // One related resource settles it: no list is needed.
-            if (!pool.some(holds)) out.push({ resource, path, values: { related: [] } });
+            if (!anyRelated(pool, resource, joins)) out.push({ resource, path, values: { related: [] } });
           } else if (spec.expect === 'absent') {
-            const related = pool.filter(holds);
+            const related = pool.filter(
+              (candidate) =>
+                candidate !== resource && joins.every((join) => joinHolds(join, resource, candidate)),
+            );
             if (related.length > 0) {
               out.push({
                 resource,
