@@ -159,6 +159,23 @@ interface KindEntry {
   list: CompiledPolicy[];
   /** Shared (never mutated) id list, when every policy in `list` applies to every resource of the kind. */
   ids: string[] | undefined;
+  /**
+   * Otherwise, for lists of up to 30 policies: the shared id list of each subset that applied, by
+   * bit mask (resources of a kind fall into a few subsets; one list each instead of one per resource).
+   */
+  subsets: Map<number, string[]> | undefined;
+}
+
+/** The ids of the policies of `entry` whose bits are set in `mask`, shared per mask. */
+function subsetIds(entry: KindEntry, mask: number): string[] {
+  let ids = entry.subsets!.get(mask);
+  if (!ids) {
+    ids = [];
+    for (let p = 0; p < entry.list.length; p += 1)
+      if ((mask & (1 << p)) !== 0) ids.push(entry.list[p]!.policy.id);
+    entry.subsets!.set(mask, ids);
+  }
+  return ids;
 }
 
 class PolicyEngine implements Engine {
@@ -197,7 +214,7 @@ class PolicyEngine implements Engine {
     if (!entry) {
       const list = this.resourcePolicies.filter((p) => p.matchesKind(resource.source, resource.kind));
       const ids = list.some((p) => p.matchesResource) ? undefined : list.map((p) => p.policy.id);
-      entry = { list, ids };
+      entry = { list, ids, subsets: !ids && list.length <= 30 ? new Map() : undefined };
       if (this.byKind.size >= MAX_KIND_CACHE) this.byKind.clear();
       this.byKind.set(key, entry);
     }
@@ -270,12 +287,14 @@ class PolicyEngine implements Engine {
       const resource = resources[r]!;
       if (options.onProgress && (r & 255) === 0) options.onProgress(r, resources.length);
       const entry = this.candidates(resource);
-      const ids: string[] | undefined = entry.ids ? undefined : [];
+      const ids: string[] | undefined = entry.ids || entry.subsets ? undefined : [];
+      let mask = 0;
       const list = entry.list;
       for (let p = 0; p < list.length; p += 1) {
         const compiled = list[p]!;
         if (compiled.matchesResource && !compiled.matchesResource(resource)) continue;
-        ids?.push(compiled.policy.id);
+        if (ids) ids.push(compiled.policy.id);
+        else mask |= 1 << p;
         let violations: Violation[];
         try {
           violations = compiled.rule.evaluate!(resource, ctx);
@@ -286,7 +305,7 @@ class PolicyEngine implements Engine {
         for (let v = 0; v < violations.length; v += 1)
           findings.push(this.finding(compiled, resource, violations[v]!));
       }
-      evaluated.record(resource.id, ids ?? entry.ids!);
+      evaluated.record(resource.id, ids ?? entry.ids ?? subsetIds(entry, mask));
     }
 
     for (const compiled of this.setPolicies) {

@@ -5,7 +5,9 @@
 export class EvaluatedMap extends Map<string, string[]> {
   private pendingIds: string[] | undefined = [];
   private pendingLists: string[][] = [];
-  private additions: Array<[string, string]> = [];
+  /** Set rules' additions, as two parallel lists (no pair per addition). */
+  private addedResources: string[] = [];
+  private addedPolicies: string[] = [];
 
   /** Record the policies of one resource (the list may be shared between resources; never mutated). */
   record(resourceId: string, policyIds: string[]): void {
@@ -15,7 +17,8 @@ export class EvaluatedMap extends Map<string, string[]> {
 
   /** One more policy for a resource already recorded (set rules, after the resource pass). */
   add(resourceId: string, policyId: string): void {
-    this.additions.push([resourceId, policyId]);
+    this.addedResources.push(resourceId);
+    this.addedPolicies.push(policyId);
   }
 
   private build(): void {
@@ -23,12 +26,14 @@ export class EvaluatedMap extends Map<string, string[]> {
     if (!ids) return;
     this.pendingIds = undefined;
     for (let i = 0; i < ids.length; i += 1) super.set(ids[i]!, this.pendingLists[i]!);
-    for (const [resourceId, policyId] of this.additions) {
+    const added = this.addedResources;
+    for (let i = 0; i < added.length; i += 1) {
       // Copy on write: per-kind lists are shared between resources.
-      super.set(resourceId, [...(super.get(resourceId) ?? []), policyId]);
+      super.set(added[i]!, [...(super.get(added[i]!) ?? []), this.addedPolicies[i]!]);
     }
     this.pendingLists = [];
-    this.additions = [];
+    this.addedResources = [];
+    this.addedPolicies = [];
   }
 
   override get(key: string): string[] | undefined {
