@@ -32,17 +32,18 @@ export function transientResourceView(resource: Resource): ResourceView {
   return (resource as unknown as Record<symbol, ResourceView | undefined>)[viewKey] ?? makeView(resource);
 }
 
-/** The fields of a view, which are the resource's own fields of the same names. */
-export const viewKeys: ReadonlySet<string> = new Set([
-  'kind',
-  'id',
-  'name',
-  'namespace',
-  'labels',
-  'source',
-  'body',
-  'facts',
-]);
+/** The fields of a view, which are the resource's own fields of the same names (typed: all of them). */
+const viewFields = {
+  kind: true,
+  id: true,
+  name: true,
+  namespace: true,
+  labels: true,
+  source: true,
+  body: true,
+  facts: true,
+} satisfies Record<keyof ResourceView, true>;
+export const viewKeys: ReadonlySet<string> = new Set(Object.keys(viewFields));
 
 function makeView(resource: Resource): ResourceView {
   return {
