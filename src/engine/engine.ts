@@ -140,19 +140,33 @@ export async function createEngine(
 const MAX_KIND_CACHE = 4096;
 
 /**
- * One reference per resource, shared by its findings and the result's resource list (references are
- * never mutated once made). Cached on the resource under a symbol: invisible to JSON and schemas.
+ * One reference per resource and evaluation, shared by its findings and the result's resource list
+ * (references are never mutated once made). Kept in a table by input position rather than on the
+ * resource: a property added to a finished resource object costs it a second, out-of-object store.
  */
-const refKey = Symbol('parapet.ref');
+class RefTable {
+  private readonly refs: Array<ResourceRef | undefined>;
+  /** Input position by resource, built only when a set rule reports (its violations name resources). */
+  private positions: Map<Resource, number> | undefined;
 
-function baseRef(resource: Resource): ResourceRef {
-  const holder = resource as unknown as Record<symbol, ResourceRef | undefined>;
-  let ref = holder[refKey];
-  if (!ref) {
-    ref = resourceRef(resource);
-    holder[refKey] = ref;
+  constructor(private readonly resources: readonly Resource[]) {
+    this.refs = new Array<ResourceRef | undefined>(resources.length);
   }
-  return ref;
+
+  /** The reference of the resource at input position `r`. */
+  at(r: number): ResourceRef {
+    return (this.refs[r] ??= resourceRef(this.resources[r]!));
+  }
+
+  /** The reference of a resource given by identity (set rules). */
+  of(resource: Resource): ResourceRef {
+    if (!this.positions) {
+      this.positions = new Map();
+      for (let r = 0; r < this.resources.length; r += 1) this.positions.set(this.resources[r]!, r);
+    }
+    const r = this.positions.get(resource);
+    return r === undefined ? resourceRef(resource) : this.at(r);
+  }
 }
 
 interface KindEntry {
@@ -274,6 +288,7 @@ class PolicyEngine implements Engine {
     const findings: Finding[] = [];
     const evaluated = new EvaluatedMap();
     const kinds = new KindIndex(resources);
+    const refs = new RefTable(resources);
     const ctx: EvalContext = {
       settings: this.settings,
       notices,
@@ -295,15 +310,20 @@ class PolicyEngine implements Engine {
         if (compiled.matchesResource && !compiled.matchesResource(resource)) continue;
         if (ids) ids.push(compiled.policy.id);
         else mask |= 1 << p;
-        let violations: Violation[];
+        const rule = compiled.rule;
+        let violation: Violation | undefined;
+        let violations: Violation[] | undefined;
         try {
-          violations = compiled.rule.evaluate!(resource, ctx);
+          if (rule.evaluateOne) violation = rule.evaluateOne(resource, ctx);
+          else violations = rule.evaluate!(resource, ctx);
         } catch (error) {
-          findings.push(this.errorFinding(compiled, resource, error));
+          findings.push(this.errorFinding(compiled, resource, error, refs.at(r)));
           continue;
         }
-        for (let v = 0; v < violations.length; v += 1)
-          findings.push(this.finding(compiled, resource, violations[v]!));
+        if (violation) findings.push(this.finding(compiled, resource, violation, refs.at(r)));
+        else if (violations)
+          for (let v = 0; v < violations.length; v += 1)
+            findings.push(this.finding(compiled, resource, violations[v]!, refs.at(r)));
       }
       evaluated.record(resource.id, ids ?? entry.ids ?? subsetIds(entry, mask));
     }
@@ -315,10 +335,10 @@ class PolicyEngine implements Engine {
       for (const resource of matched) evaluated.add(resource.id, compiled.policy.id);
       try {
         for (const violation of compiled.rule.evaluateSet!(matched, ctx)) {
-          findings.push(this.finding(compiled, violation.resource, violation));
+          findings.push(this.finding(compiled, violation.resource, violation, refs.of(violation.resource)));
         }
       } catch (error) {
-        findings.push(this.errorFinding(compiled, matched[0]!, error));
+        findings.push(this.errorFinding(compiled, matched[0]!, error, refs.of(matched[0]!)));
       }
     }
 
@@ -328,7 +348,9 @@ class PolicyEngine implements Engine {
       allowAnnotations: this.settings.allowAnnotationWaivers,
     });
     findings.sort(compareFindings);
-    const refList = resources.map((resource) => this.ref(resource, '')).sort(compareResources);
+    const refList: ResourceRef[] = new Array(resources.length);
+    for (let r = 0; r < resources.length; r += 1) refList[r] = refs.at(r);
+    refList.sort(compareResources);
     return {
       findings,
       resources: refList,
@@ -341,8 +363,7 @@ class PolicyEngine implements Engine {
   }
 
   /** The finding's resource reference: shared per resource unless the field has a line of its own. */
-  private ref(resource: Resource, path: string): ResourceRef {
-    const base = baseRef(resource);
+  private ref(resource: Resource, path: string, base: ResourceRef): ResourceRef {
     if (path !== '' && resource.lineOf) {
       let line: number | undefined;
       try {
@@ -356,7 +377,12 @@ class PolicyEngine implements Engine {
     return base;
   }
 
-  private finding(compiled: CompiledPolicy, resource: Resource, violation: Violation): Finding {
+  private finding(
+    compiled: CompiledPolicy,
+    resource: Resource,
+    violation: Violation,
+    base: ResourceRef,
+  ): Finding {
     const path = violation.path;
     const finding: Finding = {
       policyId: compiled.policy.id,
@@ -365,7 +391,7 @@ class PolicyEngine implements Engine {
       mode: compiled.mode,
       message: violation.message ?? compiled.message(resource, compiled.params, path, violation.values),
       path,
-      resource: this.ref(resource, path),
+      resource: this.ref(resource, path, base),
       fingerprint: fingerprintAfter(compiled.fingerprintPrefix, resource.id, path),
     };
     if (violation.unknownPaths?.length) finding.unknownPaths = violation.unknownPaths;
@@ -373,7 +399,12 @@ class PolicyEngine implements Engine {
     return finding;
   }
 
-  private errorFinding(compiled: CompiledPolicy, resource: Resource, error: unknown): Finding {
+  private errorFinding(
+    compiled: CompiledPolicy,
+    resource: Resource,
+    error: unknown,
+    base: ResourceRef,
+  ): Finding {
     return {
       policyId: compiled.policy.id,
       severity: compiled.severity,
@@ -381,7 +412,7 @@ class PolicyEngine implements Engine {
       mode: compiled.mode,
       message: `policy ${compiled.policy.id} could not be evaluated: ${describeError(error)}`,
       path: '',
-      resource: this.ref(resource, ''),
+      resource: base,
       fingerprint: fingerprintAfter(compiled.fingerprintPrefix, resource.id, ''),
     };
   }

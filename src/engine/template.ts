@@ -67,6 +67,16 @@ function lookup(
   }
 }
 
+/** The roots the engine resolves itself; any other root is looked up in a rule's values. */
+const engineRoots: ReadonlySet<string> = new Set(['resource', 'body', 'facts', 'params', 'path']);
+
+/** Whether rendering `template` can read a rule's own values (a placeholder with another root). */
+export function templateReadsRuleValues(template: string): boolean {
+  for (const match of template.matchAll(placeholder))
+    if (!engineRoots.has((match[1] ?? '').split('.')[0]!)) return true;
+  return false;
+}
+
 /** Compile a template once; rendering then only walks the placeholders. */
 export function compileTemplate(template: string): MessageTemplate {
   const parts: Array<string | string[]> = [];

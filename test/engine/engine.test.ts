@@ -12,6 +12,7 @@ import type { Resource } from '../../src/model/resource.js';
 import { loadPolicies } from '../../src/policies/load.js';
 import { checks } from '../../src/engine/checks/index.js';
 import { repoPath } from '../helpers.js';
+import { templateReadsRuleValues } from '../../src/engine/template.js';
 
 const shop = repoPath('fixtures/engine/inputs/shop.yaml');
 const demoPolicies = () => loadPolicies({ paths: [repoPath('fixtures/engine/policies')], builtin: false });
@@ -349,5 +350,76 @@ describe('summarize', () => {
     expect(summary.byStatus).toMatchObject({ fail: 2, waived: 1, warn: 0, error: 0 });
     expect(summary.bySeverity).toMatchObject({ high: 2, low: 1, critical: 0 });
     expect(summary).toMatchObject({ resources: 3, policies: 2, findings: 3 });
+  });
+});
+
+describe('messages of schema rules', () => {
+  const tlsPolicy = (message: string, target: 'body' | 'resource' = 'body'): Policy => ({
+    id: 'min-tls',
+    title: 'TLS 1.2 or newer',
+    severity: 'high',
+    category: 'security',
+    tags: [],
+    references: [],
+    match: { source: 'terraform', kinds: ['azurerm_storage_account'] },
+    rule: {
+      schema:
+        target === 'body'
+          ? { assert: { properties: { min_tls_version: { enum: ['TLS1_2', 'TLS1_3'] } } } }
+          : {
+              target: 'resource',
+              assert: {
+                properties: { body: { properties: { min_tls_version: { enum: ['TLS1_2', 'TLS1_3'] } } } },
+              },
+            },
+    },
+    message,
+    file: '/virtual/min-tls.yaml',
+    builtin: false,
+  });
+  const account = (name: string, min_tls_version: string): Resource => ({
+    source: 'terraform',
+    kind: 'azurerm_storage_account',
+    id: `azurerm_storage_account.${name}`,
+    name,
+    labels: {},
+    location: { file: 'plan.json', line: 1 },
+    body: { name, min_tls_version },
+    facts: {},
+  });
+
+  it('render the failing value and the target for messages that read them, and the resource for those that do not', async () => {
+    const resources = [account('logs', 'TLS1_0'), account('data', 'TLS1_2'), account('web', 'TLS1_1')];
+    const withValues = await createEngine([
+      tlsPolicy(
+        '{{ resource.name }} allows {{ value }} (target {{ target.name }}, container {{ container.name }})',
+      ),
+    ]);
+    expect((await withValues.evaluate(resources)).findings.map((f) => [f.path, f.message])).toEqual([
+      ['/min_tls_version', 'logs allows TLS1_0 (target logs, container (unset))'],
+      ['/min_tls_version', 'web allows TLS1_1 (target web, container (unset))'],
+    ]);
+    const viaResource = await createEngine([tlsPolicy('{{ body.name }}: {{ value }}', 'resource')]);
+    expect((await viaResource.evaluate(resources)).findings.map((f) => f.message)).toEqual([
+      'logs: TLS1_0',
+      'web: TLS1_1',
+    ]);
+    const plain = await createEngine([tlsPolicy('{{ body.name }} allows {{ body.min_tls_version }}')]);
+    expect((await plain.evaluate(resources)).findings.map((f) => f.message)).toEqual([
+      'logs allows TLS1_0',
+      'web allows TLS1_1',
+    ]);
+  });
+
+  it('tell which templates read a rule value', () => {
+    expect(
+      templateReadsRuleValues(
+        '{{ resource.name }} in {{ body.spec.x }} {{ facts.a }} {{ params.b }} {{ path }}',
+      ),
+    ).toBe(false);
+    expect(templateReadsRuleValues('no placeholders')).toBe(false);
+    expect(templateReadsRuleValues('{{ value }}')).toBe(true);
+    expect(templateReadsRuleValues('{{body.x}} and {{ container.name }}')).toBe(true);
+    expect(templateReadsRuleValues('{{ target.spec }}')).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
 import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
+import { templateReadsRuleValues } from '../template.js';
 import { transientResourceView, viewPointerToBodyPointer } from '../view.js';
 import { schemaFailure, schemaPredicate } from './schema-predicate.js';
 import type { CompileContext, CompiledRule, RuleType, Violation } from './types.js';
@@ -130,6 +131,9 @@ export const schemaRuleType: RuleType = {
     const whenValidate = spec.when === undefined ? undefined : compileSchema(policy, ctx, spec.when, 'when');
     const when = whenValidate && (schemaPredicate(spec.when) ?? whenValidate);
     const reportPath = spec.path;
+    // The values below (`value`, `target`, `container`) exist for the message: most messages read
+    // only the resource, and a finding then need not carry an object of them.
+    const messageReadsValues = templateReadsRuleValues(policy.message);
     let validateAll: ValidateFunction | undefined;
     let schemaReads: ReadPattern[] | undefined;
     /** Where the assert schema reads, as body pointer patterns of this target instance. */
@@ -239,7 +243,11 @@ export const schemaRuleType: RuleType = {
           path: relevant[0]!,
           status: 'unknown',
           unknownPaths: relevant.slice(),
-          values: container ? { container, value: undefined } : { value: undefined },
+          values: !messageReadsValues
+            ? undefined
+            : container
+              ? { container, value: undefined }
+              : { value: undefined },
         };
       }
       const local = reportPath ?? failedAt ?? deepestPointer(validate.errors);
@@ -257,7 +265,11 @@ export const schemaRuleType: RuleType = {
         if (target === 'body' || (target === 'resource' && local.startsWith('/body'))) lastPath = path;
       }
       const value = valueAt(data, lastTokens);
-      const values = container ? { container, value, target: data } : { value, target: data };
+      const values = !messageReadsValues
+        ? undefined
+        : container
+          ? { container, value, target: data }
+          : { value, target: data };
       if (unknownPaths && unknownPaths.length > 0) {
         // Only unknown values the schema reads can matter: when there are none (ids, ARNs), the
         // errors need not be collected.
@@ -287,31 +299,35 @@ export const schemaRuleType: RuleType = {
       return { path, values };
     };
 
+    /** Every target but `containers` is one instance per resource: at most one violation. */
+    const single = (resource: Resource): Violation | undefined => {
+      switch (target) {
+        case 'body':
+          return check(resource, resource.body, undefined);
+        case 'podSpec': {
+          const podSpec = resource.facts.podSpec;
+          return podSpec ? check(resource, podSpec, undefined) : undefined;
+        }
+        case 'resource':
+          return check(resource, transientResourceView(resource), undefined);
+      }
+      return undefined;
+    };
+
     return {
       scope: 'resource',
       evaluate(resource: Resource): Violation[] {
-        switch (target) {
-          case 'body':
-            return one(check(resource, resource.body, undefined));
-          case 'podSpec': {
-            const podSpec = resource.facts.podSpec;
-            return podSpec ? one(check(resource, podSpec, undefined)) : noViolations;
-          }
-          case 'containers': {
-            const containers = resource.facts.containers;
-            if (!containers) return noViolations;
-            let out: Violation[] | undefined;
-            for (const fact of containers) {
-              const violation = check(resource, fact, fact);
-              if (violation) (out ??= []).push(violation);
-            }
-            return out ?? noViolations;
-          }
-          case 'resource':
-            return one(check(resource, transientResourceView(resource), undefined));
+        if (target !== 'containers') return one(single(resource));
+        const containers = resource.facts.containers;
+        if (!containers) return noViolations;
+        let out: Violation[] | undefined;
+        for (const fact of containers) {
+          const violation = check(resource, fact, fact);
+          if (violation) (out ??= []).push(violation);
         }
-        return noViolations;
+        return out ?? noViolations;
       },
+      evaluateOne: target === 'containers' ? undefined : single,
     };
   },
 };

@@ -47,6 +47,11 @@ export interface CompiledRule {
   scope: 'resource' | 'set';
   /** Scope `resource`: the violations of one resource (an empty array when it complies). */
   evaluate?(resource: Resource, ctx: EvalContext): Violation[];
+  /**
+   * Scope `resource`, for rules that report at most one place: the same verdict as `evaluate`
+   * without an array per violation. The engine calls this one when a rule has it.
+   */
+  evaluateOne?(resource: Resource, ctx: EvalContext): Violation | undefined;
   /** Scope `set`: the violations across all resources the policy matched. */
   evaluateSet?(resources: Resource[], ctx: EvalContext): SetViolation[];
 }
