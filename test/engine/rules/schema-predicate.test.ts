@@ -5,7 +5,21 @@ import type { ErrorObject } from 'ajv';
 import { schemaFailure, schemaPredicate } from '../../../src/engine/rules/schema-predicate.js';
 import { imageResource } from '../../../src/images/image-resource.js';
 
-const names = ['name', 'tag', 'digest', 'body', 'namespace', 'error', 'constructor'];
+// Names that need escaping too: the predicates are generated code, with names as string literals.
+const names = [
+  'name',
+  'tag',
+  'digest',
+  'body',
+  'namespace',
+  'error',
+  'constructor',
+  'it"s',
+  'a\\b',
+  'x\ny',
+  '\u2028',
+  '${t0}',
+];
 const scalar = fc.oneof(
   fc.constantFrom('latest', 'docker.io/library/nginx', 'ghcr.io/example/a', 'prod', '', 'k8s.gcr.io/pause'),
   fc.integer({ min: -2, max: 2 }),
@@ -177,6 +191,18 @@ describe('schema predicates', () => {
     }
   });
 
+  it('read names and compare values that need escaping as written', () => {
+    const odd = ['it"s', "it's", 'a\\b', 'x\ny', '\u2028', '${t0}', '*/ g', '0', ''];
+    for (const name of odd) {
+      const schema = { required: [name], properties: { [name]: { const: name } } };
+      expect(schemaPredicate(schema)!({ [name]: name })).toBe(true);
+      expect(schemaPredicate(schema)!({ [name]: name + '!' })).toBe(false);
+      expect(schemaPredicate(schema)!({ other: name })).toBe(false);
+      expect(schemaFailure(schema)!({ [name]: 1 })).toBe(`/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      expect(schemaFailure(schema)!({})).toBe(`/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    }
+  });
+
   it('leaves every other schema to ajv', () => {
     for (const other of [
       { type: 'string' },
@@ -193,6 +219,12 @@ describe('schema predicates', () => {
     ])
       expect(schemaPredicate(other)).toBeUndefined();
     expect(schemaFailure({ anyOf: [{ required: ['a'] }] })).toBeUndefined();
+    // Too large to generate: ajv answers (the limit bounds the generated code and the recursion).
+    let deep: unknown = { const: 1 };
+    for (let i = 0; i < 3000; i += 1) deep = { not: deep };
+    expect(schemaPredicate(deep)).toBeUndefined();
+    expect(schemaFailure({ properties: { a: deep } })).toBeUndefined();
+    expect(schemaPredicate({ not: { not: { const: 1 } } })!(1)).toBe(true);
     expect(schemaFailure({ properties: { a: { allOf: [true] } } })).toBeUndefined();
   });
 });
