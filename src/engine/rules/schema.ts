@@ -264,12 +264,11 @@ export const schemaRuleType: RuleType = {
         // Inside the body, or under `/body` of the whole resource, the place maps the same way for every resource.
         if (target === 'body' || (target === 'resource' && local.startsWith('/body'))) lastPath = path;
       }
-      const value = valueAt(data, lastTokens);
-      const values = !messageReadsValues
-        ? undefined
-        : container
-          ? { container, value, target: data }
-          : { value, target: data };
+      let values: Violation['values'];
+      if (messageReadsValues) {
+        const value = valueAt(data, lastTokens);
+        values = container ? { container, value, target: data } : { value, target: data };
+      }
       if (unknownPaths && unknownPaths.length > 0) {
         // Only unknown values the schema reads can matter: when there are none (ids, ARNs), the
         // errors need not be collected.
