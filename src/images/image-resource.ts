@@ -127,20 +127,55 @@ function validBody(image: string, parts: ImageReferenceParts): Record<string, un
 }
 
 function validFacts(original: string, parts: ImageReferenceParts, origin: ImageOrigin): ImageFacts {
+  // One literal per shape (tag, digest), like the body: fields added to a finished literal go to a
+  // second, out-of-object store.
   const { normalized: reference, registry, repository, name, familiar, tag, digest } = parts;
-  const facts: ImageFacts = {
-    valid: true,
-    original,
-    pinned: digest !== undefined,
-    lookup: lookupOff,
-    reference,
-    registry,
-    repository,
-    name,
-    familiar,
-  };
-  if (tag !== undefined) facts.tag = tag;
-  if (digest !== undefined) facts.digest = digest;
+  const lookup = lookupOff;
+  let facts: ImageFacts;
+  if (digest === undefined)
+    facts =
+      tag === undefined
+        ? { valid: true, original, pinned: false, lookup, reference, registry, repository, name, familiar }
+        : {
+            valid: true,
+            original,
+            pinned: false,
+            lookup,
+            reference,
+            registry,
+            repository,
+            name,
+            familiar,
+            tag,
+          };
+  else
+    facts =
+      tag === undefined
+        ? {
+            valid: true,
+            original,
+            pinned: true,
+            lookup,
+            reference,
+            registry,
+            repository,
+            name,
+            familiar,
+            digest,
+          }
+        : {
+            valid: true,
+            original,
+            pinned: true,
+            lookup,
+            reference,
+            registry,
+            repository,
+            name,
+            familiar,
+            tag,
+            digest,
+          };
   addOrigin(facts, origin);
   return facts;
 }
