@@ -146,8 +146,12 @@ const MAX_KIND_CACHE = 4096;
  */
 class RefTable {
   private readonly refs: Array<ResourceRef | undefined>;
-  /** Input position by resource, built only when a set rule reports (its violations name resources). */
-  private positions: Map<Resource, number> | undefined;
+  /**
+   * References of the resources set rules name, by identity. Their findings get a reference equal
+   * to, not the same as, the list's: mapping every resource to its position would cost a pass over
+   * all of them (15 ms at 100,000) for the few that set rules report.
+   */
+  private readonly named = new Map<Resource, ResourceRef>();
 
   constructor(private readonly resources: readonly Resource[]) {
     this.refs = new Array<ResourceRef | undefined>(resources.length);
@@ -160,12 +164,9 @@ class RefTable {
 
   /** The reference of a resource given by identity (set rules). */
   of(resource: Resource): ResourceRef {
-    if (!this.positions) {
-      this.positions = new Map();
-      for (let r = 0; r < this.resources.length; r += 1) this.positions.set(this.resources[r]!, r);
-    }
-    const r = this.positions.get(resource);
-    return r === undefined ? resourceRef(resource) : this.at(r);
+    let ref = this.named.get(resource);
+    if (!ref) this.named.set(resource, (ref = resourceRef(resource)));
+    return ref;
   }
 }
 
