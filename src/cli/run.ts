@@ -25,7 +25,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     testCommand(io, setExit),
     policiesCommand(io),
     costCommand(io),
-    serveCommand(io),
+    serveCommand(io, setExit),
     regoCommand(io),
   ];
   for (const command of commands) program.addCommand(command);

@@ -29,6 +29,11 @@ export interface BuildServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Add Node process metrics (CPU, memory, event loop lag) to /metrics. */
   processMetrics?: boolean;
+  /**
+   * Where GET /metrics gets its text, given the app's own registry; by default the registry
+   * itself. A `serve --workers` worker asks the primary for every worker's metrics added up.
+   */
+  metricsSource?: (registry: WebhookMetrics['registry']) => () => Promise<string>;
 }
 
 export interface WebhookServer extends FastifyInstance {
@@ -88,6 +93,9 @@ export function buildServer(
   }) as unknown as FastifyInstance;
 
   const metrics = createMetrics({ processMetrics: options.processMetrics });
+  const metricsText = options.metricsSource
+    ? options.metricsSource(metrics.registry)
+    : () => metrics.registry.metrics();
   const scope = new AdmissionScope(settings);
   let ready: { engine: Engine; policies: Map<string, Policy>; setPolicies: Set<string> } | undefined;
   let failure: string | undefined;
@@ -98,6 +106,7 @@ export function buildServer(
         policies: new Map(compiled.policies.map((p) => [p.policy.id, p.policy])),
         setPolicies: new Set(compiled.policies.filter((p) => p.rule.scope === 'set').map((p) => p.policy.id)),
       };
+      metrics.ready.set(1);
       app.log.info(
         { event: 'ready', policies: compiled.policies.length },
         'policies compiled; ready for admission requests',
@@ -238,9 +247,16 @@ export function buildServer(
       .code(503)
       .send({ status: failure ? 'failed' : 'starting', ...(failure ? { error: failure } : {}) });
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    let text: string;
+    try {
+      text = await metricsText();
+    } catch (error) {
+      request.log.warn({ event: 'metrics-unavailable', error: describeError(error) }, 'metrics unavailable');
+      return reply.code(503).send(errorBody(503, `metrics unavailable: ${describeError(error)}`));
+    }
     reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return text;
   });
 
   Object.defineProperty(app, 'webhookMetrics', { value: metrics });

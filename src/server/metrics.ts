@@ -2,7 +2,7 @@
  * Prometheus metrics of the webhook, on a registry of its own (one per server, so tests and
  * embedders can run several). prom-client does the exposition format and histogram bookkeeping.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface WebhookMetrics {
   registry: Registry;
@@ -12,6 +12,8 @@ export interface WebhookMetrics {
   findings: Counter<'policy' | 'status'>;
   budgetExceeded: Counter<'route'>;
   tlsReloads: Counter<'result'>;
+  /** 1 once the policies are compiled; summed over the workers of `serve --workers`. */
+  ready: Gauge;
 }
 
 // Admission answers are expected in about a millisecond; the buckets resolve that and the tail up
@@ -60,6 +62,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Webho
       name: 'parapet_tls_reloads_total',
       help: 'TLS certificate reloads, by result (ok or error).',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    ready: new Gauge({
+      name: 'parapet_ready_processes',
+      help: 'Server processes whose policies are compiled and that answer admission requests (one per ready worker).',
       registers: [registry],
     }),
   };

@@ -5,10 +5,11 @@
 // policy directory), their ratio, and latency at a fixed 1,000 req/s with the full library from an
 // open-loop client that sends on schedule and charges every delay (paced-load.mjs), for both
 // servers: the no-policy server's tail is the floor this machine and HTTP stack set. The two
-// servers run side by side and their runs alternate. Before the loads, a sleeping process
-// measures the machine's own scheduling stalls (jitter.mjs).
+// servers run side by side and their runs alternate. All of that once per worker count
+// (`serve --workers`): one process, and one per core of this machine. Before the loads, a
+// sleeping process measures the machine's own scheduling stalls (jitter.mjs).
 // Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 8), BENCH_RATE (default 1000),
-// BENCH_PACED_RUNS (default 4, per server).
+// BENCH_PACED_RUNS (default 4, per server), BENCH_WORKERS (default "1,N", N the cores).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -26,6 +27,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const PACED_RUNS = Number(process.env.BENCH_PACED_RUNS ?? 4);
+const WORKERS = [
+  ...new Set((process.env.BENCH_WORKERS ?? `1,${os.availableParallelism()}`).split(',').map(Number)),
+];
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-webhook-bench-'));
 const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -98,18 +102,21 @@ async function freePort() {
   });
 }
 
-function status(port, pathname) {
+// Processes whose policies are compiled (all workers of `--workers`, summed by the primary).
+function readyProcesses(port) {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: pathname, ca, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', ca, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve(Number(/^parapet_ready_processes (\d+)$/m.exec(text)?.[1] ?? 0)));
     });
     req.on('error', () => resolve(0));
     req.end();
   });
 }
 
-async function startServer(extraArgs) {
+async function startServer(workers, extraArgs) {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -120,12 +127,13 @@ async function startServer(extraArgs) {
       `--port=${port}`,
       `--tls-cert=${path.join(dir, 'tls.crt')}`,
       `--tls-key=${path.join(dir, 'tls.key')}`,
+      `--workers=${workers}`,
       ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const deadline = Date.now() + 60_000;
-  while ((await status(port, '/readyz')) !== 200) {
+  while ((await readyProcesses(port)) !== workers) {
     if (child.exitCode !== null || Date.now() > deadline)
       throw new Error('parapet serve did not become ready');
     await sleep(100);
@@ -178,57 +186,70 @@ async function paced(label, server) {
 // order swapping each time: this machine's speed drifts within minutes, and a figure taken in a
 // slow spell must not be compared with one taken in a quiet one.
 const jitter = await sleeperJitter(5);
-const servers = {
-  full: await startServer([]),
-  none: await startServer(['--no-builtin', `--policies=${emptyPolicies}`]),
-};
-const full = { fixed: [] };
-const none = { fixed: [] };
-try {
-  // Warm-up: JIT, ajv validators, TLS sessions.
-  for (const server of Object.values(servers)) await load(server.port, { duration: 2 });
-  full.max = await maxThroughput('full', servers.full);
-  none.max = await maxThroughput('none', servers.none);
-  for (let run = 0; run < PACED_RUNS; run += 1) {
-    const order = run % 2 === 0 ? ['full', 'none'] : ['none', 'full'];
-    for (const name of order) (name === 'full' ? full : none).fixed.push(await paced(name, servers[name]));
+
+async function measure(workers) {
+  const servers = {
+    full: await startServer(workers, []),
+    none: await startServer(workers, ['--no-builtin', `--policies=${emptyPolicies}`]),
+  };
+  const full = { fixed: [] };
+  const none = { fixed: [] };
+  try {
+    // Warm-up: JIT, ajv validators, TLS sessions.
+    for (const server of Object.values(servers)) await load(server.port, { duration: 2 });
+    full.max = await maxThroughput('full', servers.full);
+    none.max = await maxThroughput('none', servers.none);
+    for (let run = 0; run < PACED_RUNS; run += 1) {
+      const order = run % 2 === 0 ? ['full', 'none'] : ['none', 'full'];
+      for (const name of order) (name === 'full' ? full : none).fixed.push(await paced(name, servers[name]));
+    }
+  } finally {
+    await Promise.all(Object.values(servers).map(stopServer));
   }
-} finally {
-  await Promise.all(Object.values(servers).map(stopServer));
+  return { full, none };
 }
+
+const results = [];
+for (const workers of WORKERS) results.push({ workers, ...(await measure(workers)) });
 rmSync(dir, { recursive: true, force: true });
 
 const row = (name, r) =>
   `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms`;
+const medianRun = (fixed) => [...fixed].sort((a, b) => a.p99 - b.p99)[Math.floor(fixed.length / 2)];
+const within = (fixed) => fixed.filter((f) => f.p99 <= 5).length;
 console.log(
   `POST /validate, Deployment review (${body.length} bytes), HTTPS keep-alive on loopback, ${SECONDS}s per run`,
 );
-console.log(`max throughput (autocannon, ${CONNECTIONS} connections):`);
-console.log(row('  full built-in library', full.max));
-console.log(row('  no policies', none.max));
-console.log(`  throughput ratio full/none: ${((full.max.rps / none.max.rps) * 100).toFixed(1)}%`);
-const medianRun = (fixed) => [...fixed].sort((a, b) => a.p99 - b.p99)[Math.floor(fixed.length / 2)];
-for (const [name, result] of [
-  ['full library', full],
-  ['no policies', none],
-]) {
-  console.log(
-    `fixed ${RATE} req/s, open loop, ${name} (${result.fixed.length} runs of ${SECONDS}s after a 2s ramp on the same connections, alternating with the other server's):`,
-  );
-  for (const f of result.fixed) {
+for (const { workers, full, none } of results) {
+  console.log(`\n--workers ${workers} (${workers === 1 ? 'one process' : `${workers} worker processes`}):`);
+  console.log(`max throughput (autocannon, ${CONNECTIONS} connections):`);
+  console.log(row('  full built-in library', full.max));
+  console.log(row('  no policies', none.max));
+  console.log(`  throughput ratio full/none: ${((full.max.rps / none.max.rps) * 100).toFixed(1)}%`);
+  for (const [name, result] of [
+    ['full library', full],
+    ['no policies', none],
+  ]) {
     console.log(
-      `  ${f.achievedRate} req/s sent: p50 ${f.p50} ms, p90 ${f.p90} ms, p99 ${f.p99} ms, max ${f.max} ms ` +
-        `(client ${(f.clientCpu * 100).toFixed(0)}% of a core, its timer at most ${f.clientLateMs} ms late)`,
+      `fixed ${RATE} req/s, open loop, ${name} (${result.fixed.length} runs of ${SECONDS}s after a 2s ramp on the same connections, alternating with the other server's):`,
     );
+    for (const f of result.fixed) {
+      console.log(
+        `  ${f.achievedRate} req/s sent: p50 ${f.p50} ms, p90 ${f.p90} ms, p99 ${f.p99} ms, max ${f.max} ms ` +
+          `(client ${(f.clientCpu * 100).toFixed(0)}% of a core, its timer at most ${f.clientLateMs} ms late)`,
+      );
+    }
   }
 }
 console.log(
-  `machine, idle, before the loads: a process sleeping 1 ms at a time woke more than 5 ms late ${jitter.over5} times ` +
+  `\nmachine, idle, before the loads: a process sleeping 1 ms at a time woke more than 5 ms late ${jitter.over5} times ` +
     `and more than 10 ms late ${jitter.over10} times in 5 s (latest ${jitter.maxMs} ms; ${jitter.over2} over 2 ms)`,
 );
-const within = (fixed) => fixed.filter((f) => f.p99 <= 5).length;
-console.log(
-  `p99 at ${RATE} req/s, median run: full library ${medianRun(full.fixed).p99} ms (target <= 5 ms), ` +
-    `no policies ${medianRun(none.fixed).p99} ms; runs within 5 ms: full ${within(full.fixed)} of ` +
-    `${full.fixed.length}, no policies ${within(none.fixed)} of ${none.fixed.length}`,
-);
+for (const { workers, full, none } of results) {
+  console.log(
+    `--workers ${workers}: throughput full/none ${((full.max.rps / none.max.rps) * 100).toFixed(1)}%; ` +
+      `p99 at ${RATE} req/s, median run: full library ${medianRun(full.fixed).p99} ms (target <= 5 ms), ` +
+      `no policies ${medianRun(none.fixed).p99} ms; runs within 5 ms: full ${within(full.fixed)} of ` +
+      `${full.fixed.length}, no policies ${within(none.fixed)} of ${none.fixed.length}`,
+  );
+}

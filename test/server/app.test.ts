@@ -378,10 +378,16 @@ describe('health, readiness and metrics', () => {
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json()).toEqual({ status: 'starting' });
     expect((await post(app, '/validate', review('pod-hardened-create.v1.json'))).status).toBe(503);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /^parapet_ready_processes 0$/m,
+    );
     resolve(engine);
     await app.engineReady;
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.json()).toEqual({ status: 'ready', policies: 5 });
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /^parapet_ready_processes 1$/m,
+    );
   });
 
   it('reports a failed compilation on /readyz', async () => {
