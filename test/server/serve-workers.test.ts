@@ -32,6 +32,15 @@ beforeAll(() => {
   ca = readFileSync(pki.ca.cert);
 });
 
+/** `serve` on a free loopback port with the test certificate and `workers` workers. */
+const onLoopback = (workers: number) => [
+  '--host=127.0.0.1',
+  '--port=0',
+  `--tls-cert=${pair.cert}`,
+  `--tls-key=${pair.key}`,
+  `--workers=${workers}`,
+];
+
 interface Started {
   child: ChildProcess;
   lines: Array<Record<string, unknown>>;
@@ -115,19 +124,7 @@ describe.skipIf(!haveOpenssl || !built)('parapet serve --workers 2', () => {
     server.lines.filter((l) => l.event === 'worker-ready' && l.pid === server.child.pid).map((l) => l.worker);
 
   beforeAll(async () => {
-    server = start([
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--tls-cert',
-      pair.cert,
-      '--tls-key',
-      pair.key,
-      '--workers',
-      '2',
-      ...policies,
-    ]);
+    server = start([...onLoopback(2), ...policies]);
     await until('two ready workers', () => (readyWorkers().length >= 2 ? true : undefined));
     const listening = server.lines.find((l) => /^Server listening at /.test(String(l.msg)));
     port = Number(/:(\d+)$/.exec(String(listening?.msg))?.[1]);
@@ -196,21 +193,7 @@ describe.skipIf(!haveOpenssl || !built)('parapet serve --workers: start-up error
   });
 
   it('exits 2 with the first worker’s one line when policies do not load', async () => {
-    const run = start([
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--tls-cert',
-      pair.cert,
-      '--tls-key',
-      pair.key,
-      '--workers',
-      '3',
-      '--no-builtin',
-      '--policies',
-      'fixtures/admission/no-such-dir',
-    ]);
+    const run = start([...onLoopback(3), '--no-builtin', '--policies', 'fixtures/admission/no-such-dir']);
     expect((await run.exited).code).toBe(2);
     const lines = run.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
