@@ -431,6 +431,32 @@ describe('health, readiness and metrics', () => {
   });
 });
 
+describe('metrics from elsewhere (serve --workers)', () => {
+  it('serves the text of the metrics source, and 503 with the reason when it fails', async () => {
+    let fail = false;
+    const { app, log } = server({
+      metricsSource: (registry) => async () => {
+        if (fail) throw new Error('the primary did not answer a metrics request within 5000 ms');
+        return `# summed over workers\n${await registry.metrics()}`;
+      },
+    });
+    await app.engineReady;
+    const ok = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toMatch(/^# summed over workers\n/);
+    expect(ok.body).toMatch(/^parapet_ready_processes 1$/m);
+    fail = true;
+    const failed = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(failed.statusCode).toBe(503);
+    expect(failed.json()).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'metrics unavailable: the primary did not answer a metrics request within 5000 ms',
+    });
+    expect(log.lines.some((l) => l.event === 'metrics-unavailable')).toBe(true);
+  });
+});
+
 describe('POST /mutate', () => {
   it('returns the fixes of mutating policies as a base64 JSONPatch, and the patched pod then passes them', async () => {
     const { app, log } = server({ settings: { mutate: ['admission-no-priv*', 'admission-seccomp-*'] } });
