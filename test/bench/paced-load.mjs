@@ -77,8 +77,10 @@ class Connection {
  *   connections?: number, ca?: Buffer, warmup?: number }} options (warmup: seconds at the same rate
  *   on the same connections before measuring, default 2)
  * @returns {Promise<{ sent: number, ok: number, errors: number, non2xx: number, p50: number, p90: number,
- *   p99: number, max: number, achievedRate: number, clientLateMs: number }>} latencies in ms;
- *   clientLateMs: the most the client's own timer ran behind the schedule
+ *   p99: number, max: number, achievedRate: number, clientLateMs: number,
+ *   requests: { sentAt: Float64Array, latencies: Float64Array } }>} latencies in ms; clientLateMs: the
+ *   most the client's own timer ran behind the schedule; requests: each request's send time
+ *   (epoch ms) and latency, in sending order
  */
 export async function pacedLoad({
   url,
@@ -129,6 +131,7 @@ export async function pacedLoad({
 async function run(dispatch, rate, seconds) {
   const total = Math.round(rate * seconds);
   const latencies = new Float64Array(total);
+  const sentAt = new Float64Array(total);
   let sent = 0;
   let done = 0;
   let errors = 0;
@@ -149,6 +152,7 @@ async function run(dispatch, rate, seconds) {
         // Latency runs from when the client got to send it (a timer firing late is the client's
         // delay, reported apart), including any wait for a free connection (the server's backlog).
         const due = now;
+        sentAt[sent] = performance.timeOrigin + now;
         lateness = Math.max(lateness, now - (start + sent * interval));
         const index = sent;
         dispatch({
@@ -184,5 +188,6 @@ async function run(dispatch, rate, seconds) {
     max: round(sorted[sorted.length - 1]),
     achievedRate: Math.round(total / elapsed),
     clientLateMs: round(lateness),
+    requests: { sentAt, latencies },
   };
 }

@@ -10,19 +10,12 @@
 // sleeping process measures the machine's own scheduling stalls (jitter.mjs).
 // Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 8), BENCH_RATE (default 1000),
 // BENCH_PACED_RUNS (default 4, per server), BENCH_WORKERS (default "1,N", N the cores).
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { sleeperJitter } from './jitter.mjs';
 import { pacedLoad } from './paced-load.mjs';
+import { benchSetup, reviewBody, startServer, stopServer } from './webhook-servers.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
@@ -31,120 +24,9 @@ const WORKERS = [
   ...new Set((process.env.BENCH_WORKERS ?? `1,${os.availableParallelism()}`).split(',').map(Number)),
 ];
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-webhook-bench-'));
-const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-openssl(
-  'req',
-  '-x509',
-  '-new',
-  '-key',
-  'ca.key',
-  '-sha256',
-  '-days',
-  '1',
-  '-subj',
-  '/CN=bench-ca',
-  '-out',
-  'ca.crt',
-);
-openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'tls.key');
-openssl('req', '-new', '-key', 'tls.key', '-subj', '/CN=127.0.0.1', '-out', 'tls.csr');
-writeFileSync(path.join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-openssl(
-  'x509',
-  '-req',
-  '-in',
-  'tls.csr',
-  '-CA',
-  'ca.crt',
-  '-CAkey',
-  'ca.key',
-  '-set_serial',
-  '1',
-  '-days',
-  '1',
-  '-extfile',
-  'ext',
-  '-out',
-  'tls.crt',
-);
-const ca = readFileSync(path.join(dir, 'ca.crt'));
-const emptyPolicies = path.join(dir, 'no-policies');
-const noPolicy = path.join(emptyPolicies, 'always-passes.yaml');
-// The no-policy baseline still needs one policy to start; this one matches no kind in the review.
-execFileSync('mkdir', ['-p', emptyPolicies]);
-writeFileSync(
-  noPolicy,
-  [
-    'id: bench-matches-nothing',
-    'title: Matches no resource (baseline)',
-    'severity: info',
-    'category: best-practice',
-    'match: { source: kubernetes, kinds: [BenchNothing] }',
-    'rule: { schema: { target: body, assert: {} } }',
-    "message: 'never'",
-    '',
-  ].join('\n'),
-);
-const body = readFileSync(
-  path.join(root, 'fixtures/admission/reviews/deployment-checkout-create.v1.json'),
-  'utf8',
-);
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// Processes whose policies are compiled (all workers of `--workers`, summed by the primary).
-function readyProcesses(port) {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', ca, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve(Number(/^parapet_ready_processes (\d+)$/m.exec(text)?.[1] ?? 0)));
-    });
-    req.on('error', () => resolve(0));
-    req.end();
-  });
-}
-
-async function startServer(workers, extraArgs) {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(root, 'dist/cli/main.js'),
-      'serve',
-      '--host=127.0.0.1',
-      `--port=${port}`,
-      `--tls-cert=${path.join(dir, 'tls.crt')}`,
-      `--tls-key=${path.join(dir, 'tls.key')}`,
-      `--workers=${workers}`,
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const deadline = Date.now() + 60_000;
-  while ((await readyProcesses(port)) !== workers) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error('parapet serve did not become ready');
-    await sleep(100);
-  }
-  return { port, child };
-}
-
-async function stopServer({ child }) {
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
-}
+const setup = benchSetup();
+const { ca } = setup;
+const body = reviewBody;
 
 function load(port, options = {}) {
   return autocannon({
@@ -189,8 +71,8 @@ const jitter = await sleeperJitter(5);
 
 async function measure(workers) {
   const servers = {
-    full: await startServer(workers, []),
-    none: await startServer(workers, ['--no-builtin', `--policies=${emptyPolicies}`]),
+    full: await startServer(setup, workers),
+    none: await startServer(setup, workers, setup.noPolicyArgs),
   };
   const full = { fixed: [] };
   const none = { fixed: [] };
@@ -211,7 +93,7 @@ async function measure(workers) {
 
 const results = [];
 for (const workers of WORKERS) results.push({ workers, ...(await measure(workers)) });
-rmSync(dir, { recursive: true, force: true });
+setup.cleanup();
 
 const row = (name, r) =>
   `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms`;
