@@ -1,0 +1,88 @@
+// In-process A/B of two builds on the images check: both dist/ trees loaded in one process, rounds
+// alternating A, B / B, A with a collection before each, so the machine's drift falls on both.
+// Prints each side's median and best, how often B won, and whether both produced the same
+// findings. Not part of `npm run bench`. A build's copy must sit beside policies/ and node_modules/
+// (ignored by git as /dist-*/):
+//   cp -r dist dist-a && <change> && npm run build && node --expose-gc test/bench/images-ab.mjs dist-a dist
+// Knobs: BENCH_IMAGES (default 200,000), BENCH_ROUNDS (default 10 per side).
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+const [A, B] = process.argv.slice(2).map((dir) => pathToFileURL(path.resolve(dir)).href);
+if (!A || !B || !globalThis.gc) {
+  console.error('usage: node --expose-gc test/bench/images-ab.mjs DIST_A DIST_B');
+  process.exit(2);
+}
+const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const referencePolicies = new Set([
+  'image-reference-valid',
+  'image-allowed-registries',
+  'image-tag-not-latest',
+  'image-digest-pinned',
+  'image-deprecated-registry',
+]);
+
+async function side(dist) {
+  const { createEngine, defaultSettings, loadPolicies } = await import(`${dist}/index.js`);
+  const { imageResource } = await import(`${dist}/images/image-resource.js`);
+  const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
+    referencePolicies.has(policy.id),
+  );
+  return { engine: await createEngine(policies, defaultSettings()), imageResource, times: [], digest: '' };
+}
+
+// The references and their manifests as images.bench.mjs makes them (flat strings, 100 per file).
+const registries = [
+  '',
+  'docker.io/',
+  'registry.example.com/',
+  'ghcr.io/example/',
+  'k8s.gcr.io/',
+  'localhost:5000/',
+  '[::1]:5000/',
+  '123456789012.dkr.ecr.eu-west-1.amazonaws.com/',
+];
+const tails = [':1.27.3', '', ':latest', '@sha256:' + 'ab'.repeat(32), ':v2.1.0@sha256:' + 'cd'.repeat(32)];
+const references = JSON.parse(
+  JSON.stringify(
+    Array.from(
+      { length: COUNT },
+      (_, i) =>
+        `${registries[i % registries.length]}team-${i % 97}/service_${i % 1013}${tails[i % tails.length]}`,
+    ),
+  ),
+);
+const files = Array.from(
+  { length: Math.ceil(COUNT / 100) },
+  (_, i) => `manifests/app-${String(i).padStart(5, '0')}.yaml`,
+);
+
+async function round(s) {
+  const started = performance.now();
+  const resources = references.map((reference, i) =>
+    s.imageResource(reference, { location: { file: files[Math.floor(i / 100)], line: 1 + (i % 100) * 12 } }),
+  );
+  const result = await s.engine.evaluate(resources);
+  s.times.push(performance.now() - started);
+  const sample = result.findings[Math.floor(result.findings.length / 2)];
+  s.digest = `${result.findings.length}:${sample?.fingerprint}:${sample?.message}`;
+}
+
+const sides = { A: await side(A), B: await side(B) };
+for (let r = 0; r < ROUNDS; r += 1) {
+  for (const name of r % 2 ? ['B', 'A'] : ['A', 'B']) {
+    globalThis.gc();
+    await round(sides[name]);
+  }
+}
+const median = (times) => [...times].sort((x, y) => x - y)[times.length >> 1];
+const rate = (ms) => Math.round((COUNT / ms) * 1000).toLocaleString('en-US');
+for (const [name, s] of Object.entries(sides))
+  console.log(`${name}: median ${rate(median(s.times))} refs/s, best ${rate(Math.min(...s.times))}`);
+const wins = sides.A.times.filter((a, i) => sides.B.times[i] < a).length;
+console.log(
+  `B faster in ${wins} of ${ROUNDS} rounds; B/A median time ${(median(sides.B.times) / median(sides.A.times)).toFixed(3)}; ` +
+    `same findings: ${sides.A.digest === sides.B.digest}`,
+);
