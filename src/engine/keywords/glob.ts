@@ -72,8 +72,9 @@ function literalShape(pattern: string, options: GlobOptions): ((subject: string)
 
 /**
  * One glob. minimatch's `match` splits the subject on every call; its regular expression is one
- * `test`. The two agree on plain paths, except that a globstar's expression is looser (`a/**` also
- * matches `a`, `a/.` and `a/./b`), so there a yes is confirmed by `match`. Subjects with an empty
+ * `test`. The two agree on plain paths, except that the expression is looser in two places, where
+ * a yes is confirmed by `match`: a globstar's (`a/**` also matches `a`, `a/.` and `a/./b`), and
+ * `.` or `..` segments after a brace alternative's first segment. Subjects with an empty
  * segment go to `match`. Literal prefixes with `*` or `**` need neither (see {@link literalShape}).
  */
 function compileGlob(pattern: string, options: GlobOptions): CompiledGlob {
@@ -83,7 +84,15 @@ function compileGlob(pattern: string, options: GlobOptions): CompiledGlob {
   if (shape) return { plain: shape, any, first: pattern.charCodeAt(0) };
   const re = glob.makeRe();
   if (!re) return { plain: any, any, first: -1 };
-  if (!pattern.includes('**')) return { plain: (subject) => re.test(subject), any, first: -1 };
+  if (!pattern.includes('**'))
+    return {
+      // The expression's guard against `.` and `..` segments only holds at the start of an
+      // alternative: `{a,b}/c/*` lets `a/c/.` through. A yes for a subject with such a segment is
+      // confirmed by `match`.
+      plain: (subject) => re.test(subject) && (noDotSegments(subject, 0) || glob.match(subject)),
+      any,
+      first: -1,
+    };
   return { plain: (subject) => re.test(subject) && glob.match(subject), any, first: -1 };
 }
 

@@ -60,6 +60,9 @@ const subjects = [
   'docker.io/library/.',
   'docker.io/library/..',
   'docker.io/library/.nginx',
+  // minimatch's expression lets these through after a brace alternative; its match does not.
+  'docker.io/acme/.',
+  'quay.io/acme/..',
   'a',
   'a/.',
   'a/b/.c',
