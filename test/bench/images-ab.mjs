@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { benchReferences, originsFor, referencePolicyIds } from './image-references.mjs';
 
 const [A, B] = process.argv.slice(2).map((dir) => pathToFileURL(path.resolve(dir)).href);
 if (!A || !B || !globalThis.gc) {
@@ -16,54 +17,21 @@ if (!A || !B || !globalThis.gc) {
 }
 const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
-const referencePolicies = new Set([
-  'image-reference-valid',
-  'image-allowed-registries',
-  'image-tag-not-latest',
-  'image-digest-pinned',
-  'image-deprecated-registry',
-]);
-
 async function side(dist) {
   const { createEngine, defaultSettings, loadPolicies } = await import(`${dist}/index.js`);
   const { imageResource } = await import(`${dist}/images/image-resource.js`);
   const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
-    referencePolicies.has(policy.id),
+    referencePolicyIds.has(policy.id),
   );
   return { engine: await createEngine(policies, defaultSettings()), imageResource, times: [], digest: '' };
 }
 
-// The references and their manifests as images.bench.mjs makes them (flat strings, 100 per file).
-const registries = [
-  '',
-  'docker.io/',
-  'registry.example.com/',
-  'ghcr.io/example/',
-  'k8s.gcr.io/',
-  'localhost:5000/',
-  '[::1]:5000/',
-  '123456789012.dkr.ecr.eu-west-1.amazonaws.com/',
-];
-const tails = [':1.27.3', '', ':latest', '@sha256:' + 'ab'.repeat(32), ':v2.1.0@sha256:' + 'cd'.repeat(32)];
-const references = JSON.parse(
-  JSON.stringify(
-    Array.from(
-      { length: COUNT },
-      (_, i) =>
-        `${registries[i % registries.length]}team-${i % 97}/service_${i % 1013}${tails[i % tails.length]}`,
-    ),
-  ),
-);
-const files = Array.from(
-  { length: Math.ceil(COUNT / 100) },
-  (_, i) => `manifests/app-${String(i).padStart(5, '0')}.yaml`,
-);
+const references = benchReferences(COUNT);
+const originOf = originsFor(COUNT);
 
 async function round(s) {
   const started = performance.now();
-  const resources = references.map((reference, i) =>
-    s.imageResource(reference, { location: { file: files[Math.floor(i / 100)], line: 1 + (i % 100) * 12 } }),
-  );
+  const resources = references.map((reference, i) => s.imageResource(reference, originOf(i)));
   const result = await s.engine.evaluate(resources);
   s.times.push(performance.now() - started);
   const sample = result.findings[Math.floor(result.findings.length / 2)];

@@ -3,47 +3,16 @@
 import { createEngine, defaultSettings, loadPolicies } from '../../dist/index.js';
 import { imageResource } from '../../dist/images/image-resource.js';
 import { tryParseImageReference } from '../../dist/images/reference.js';
+import { benchReferences, originsFor, referencePolicyIds } from './image-references.mjs';
 
 const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const registries = [
-  '',
-  'docker.io/',
-  'registry.example.com/',
-  'ghcr.io/example/',
-  'k8s.gcr.io/',
-  'localhost:5000/',
-  '[::1]:5000/',
-  '123456789012.dkr.ecr.eu-west-1.amazonaws.com/',
-];
-const tails = [':1.27.3', '', ':latest', '@sha256:' + 'ab'.repeat(32), ':v2.1.0@sha256:' + 'cd'.repeat(32)];
-// Handed over as a loader hands them over: flat strings. A template literal builds a rope (a
-// concatenation V8 flattens on first read, then reads through an indirection); the strings of a
-// parsed manifest, plan, vulnerability report or command line are flat, so the JSON round trip.
-const references = JSON.parse(
-  JSON.stringify(
-    Array.from(
-      { length: COUNT },
-      (_, i) =>
-        `${registries[i % registries.length]}team-${i % 97}/service_${i % 1013}${tails[i % tails.length]}`,
-    ),
-  ),
+const references = benchReferences(COUNT);
+const originOf = originsFor(COUNT);
+const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
+  referencePolicyIds.has(policy.id),
 );
-
-const files = Array.from(
-  { length: Math.ceil(COUNT / 100) },
-  (_, i) => `manifests/app-${String(i).padStart(5, '0')}.yaml`,
-);
-
-const referencePolicies = new Set([
-  'image-reference-valid',
-  'image-allowed-registries',
-  'image-tag-not-latest',
-  'image-digest-pinned',
-  'image-deprecated-registry',
-]);
-const policies = (await loadPolicies({ builtin: true })).filter((policy) => referencePolicies.has(policy.id));
 const engine = await createEngine(policies, defaultSettings());
 
 function best(fn) {
@@ -66,11 +35,8 @@ const parse = best(() =>
 // registers through the next round's collection, and kept 110-220 MB alive.)
 async function checkRound() {
   const started = process.hrtime.bigint();
-  // Each reference where a real one is written: its own line of a manifest (100 per file), so the
-  // report order (file, line, id) is decided as in a real run rather than by comparing 200k ids.
-  const resources = references.map((reference, i) =>
-    imageResource(reference, { location: { file: files[Math.floor(i / 100)], line: 1 + (i % 100) * 12 } }),
-  );
+  // Each reference where a real one is written (originsFor).
+  const resources = references.map((reference, i) => imageResource(reference, originOf(i)));
   const result = await engine.evaluate(resources);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, findings: result.findings.length };
 }
