@@ -102,26 +102,33 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   if (input.length === 64 && anchoredIdentifier.test(input))
     return 'cannot specify 64-byte hexadecimal strings as a repository name';
 
-  // Split the digest first: it may contain ':' itself. '@' appears nowhere else in the grammar.
-  // `end` is where the name (and then the tag) of the written reference ends.
+  // One pass over the name and tag: the first '@' ends them (the digest follows; '@' appears
+  // nowhere else in the grammar); the tag follows the first ':' after the last '/' (a ':' before
+  // it is a port); the first '/' ends the part that may be a registry.
   let end = input.length;
+  let firstSlash = -1;
+  let colon = -1;
+  for (let i = 0; i < end; i += 1) {
+    const c = input.charCodeAt(i);
+    if (c === 47 /* / */) {
+      if (firstSlash === -1) firstSlash = i;
+      colon = -1;
+    } else if (c === 58 /* : */) {
+      if (colon === -1) colon = i;
+    } else if (c === 64 /* @ */) end = i;
+  }
   let digest: string | undefined;
-  const at = input.indexOf('@');
-  if (at !== -1) {
-    digest = input.slice(at + 1);
-    end = at;
+  if (end !== input.length) {
+    digest = input.slice(end + 1);
     const digestReason = validateDigest(digest);
     if (digestReason) return digestReason;
   }
 
-  // The tag follows the first ':' after the last '/' (a ':' before it is a port).
   let tag: string | undefined;
-  const lastSlash = end === 0 ? -1 : input.lastIndexOf('/', end - 1);
-  const colon = input.indexOf(':', lastSlash + 1);
-  if (colon !== -1 && colon < end) {
+  if (colon !== -1) {
+    if (!isTagAt(input, colon + 1, end)) return `invalid tag "${input.slice(colon + 1, end)}"`;
     tag = input.slice(colon + 1, end);
     end = colon;
-    if (!isTag(tag)) return `invalid tag "${tag}"`;
   }
   if (end === 0) return 'repository name must have at least one component';
 
@@ -130,13 +137,15 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   let repository: string;
   /** The repository was written without a registry (Docker Hub). */
   let hub = true;
-  let slash = input.indexOf('/');
-  if (slash >= end) slash = -1;
+  const slash = firstSlash < end ? firstSlash : -1;
+  /** Where the repository starts in the written reference. */
+  let repositoryStart = 0;
   if (slash !== -1 && looksLikeHost(input, slash)) {
     hub = false;
+    if (!isRegistryHostAt(input, 0, slash)) return `invalid registry host "${input.slice(0, slash)}"`;
     registry = input.slice(0, slash);
-    if (!isRegistryHost(registry)) return `invalid registry host "${registry}"`;
-    repository = input.slice(slash + 1, end);
+    repositoryStart = slash + 1;
+    repository = input.slice(repositoryStart, end);
     if (registry === legacyDefaultRegistry) registry = defaultRegistry;
   } else {
     registry = defaultRegistry;
@@ -144,7 +153,7 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   }
   // Official images gain library/; `library/x` is a valid remote name exactly when `x` is.
   const official = registry === defaultRegistry && !repository.includes('/');
-  if (!isRemoteName(repository)) {
+  if (!isRemoteNameAt(input, repositoryStart, end)) {
     const full = official ? officialRepositoryPrefix + repository : repository;
     if (full.toLowerCase() !== full && isRemoteName(full.toLowerCase())) {
       return `repository name "${full}" must be lowercase`;
@@ -185,12 +194,17 @@ const isWord = (c: number) => isAlphanumeric(c) || c === 95; /* _ */
 
 /** A registry host: dot-separated components of letters, digits and inner '-', or a bracketed IPv6 literal; then an optional `:port`. */
 export function isRegistryHost(text: string): boolean {
-  const n = text.length;
-  let i = 0;
-  if (text.charCodeAt(0) === 91 /* [ */) {
-    const close = text.indexOf(']');
-    if (close < 2) return false;
-    for (i = 1; i < close; i += 1) {
+  return isRegistryHostAt(text, 0, text.length);
+}
+
+/** {@link isRegistryHost} of `text.slice(start, n)`, read in place. */
+function isRegistryHostAt(text: string, start: number, n: number): boolean {
+  let i = start;
+  if (i === n) return false;
+  if (text.charCodeAt(i) === 91 /* [ */) {
+    const close = text.indexOf(']', i);
+    if (close === -1 || close >= n || close < i + 2) return false;
+    for (i += 1; i < close; i += 1) {
       const c = text.charCodeAt(i);
       if (!(isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58)) return false;
     }
@@ -212,8 +226,13 @@ export function isRegistryHost(text: string): boolean {
 
 /** A remote name: '/'-separated components of lowercase letters and digits joined by '.', '_', '__' or runs of '-'. */
 export function isRemoteName(text: string): boolean {
-  const n = text.length;
-  let i = 0;
+  return isRemoteNameAt(text, 0, text.length);
+}
+
+/** {@link isRemoteName} of `text.slice(start, n)`, read in place. */
+function isRemoteNameAt(text: string, start: number, n: number): boolean {
+  let i = start;
+  if (i === n) return false;
   for (;;) {
     if (!isLowerAlphanumeric(text.charCodeAt(i))) return false;
     i += 1;
@@ -238,9 +257,13 @@ export function isRemoteName(text: string): boolean {
 
 /** A tag: a word character, then up to 127 word characters, '.' or '-'. */
 export function isTag(text: string): boolean {
-  const n = text.length;
-  if (n === 0 || n > 128 || !isWord(text.charCodeAt(0))) return false;
-  for (let i = 1; i < n; i += 1) {
+  return isTagAt(text, 0, text.length);
+}
+
+/** {@link isTag} of `text.slice(start, n)`, read in place. */
+function isTagAt(text: string, start: number, n: number): boolean {
+  if (n === start || n - start > 128 || !isWord(text.charCodeAt(start))) return false;
+  for (let i = start + 1; i < n; i += 1) {
     const c = text.charCodeAt(i);
     if (!isWord(c) && c !== 46 && c !== 45) return false;
   }
