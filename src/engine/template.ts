@@ -17,9 +17,15 @@ export type MessageTemplate = (
 
 const placeholder = /\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}/g;
 
+/** Longest string a message shows whole: longer ones (hostile or generated input) show their start and length. */
+const STRING_MAX = 1024;
+
 function renderValue(value: unknown): string {
   if (value === undefined || value === null) return '(unset)';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string')
+    return value.length <= STRING_MAX
+      ? value
+      : `${value.slice(0, 200)}... (${value.length.toLocaleString('en-US')} characters)`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   try {
     const json = JSON.stringify(value);

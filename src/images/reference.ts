@@ -50,12 +50,22 @@ export interface ImageReference {
   familiar: string;
 }
 
+/** Longest part of a reference an error quotes whole (the longest valid reference is about 470). */
+const QUOTE_MAX = 512;
+
+/** `"text"`, or its start and its length when it is longer than {@link QUOTE_MAX}: hostile input stays one short line. */
+export function quote(text: string): string {
+  return text.length <= QUOTE_MAX
+    ? `"${text}"`
+    : `"${text.slice(0, 64)}..." (${text.length.toLocaleString('en-US')} characters)`;
+}
+
 /** Why a reference is invalid: Docker's error wording, so users recognise it. */
 export class ImageReferenceError extends Error {
   readonly reference: string;
 
   constructor(reference: string, reason: string) {
-    super(`invalid image reference "${reference}": ${reason}`);
+    super(`invalid image reference ${quote(reference)}: ${reason}`);
     this.name = 'ImageReferenceError';
     this.reference = reference;
   }
@@ -126,7 +136,7 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
 
   let tag: string | undefined;
   if (colon !== -1) {
-    if (!isTagAt(input, colon + 1, end)) return `invalid tag "${input.slice(colon + 1, end)}"`;
+    if (!isTagAt(input, colon + 1, end)) return `invalid tag ${quote(input.slice(colon + 1, end))}`;
     tag = input.slice(colon + 1, end);
     end = colon;
   }
@@ -142,7 +152,7 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   let repositoryStart = 0;
   if (slash !== -1 && looksLikeHost(input, slash)) {
     hub = false;
-    if (!isRegistryHostAt(input, 0, slash)) return `invalid registry host "${input.slice(0, slash)}"`;
+    if (!isRegistryHostAt(input, 0, slash)) return `invalid registry host ${quote(input.slice(0, slash))}`;
     registry = input.slice(0, slash);
     repositoryStart = slash + 1;
     repository = input.slice(repositoryStart, end);
@@ -156,7 +166,7 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
   if (!isRemoteNameAt(input, repositoryStart, end)) {
     const full = official ? officialRepositoryPrefix + repository : repository;
     if (full.toLowerCase() !== full && isRemoteName(full.toLowerCase())) {
-      return `repository name "${full}" must be lowercase`;
+      return `repository name ${quote(full)} must be lowercase`;
     }
     return 'invalid reference format';
   }
@@ -323,13 +333,13 @@ export function parseImageReference(input: string): ImageReference {
 export function validateDigest(digest: string): string | undefined {
   // The common case, sha256 in lowercase hex, in one expression.
   if (sha256Digest.test(digest)) return undefined;
-  if (!anchoredDigestSyntax.test(digest)) return `invalid digest "${digest}"`;
+  if (!anchoredDigestSyntax.test(digest)) return `invalid digest ${quote(digest)}`;
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, colon);
   const hex = digest.slice(colon + 1);
   const length = digestHexLength[algorithm];
-  if (length === undefined) return `unsupported digest algorithm "${algorithm}"`;
-  if (hex.length !== length || !lowercaseHex.test(hex)) return `invalid ${algorithm} digest "${digest}"`;
+  if (length === undefined) return `unsupported digest algorithm ${quote(algorithm)}`;
+  if (hex.length !== length || !lowercaseHex.test(hex)) return `invalid ${algorithm} digest ${quote(digest)}`;
   return undefined;
 }
 

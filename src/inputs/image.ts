@@ -9,7 +9,7 @@ import {
   imageResource,
 } from '../images/image-resource.js';
 import { readOciLayout, type LocalImage } from '../images/oci-layout.js';
-import { tryParseImageReference } from '../images/reference.js';
+import { quote, tryParseImageReference } from '../images/reference.js';
 import { parseVulnerabilityReport } from '../images/vulnerabilities.js';
 import type { AdapterOutput, InputAdapter, JsonSource } from './types.js';
 
@@ -139,7 +139,10 @@ export async function imageResourcesFromArguments(args: string[], now = new Date
     }
     const parsed = tryParseImageReference(arg);
     if (!parsed.ok)
-      throw new ParapetError('PARAPET_USAGE', `--image "${arg}": invalid image reference: ${parsed.reason}`);
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        `--image ${quote(arg)}: invalid image reference: ${parsed.reason}`,
+      );
     resources.push(imageResource(arg, { location: { file: '--image', line: 0 } }));
   }
   return resources;

@@ -221,6 +221,19 @@ describe('parapet check', () => {
     expect(stderr).toMatch(/^error: -:3:11: invalid JSON: unexpected character 'P'\n$/);
   });
 
+  it('rejects an invalid --image in one short line naming it, however long it is (exit 2)', async () => {
+    const short = await runCli(['check', '--image', 'Nginx:1.27']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toBe(
+      'error: --image "Nginx:1.27": invalid image reference: repository name "library/Nginx" must be lowercase\n',
+    );
+    const long = await runCli(['check', '--image', 'Nginx'.repeat(20_000)]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toBe(
+      `error: --image "${'Nginx'.repeat(12)}Ngin..." (100,000 characters): invalid image reference: repository name "library/${'Nginx'.repeat(11)}N..." (100,008 characters) must be lowercase\n`,
+    );
+  });
+
   it('treats an unknown option as a usage error (exit 2)', async () => {
     const { code, stderr } = await runCli(['check', shop, '--frobnicate']);
     expect(code).toBe(2);

@@ -411,6 +411,17 @@ describe('messages of schema rules', () => {
     ]);
   });
 
+  it('show a long string value by its start and length, so a hostile input cannot make a message megabytes long', async () => {
+    const huge = 'TLS1_' + 'x'.repeat(300_000);
+    const plain = await createEngine([tlsPolicy('{{ body.name }} allows {{ body.min_tls_version }}')]);
+    const [finding] = (await plain.evaluate([account('logs', huge)])).findings;
+    expect(finding!.message).toBe(`logs allows ${huge.slice(0, 200)}... (300,005 characters)`);
+    // Up to 1,024 characters a value is shown whole.
+    const long = 'TLS1_' + 'y'.repeat(1019);
+    const [whole] = (await plain.evaluate([account('logs', long)])).findings;
+    expect(whole!.message).toBe(`logs allows ${long}`);
+  });
+
   it('tell which templates read a rule value', () => {
     expect(
       templateReadsRuleValues(
