@@ -8,6 +8,7 @@ import { normalizeRegoSection, regoSectionSchema } from '../rego/settings.js';
 import { normalizeServerSection, serverSectionSchema } from '../server/settings.js';
 
 import { costConfigSchema, normalizeCostConfig } from '../cost/settings.js';
+import { imageSettingsFrom } from '../images/settings.js';
 
 export interface DomainSection {
   /** Top-level key in `parapet.yaml`, and the key in `Settings.domains`. */
@@ -37,6 +38,8 @@ export const domainSections: DomainSection[] = [
     key: 'images',
     description: 'Image metadata settings (registry access, cache, timeouts).',
     schema: { type: 'object' },
+    // Relative paths (reports, keys, docker config, known-exploited list) resolve against the file.
+    normalize: (value, { directory, file }) => imageSettingsFrom(value, directory, file),
   },
   {
     key: 'rego',

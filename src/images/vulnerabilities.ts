@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ParapetError } from '../model/errors.js';
 import { tryParseImageReference } from './reference.js';
 
@@ -224,6 +224,22 @@ export function loadVulnerabilityReport(file: string): VulnerabilityReport {
     );
   }
   return parseVulnerabilityReport(value, file);
+}
+
+const reportCache = new Map<string, { mtimeMs: number; report: VulnerabilityReport }>();
+
+/**
+ * {@link loadVulnerabilityReport}, read again only when the file changes: the webhook evaluates
+ * many times per process, and `check` reads each report once before evaluating (preflight).
+ */
+export function cachedVulnerabilityReport(file: string): VulnerabilityReport {
+  const mtimeMs = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  const cached = reportCache.get(file);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.report;
+  const report = loadVulnerabilityReport(file);
+  if (reportCache.size > 256) reportCache.clear();
+  reportCache.set(file, { mtimeMs, report });
+  return report;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoPath, runCli } from '../helpers.js';
 
@@ -231,6 +233,54 @@ describe('parapet check', () => {
     expect(long.code).toBe(2);
     expect(long.stderr).toBe(
       `error: --image "${'Nginx'.repeat(12)}Ngin..." (100,000 characters): invalid image reference: repository name "library/${'Nginx'.repeat(11)}N..." (100,008 characters) must be lowercase\n`,
+    );
+  });
+
+  it('stops before evaluating when a report or key it is given cannot be used (exit 2, one line naming it)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parapet-vulns-'));
+    const trivy = readFileSync(repoPath('policies/images/tests/trivy-shop-api.json'), 'utf8');
+    const truncated = path.join(dir, 'truncated.json');
+    writeFileSync(truncated, trivy.slice(0, trivy.length / 2));
+    const other = path.join(dir, 'other.json');
+    writeFileSync(other, '{"kind": "SBOM"}');
+    const missing = path.join(dir, 'missing.json');
+    const cases: Array<[string[], string | RegExp]> = [
+      [
+        ['--vulns', truncated],
+        new RegExp(`^error: ${truncated}: vulnerability report is not JSON \\(.*\\)\\n$`),
+      ],
+      [
+        ['--vulns', other],
+        `error: ${other}: not a Trivy or Grype JSON report (expected "SchemaVersion"/"Results" or "matches"/"source")\n`,
+      ],
+      [
+        ['--vulns', missing],
+        new RegExp(`^error: ${missing}: cannot read vulnerability report \\(ENOENT.*\\)\\n$`),
+      ],
+      [
+        ['--cosign-key', missing],
+        new RegExp(`^error: ${missing}: cannot read cosign public key \\(ENOENT.*\\)\\n$`),
+      ],
+    ];
+    for (const [args, error] of cases) {
+      const run = await runCli(['check', shop, '--select', 'image-*', ...args]);
+      expect([args, run.code, run.stdout]).toEqual([args, 2, '']);
+      if (typeof error === 'string') expect(run.stderr).toBe(error);
+      else expect(run.stderr).toMatch(error);
+    }
+    // The same from the configuration, relative to it.
+    const config = path.join(dir, 'parapet.yaml');
+    writeFileSync(config, 'images:\n  vulnerabilityReports: [truncated.json]\n');
+    const configured = await runCli(['check', shop, '--config', config]);
+    expect(configured.code).toBe(2);
+    expect(configured.stderr).toMatch(new RegExp(`^error: ${truncated}: vulnerability report is not JSON`));
+    // A whole report is read and used.
+    const whole = path.join(dir, 'whole.json');
+    writeFileSync(whole, trivy);
+    const used = await runCli(['check', '--image', 'nginx:1.27', '--vulns', whole, '-f', 'json']);
+    expect(used.stderr).toBe('');
+    expect(JSON.parse(used.stdout).notices.map((n: { code: string }) => n.code)).toContain(
+      'vulnerability-report-unmatched',
     );
   });
 

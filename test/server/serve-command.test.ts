@@ -1,4 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
@@ -115,5 +117,33 @@ describe.skipIf(!haveOpenssl)('parapet serve: start-up errors exit 2 with one li
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('fixtures/admission/no-such-dir');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 2 naming a vulnerability report of its configuration that is not a report', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parapet-serve-'));
+    const report = path.join(dir, 'trivy.json');
+    writeFileSync(report, '{"SchemaVersion": 2, "Results": [');
+    const config = path.join(dir, 'parapet.yaml');
+    writeFileSync(config, 'images:\n  vulnerabilityReports: [trivy.json]\n');
+    const run = await runCli([
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--tls-cert',
+      pair.cert,
+      '--tls-key',
+      pair.key,
+      '--config',
+      config,
+      ...policies,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^error: ${report.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: vulnerability report is not JSON \\(.*\\)\\n$`,
+      ),
+    );
   });
 });

@@ -9,6 +9,7 @@ import { createProgress } from '../progress.js';
 import { addPolicyOptions, engineFromOptions, type PolicyOptions } from '../settings.js';
 import { toolInfo } from '../version.js';
 import { addImageOptions, applyImageOptions, type ImageCliOptions } from '../../images/cli-options.js';
+import { preflightImageFiles } from '../../images/preflight.js';
 import { imageResourcesFromArguments } from '../../inputs/image.js';
 
 interface CheckOptions extends PolicyOptions, ImageCliOptions {
@@ -69,6 +70,7 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
       conftestNamespaces: options.namespace,
     });
     applyImageOptions(settings, options);
+    preflightImageFiles(settings);
     const progress = createProgress(io);
     let result;
     try {

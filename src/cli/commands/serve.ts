@@ -16,6 +16,7 @@ import { loadTlsMaterial } from '../../server/tls.js';
 import { serverSettingsFrom, type FailureDecision, type ServerSettings } from '../../server/settings.js';
 import { collect, type CliIO } from '../io.js';
 import { addPolicyOptions, buildSettings, engineFromOptions, type PolicyOptions } from '../settings.js';
+import { preflightImageFiles } from '../../images/preflight.js';
 
 interface ServeOptions extends PolicyOptions {
   host: string;
@@ -196,7 +197,10 @@ async function serveOne(
   // Compile in the background: the port answers /healthz at once and /readyz once policies are
   // ready. A worker started after the first compiles before it listens: the port already
   // answers, and a connection handed to this worker should not find it unready.
-  const loading = engineFromOptions(options);
+  const loading = engineFromOptions(options).then((loaded) => {
+    preflightImageFiles(loaded.settings);
+    return loaded;
+  });
   loading.catch(() => undefined);
   if (role === 'deferred') await loading;
   const app: WebhookServer = buildServer(

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { Resource } from '../../model/resource.js';
 import {
   attachMetadata,
@@ -10,21 +9,8 @@ import {
 import { sharedImageMetadataService } from '../../images/metadata-service.js';
 import { tryParseImageReference } from '../../images/reference.js';
 import { imageSettingsFrom } from '../../images/settings.js';
-import { loadVulnerabilityReport, type VulnerabilityReport } from '../../images/vulnerabilities.js';
+import { cachedVulnerabilityReport } from '../../images/vulnerabilities.js';
 import type { FactProvider } from './types.js';
-
-const reportCache = new Map<string, { mtimeMs: number; report: VulnerabilityReport }>();
-
-/** Reports are re-read only when the file changes (the webhook evaluates many times per process). */
-function cachedReport(file: string): VulnerabilityReport {
-  const mtimeMs = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-  const cached = reportCache.get(file);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.report;
-  const report = loadVulnerabilityReport(file);
-  if (reportCache.size > 256) reportCache.clear();
-  reportCache.set(file, { mtimeMs, report });
-  return report;
-}
 
 /**
  * Images: one image resource per container image of every Kubernetes workload (linked to its
@@ -104,7 +90,7 @@ export const imagesFactProvider: FactProvider = {
     }
 
     if (settings.vulnerabilityReports.length > 0) {
-      const reports = settings.vulnerabilityReports.map(cachedReport);
+      const reports = settings.vulnerabilityReports.map(cachedVulnerabilityReport);
       for (const resource of images)
         if (!imageFactsOf(resource)?.vulnerabilities) attachVulnerabilities(resource, reports);
       const unmatched = reports.filter(
