@@ -207,7 +207,10 @@ export function isRegistryHost(text: string): boolean {
   return isRegistryHostAt(text, 0, text.length);
 }
 
-/** {@link isRegistryHost} of `text.slice(start, n)`, read in place. */
+/**
+ * {@link isRegistryHost} of `text.slice(start, n)`, read in place. The range validators may read
+ * `text[n]`, which is then a delimiter (`/`, `:` or `@`) or past the end: never a character they accept.
+ */
 function isRegistryHostAt(text: string, start: number, n: number): boolean {
   let i = start;
   if (i === n) return false;
@@ -221,10 +224,11 @@ function isRegistryHostAt(text: string, start: number, n: number): boolean {
     i = close + 1;
   } else {
     for (;;) {
-      const start = i;
+      const component = i;
       while (i < n && (isAlphanumeric(text.charCodeAt(i)) || text.charCodeAt(i) === 45)) i += 1;
-      if (i === start || text.charCodeAt(start) === 45 || text.charCodeAt(i - 1) === 45) return false;
-      if (text.charCodeAt(i) !== 46 /* . */) break;
+      if (i === component || text.charCodeAt(component) === 45 || text.charCodeAt(i - 1) === 45)
+        return false;
+      if (i === n || text.charCodeAt(i) !== 46 /* . */) break;
       i += 1;
     }
   }
