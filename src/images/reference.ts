@@ -226,8 +226,7 @@ function isRegistryHostAt(text: string, start: number, n: number): boolean {
     for (;;) {
       const component = i;
       while (i < n && (isAlphanumeric(text.charCodeAt(i)) || text.charCodeAt(i) === 45)) i += 1;
-      if (i === component || text.charCodeAt(component) === 45 || text.charCodeAt(i - 1) === 45)
-        return false;
+      if (i === component || text.charCodeAt(component) === 45 || text.charCodeAt(i - 1) === 45) return false;
       if (i === n || text.charCodeAt(i) !== 46 /* . */) break;
       i += 1;
     }
