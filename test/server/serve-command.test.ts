@@ -27,6 +27,21 @@ beforeAll(async () => {
   busyPort = (busy.address() as { port: number }).port;
 });
 
+/** `parapet serve` on a free loopback port with the test certificate, and these arguments. */
+const serveOnLoopback = (args: string[]) =>
+  runCli([
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--tls-cert',
+    pair.cert,
+    '--tls-key',
+    pair.key,
+    ...args,
+  ]);
+
 afterAll(async () => {
   await new Promise((resolve) => busy.close(resolve));
 });
@@ -100,20 +115,7 @@ describe.skipIf(!haveOpenssl)('parapet serve: start-up errors exit 2 with one li
   });
 
   it('exits 2 naming the policy when policies do not load', async () => {
-    const run = await runCli([
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--tls-cert',
-      pair.cert,
-      '--tls-key',
-      pair.key,
-      '--no-builtin',
-      '--policies',
-      'fixtures/admission/no-such-dir',
-    ]);
+    const run = await serveOnLoopback(['--no-builtin', '--policies', 'fixtures/admission/no-such-dir']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('fixtures/admission/no-such-dir');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -125,20 +127,7 @@ describe.skipIf(!haveOpenssl)('parapet serve: start-up errors exit 2 with one li
     writeFileSync(report, '{"SchemaVersion": 2, "Results": [');
     const config = path.join(dir, 'parapet.yaml');
     writeFileSync(config, 'images:\n  vulnerabilityReports: [trivy.json]\n');
-    const run = await runCli([
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--tls-cert',
-      pair.cert,
-      '--tls-key',
-      pair.key,
-      '--config',
-      config,
-      ...policies,
-    ]);
+    const run = await serveOnLoopback(['--config', config, ...policies]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       new RegExp(
