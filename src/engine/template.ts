@@ -1,4 +1,5 @@
 /** Message templates: `{{ a.b.c }}` placeholders resolved against a finding's values. */
+import { abbreviate } from '../model/errors.js';
 import type { Resource } from '../model/resource.js';
 import { transientResourceView, viewKeys } from './view.js';
 
@@ -22,10 +23,7 @@ const STRING_MAX = 1024;
 
 function renderValue(value: unknown): string {
   if (value === undefined || value === null) return '(unset)';
-  if (typeof value === 'string')
-    return value.length <= STRING_MAX
-      ? value
-      : `${value.slice(0, 200)}... (${value.length.toLocaleString('en-US')} characters)`;
+  if (typeof value === 'string') return abbreviate(value, STRING_MAX, 200);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   try {
     const json = JSON.stringify(value);

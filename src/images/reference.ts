@@ -14,6 +14,8 @@
  *   digest           := algorithm ":" hex   (sha256: 64, sha384: 96, sha512: 128 lowercase hex)
  */
 
+import { abbreviate } from '../model/errors.js';
+
 export const defaultRegistry = 'docker.io';
 const legacyDefaultRegistry = 'index.docker.io';
 const officialRepositoryPrefix = 'library/';
@@ -53,11 +55,9 @@ export interface ImageReference {
 /** Longest part of a reference an error quotes whole (the longest valid reference is about 470). */
 const QUOTE_MAX = 512;
 
-/** `"text"`, or its start and its length when it is longer than {@link QUOTE_MAX}: hostile input stays one short line. */
+/** `"text"`, with only its start and its length when it is longer than {@link QUOTE_MAX}: hostile input stays one short line. */
 export function quote(text: string): string {
-  return text.length <= QUOTE_MAX
-    ? `"${text}"`
-    : `"${text.slice(0, 64)}..." (${text.length.toLocaleString('en-US')} characters)`;
+  return `"${abbreviate(text, QUOTE_MAX, 64)}"`;
 }
 
 /** Why a reference is invalid: Docker's error wording, so users recognise it. */

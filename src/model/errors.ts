@@ -47,3 +47,13 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
   return String(error);
 }
+
+/**
+ * `text` when it has at most `max` characters, else its first `keep` and its length
+ * (`abc... (1,000,000 characters)`): hostile input stays a short line in messages.
+ */
+export function abbreviate(text: string, max: number, keep: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, keep)}... (${text.length.toLocaleString('en-US')} characters)`;
+}

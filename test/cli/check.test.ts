@@ -232,7 +232,7 @@ describe('parapet check', () => {
     const long = await runCli(['check', '--image', 'Nginx'.repeat(20_000)]);
     expect(long.code).toBe(2);
     expect(long.stderr).toBe(
-      `error: --image "${'Nginx'.repeat(12)}Ngin..." (100,000 characters): invalid image reference: repository name "library/${'Nginx'.repeat(11)}N..." (100,008 characters) must be lowercase\n`,
+      `error: --image "${'Nginx'.repeat(12)}Ngin... (100,000 characters)": invalid image reference: repository name "library/${'Nginx'.repeat(11)}N... (100,008 characters)" must be lowercase\n`,
     );
   });
 

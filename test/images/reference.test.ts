@@ -235,15 +235,15 @@ describe('image reference grammar', () => {
     const reason = tryParseImageReference(`nginx:${tag}`);
     expect(reason).toEqual({
       ok: false,
-      reason: `invalid tag "${tag.slice(0, 64)}..." (999,999 characters)`,
+      reason: `invalid tag "${tag.slice(0, 64)}... (999,999 characters)"`,
     });
     const digest = `sha256:${'a'.repeat(1_000)}`;
     expect(tryParseImageReference(`nginx@${digest}`)).toEqual({
       ok: false,
-      reason: `invalid sha256 digest "${digest.slice(0, 64)}..." (1,007 characters)`,
+      reason: `invalid sha256 digest "${digest.slice(0, 64)}... (1,007 characters)"`,
     });
     expect(() => parseImageReference('A'.repeat(600))).toThrow(
-      `invalid image reference "${'A'.repeat(64)}..." (600 characters): repository name "library/${'A'.repeat(56)}..." (608 characters) must be lowercase`,
+      `invalid image reference "${'A'.repeat(64)}... (600 characters)": repository name "library/${'A'.repeat(56)}... (608 characters)" must be lowercase`,
     );
     // Up to 512 characters a part is quoted whole, as Docker does.
     const longTag = 'v' + '1'.repeat(200);
