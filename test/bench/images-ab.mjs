@@ -4,7 +4,8 @@
 // findings. Not part of `npm run bench`. A build's copy must sit beside policies/ and node_modules/
 // (ignored by git as /dist-*/):
 //   cp -r dist dist-a && <change> && npm run build && node --expose-gc test/bench/images-ab.mjs dist-a dist
-// Knobs: BENCH_IMAGES (default 200,000), BENCH_ROUNDS (default 10 per side).
+// Knobs: BENCH_IMAGES (default 200,000), BENCH_ROUNDS (default 10 per side), BENCH_AB=parse to time
+// the reference scanner alone (scanImageReference over the references) instead of the whole check.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -17,25 +18,45 @@ if (!A || !B || !globalThis.gc) {
 }
 const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const PARSE_ONLY = process.env.BENCH_AB === 'parse';
 async function side(dist) {
   const { createEngine, defaultSettings, loadPolicies } = await import(`${dist}/index.js`);
   const { imageResource } = await import(`${dist}/images/image-resource.js`);
+  const reference = await import(`${dist}/images/reference.js`);
   const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
     referencePolicyIds.has(policy.id),
   );
-  return { engine: await createEngine(policies, defaultSettings()), imageResource, times: [], digest: '' };
+  return {
+    engine: await createEngine(policies, defaultSettings()),
+    imageResource,
+    reference,
+    times: [],
+    digest: '',
+  };
 }
 
 const references = benchReferences(COUNT);
 const originOf = originsFor(COUNT);
 
 async function round(s) {
+  if (PARSE_ONLY) return parseRound(s);
   const started = performance.now();
   const resources = references.map((reference, i) => s.imageResource(reference, originOf(i)));
   const result = await s.engine.evaluate(resources);
   s.times.push(performance.now() - started);
   const sample = result.findings[Math.floor(result.findings.length / 2)];
   s.digest = `${result.findings.length}:${sample?.fingerprint}:${sample?.message}`;
+}
+
+/** The scanner alone: how many references it accepts, the last one's parts, and the time. */
+function parseRound(s) {
+  const parts = s.reference.imageReferenceParts();
+  const started = performance.now();
+  let valid = 0;
+  for (const written of references)
+    if (s.reference.scanImageReference(written, parts) === undefined) valid += 1;
+  s.times.push(performance.now() - started);
+  s.digest = `${valid}:${parts.normalized}:${parts.familiar}`;
 }
 
 const sides = { A: await side(A), B: await side(B) };
