@@ -21,6 +21,17 @@ export const referencePolicyIds = new Set([
 ]);
 
 /**
+ * An engine with just the reference policies, compiled by the given build of parapet (its
+ * `dist/index.js` module: the benches compare builds).
+ */
+export async function referencePolicyEngine({ createEngine, defaultSettings, loadPolicies }) {
+  const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
+    referencePolicyIds.has(policy.id),
+  );
+  return createEngine(policies, defaultSettings());
+}
+
+/**
  * `count` distinct references over eight registry shapes and five tag/digest shapes, handed over
  * as a loader hands them over: flat strings. A template literal builds a rope (a concatenation V8
  * flattens on first read, then reads through an indirection); the strings of a parsed manifest,

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { benchReferences, originsFor, referencePolicyIds } from './image-references.mjs';
+import { benchReferences, originsFor, referencePolicyEngine } from './image-references.mjs';
 
 const [A, B] = process.argv.slice(2).map((dir) => pathToFileURL(path.resolve(dir)).href);
 if (!A || !B || !globalThis.gc) {
@@ -20,14 +20,10 @@ const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const PARSE_ONLY = process.env.BENCH_AB === 'parse';
 async function side(dist) {
-  const { createEngine, defaultSettings, loadPolicies } = await import(`${dist}/index.js`);
   const { imageResource } = await import(`${dist}/images/image-resource.js`);
   const reference = await import(`${dist}/images/reference.js`);
-  const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
-    referencePolicyIds.has(policy.id),
-  );
   return {
-    engine: await createEngine(policies, defaultSettings()),
+    engine: await referencePolicyEngine(await import(`${dist}/index.js`)),
     imageResource,
     reference,
     times: [],

@@ -4,9 +4,9 @@
 // (which makes V8 flatten the concatenated ones). Medians of BENCH_ROUNDS (default 6) rounds,
 // each on resources built anew. Not part of `npm run bench`:
 //   npm run build && node --expose-gc test/bench/images-rules.mjs
-import { createEngine, defaultSettings, loadPolicies } from '../../dist/index.js';
+import * as parapet from '../../dist/index.js';
 import { imageResource } from '../../dist/images/image-resource.js';
-import { benchReferences, originsFor, referencePolicyIds } from './image-references.mjs';
+import { benchReferences, originsFor, referencePolicyEngine } from './image-references.mjs';
 
 if (!globalThis.gc) {
   console.error('usage: node --expose-gc test/bench/images-rules.mjs');
@@ -16,10 +16,7 @@ const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const references = benchReferences(COUNT);
 const originOf = originsFor(COUNT);
-const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
-  referencePolicyIds.has(policy.id),
-);
-const engine = await createEngine(policies, defaultSettings());
+const engine = await referencePolicyEngine(parapet);
 const ctx = { settings: engine.settings, notices: [], resources: [], resourcesOfKinds: () => [] };
 const build = () => references.map((reference, i) => imageResource(reference, originOf(i)));
 

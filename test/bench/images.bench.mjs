@@ -3,20 +3,17 @@
 // in rounds alternating with the check's, the check's output built without the check (objects of
 // the same shapes, copied from one real run: see outputAlone), as a measure of how fast this
 // machine allocates and keeps that much in the same run.
-import { createEngine, defaultSettings, loadPolicies } from '../../dist/index.js';
+import * as parapet from '../../dist/index.js';
 import { imageResource } from '../../dist/images/image-resource.js';
 import { tryParseImageReference } from '../../dist/images/reference.js';
-import { benchReferences, originsFor, outputAlone, referencePolicyIds } from './image-references.mjs';
+import { benchReferences, originsFor, outputAlone, referencePolicyEngine } from './image-references.mjs';
 
 const COUNT = Number(process.env.BENCH_IMAGES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 const references = benchReferences(COUNT);
 const originOf = originsFor(COUNT);
-const policies = (await loadPolicies({ builtin: true })).filter((policy) =>
-  referencePolicyIds.has(policy.id),
-);
-const engine = await createEngine(policies, defaultSettings());
+const engine = await referencePolicyEngine(parapet);
 
 function best(fn) {
   let fastest = Infinity;
@@ -77,7 +74,7 @@ ratios.sort((a, b) => a - b);
 const parseRate = COUNT / parse.seconds;
 const checkRate = COUNT / checkSeconds;
 console.log(
-  `images: ${COUNT} references (${parse.out} valid), ${policies.length} reference policies, best of ${ROUNDS}`,
+  `images: ${COUNT} references (${parse.out} valid), ${engine.policies.length} reference policies, best of ${ROUNDS}`,
 );
 console.log(`  parse only:        ${Math.round(parseRate).toLocaleString('en-US')} refs/s`);
 console.log(
