@@ -18,7 +18,7 @@ import { defaultSettings } from '../model/settings.js';
 import { createRuleAjv } from './ajv.js';
 import { applyApprovals } from './approvals.js';
 import { EvaluatedMap } from './evaluated.js';
-import { factProviders } from './facts/index.js';
+import { factProviders, type FactRun } from './facts/index.js';
 import { KindIndex } from './kind-index.js';
 import { compileMatch, type KindMatcher, type ResourceMatcher } from './match.js';
 import { resolveParameters, substituteParameters } from './params.js';
@@ -31,7 +31,7 @@ import {
 } from './rules/index.js';
 import { lastMatching, selectPolicies } from './selection.js';
 import { compileTemplate, type MessageTemplate } from './template.js';
-import { applyWaivers } from './waivers.js';
+import { applyWaivers, WaiverAnnotations } from './waivers.js';
 
 /** A policy ready to run: rule compiled, parameters bound, severity and mode resolved. */
 export interface CompiledPolicy {
@@ -64,7 +64,30 @@ export interface Engine {
   /** The selected, compiled policies in id order. */
   readonly policies: readonly CompiledPolicy[];
   evaluate(resources: Resource[], options?: EvaluateOptions): Promise<Result>;
+  /**
+   * A run fed in parts (one input file's resources at a time, say), with the same result as one
+   * `evaluate` of all of them. Resources that no policy or fact provider needs beside others are
+   * checked as they arrive and not kept, so a large run holds only its findings.
+   */
+  session(options?: EvaluateOptions): EvaluationSession;
 }
+
+export interface EvaluationSession {
+  /**
+   * Add resources to the run, and notices about them (from loading their file) for the result.
+   * The array is not kept; the resources may be, until `finish`. Await each call before the next.
+   */
+  add(resources: readonly Resource[], notices?: readonly Notice[]): Promise<void>;
+  /** Check what was held back, then approvals, waivers, order and summary. Call once, last. */
+  finish(): Promise<Result>;
+}
+
+/**
+ * Resources checked as they arrive wait in chunks of this many: fact providers see a chunk at a
+ * time (registry lookups of a chunk run concurrently), and a chunk is small enough to be checked
+ * and dropped while it is still in the young generation, which costs the collector next to nothing.
+ */
+const CHUNK = 1000;
 
 const ruleTypeByName = new Map(ruleTypes.map((type) => [type.name, type]));
 
@@ -198,12 +221,14 @@ class PolicyEngine implements Engine {
   private lastKind: { source: string; kind: string; entry: KindEntry } | undefined;
   private readonly resourcePolicies: CompiledPolicy[];
   private readonly setPolicies: CompiledPolicy[];
-  private readonly infos: PolicyInfo[];
+  readonly infos: PolicyInfo[];
   /** The selected policies as written, for fact providers (made once, not per evaluation). */
   private readonly sources: Policy[];
   private readonly excludeNamespaces: Minimatch[];
   private readonly excludeFiles: Minimatch[];
   private readonly excludeResources: Minimatch[];
+  /** A resource policy reads the whole run: nothing can be checked before the run is complete. */
+  private readonly readsRun: boolean;
 
   constructor(
     readonly settings: Settings,
@@ -211,6 +236,7 @@ class PolicyEngine implements Engine {
   ) {
     this.resourcePolicies = policies.filter((p) => p.rule.scope === 'resource');
     this.setPolicies = policies.filter((p) => p.rule.scope === 'set');
+    this.readsRun = this.resourcePolicies.some((p) => p.rule.readsRun);
     this.infos = policies.map((p) => ({ ...p.info, severity: p.severity }));
     this.sources = policies.map((p) => p.policy);
     const globs = (patterns: string[]) => patterns.map((pattern) => new Minimatch(pattern, { dot: true }));
@@ -237,7 +263,15 @@ class PolicyEngine implements Engine {
     return entry;
   }
 
-  private excluded(resource: Resource): boolean {
+  /** Whether a set policy reads resources of this source and kind (they are kept to the end). */
+  setPoliciesRead(source: string, kind: string): boolean {
+    if (this.readsRun) return true;
+    for (const p of this.setPolicies)
+      if (p.matchesKind(source, kind) || p.rule.readsKinds?.(source, kind)) return true;
+    return false;
+  }
+
+  excluded(resource: Resource): boolean {
     const { excludeNamespaces, excludeFiles, excludeResources } = this;
     if (
       excludeNamespaces.length &&
@@ -251,57 +285,32 @@ class PolicyEngine implements Engine {
   }
 
   async evaluate(input: Resource[], options: EvaluateOptions = {}): Promise<Result> {
-    const notices: Notice[] = [...(options.notices ?? [])];
-    const extras: Record<string, unknown> = {};
-    let resources = input;
-    if (!options.skipFacts) {
-      const policies = this.sources;
-      for (const provider of factProviders) {
-        try {
-          const added = await provider.provide(resources, {
-            settings: this.settings,
-            policies,
-            notices,
-            extras,
-          });
-          if (added && added.length)
-            resources = resources === input ? [...input, ...added] : resources.concat(added);
-        } catch (error) {
-          notices.push({
-            level: 'warning',
-            code: 'facts-failed',
-            message: `${provider.name} facts unavailable: ${describeError(error)}`,
-          });
-        }
-      }
-    }
-    const excludedCount = { n: 0 };
-    if (this.excludeNamespaces.length || this.excludeFiles.length || this.excludeResources.length) {
-      resources = resources.filter((r) => !(this.excluded(r) && ++excludedCount.n));
-      if (excludedCount.n)
-        notices.push({
-          level: 'info',
-          code: 'excluded',
-          message: `${excludedCount.n} resource(s) excluded by configuration`,
-        });
-    }
+    const session = new Session(this, options);
+    await session.add(input);
+    return session.finish();
+  }
 
-    const findings: Finding[] = [];
-    const evaluated = new EvaluatedMap();
-    const kinds = new KindIndex(resources);
-    const refs = new RefTable(resources);
-    const ctx: EvalContext = {
-      settings: this.settings,
-      notices,
-      resources,
-      resourcesOfKinds: (matches) => kinds.select(matches),
-    };
+  session(options: EvaluateOptions = {}): EvaluationSession {
+    return new Session(this, options);
+  }
 
+  /**
+   * Runs the resource policies over `resources` (their facts complete), adding to `findings` and
+   * `evaluated`, and returns their references in input order.
+   */
+  check(
+    resources: readonly Resource[],
+    ctx: EvalContext,
+    refs: RefTable,
+    findings: Finding[],
+    evaluated: EvaluatedMap,
+    progress?: (done: number) => void,
+  ): void {
     // Indexed loops: this runs once per evaluation, mostly before it is optimised, when each step
     // of an array iterator allocates a result object.
     for (let r = 0; r < resources.length; r += 1) {
       const resource = resources[r]!;
-      if (options.onProgress && (r & 255) === 0) options.onProgress(r, resources.length);
+      if (progress && (r & 255) === 0) progress(r);
       const entry = this.candidates(resource);
       const ids: string[] | undefined = entry.ids || entry.subsets ? undefined : [];
       let mask = 0;
@@ -328,7 +337,16 @@ class PolicyEngine implements Engine {
       }
       evaluated.record(resource.id, ids ?? entry.ids ?? subsetIds(entry, mask));
     }
+  }
 
+  /** Runs the set policies over the resources kept to the end of a run. */
+  checkSets(
+    kinds: KindIndex,
+    ctx: EvalContext,
+    refs: RefTable,
+    findings: Finding[],
+    evaluated: EvaluatedMap,
+  ): void {
     for (const compiled of this.setPolicies) {
       let matched = kinds.select(compiled.matchesKind);
       if (compiled.matchesResource) matched = matched.filter(compiled.matchesResource);
@@ -342,25 +360,15 @@ class PolicyEngine implements Engine {
         findings.push(this.errorFinding(compiled, matched[0]!, error, refs.of(matched[0]!)));
       }
     }
+  }
 
-    applyApprovals(findings, this.settings.approvals, notices);
-    applyWaivers(findings, this.settings.waivers, options.now ?? new Date(), notices, {
-      resources,
-      allowAnnotations: this.settings.allowAnnotationWaivers,
-    });
-    findings.sort(compareFindings);
-    const refList: ResourceRef[] = new Array(resources.length);
-    for (let r = 0; r < resources.length; r += 1) refList[r] = refs.at(r);
-    refList.sort(compareResources);
-    return {
-      findings,
-      resources: refList,
-      policies: this.infos,
-      notices,
-      summary: summarize(findings, refList.length, this.policies.length),
-      evaluated,
-      extras,
-    };
+  /** The policies as written, for fact providers. */
+  get policySources(): readonly Policy[] {
+    return this.sources;
+  }
+
+  get hasExclusions(): boolean {
+    return this.excludeNamespaces.length + this.excludeFiles.length + this.excludeResources.length > 0;
   }
 
   /** The finding's resource reference: shared per resource unless the field has a line of its own. */
@@ -378,12 +386,7 @@ class PolicyEngine implements Engine {
     return base;
   }
 
-  private finding(
-    compiled: CompiledPolicy,
-    resource: Resource,
-    violation: Violation,
-    base: ResourceRef,
-  ): Finding {
+  finding(compiled: CompiledPolicy, resource: Resource, violation: Violation, base: ResourceRef): Finding {
     const path = violation.path;
     const finding: Finding = {
       policyId: compiled.policy.id,
@@ -400,12 +403,7 @@ class PolicyEngine implements Engine {
     return finding;
   }
 
-  private errorFinding(
-    compiled: CompiledPolicy,
-    resource: Resource,
-    error: unknown,
-    base: ResourceRef,
-  ): Finding {
+  errorFinding(compiled: CompiledPolicy, resource: Resource, error: unknown, base: ResourceRef): Finding {
     return {
       policyId: compiled.policy.id,
       severity: compiled.severity,
@@ -416,5 +414,222 @@ class PolicyEngine implements Engine {
       resource: base,
       fingerprint: fingerprintAfter(compiled.fingerprintPrefix, resource.id, ''),
     };
+  }
+}
+
+/**
+ * One run of the engine. Resources arrive in parts; those that neither a set policy, a policy
+ * reading the whole run, nor a fact provider needs beside others are checked a chunk at a time and
+ * dropped, the rest are held and checked at the end with what providers derive from them. The
+ * result is the one a single evaluation of everything gives: findings and resources are sorted at
+ * the end, and notices come in the same order (the caller's, fact providers', exclusions, rules',
+ * then approvals and waivers).
+ */
+class Session implements EvaluationSession {
+  private readonly givenNotices: Notice[];
+  private readonly factNotices: Notice[] = [];
+  private readonly ruleNotices: Notice[] = [];
+  private readonly extras: Record<string, unknown> = {};
+  private readonly runs: Array<{ name: string; run: FactRun }> = [];
+  private readonly findings: Finding[] = [];
+  private readonly refList: ResourceRef[] = [];
+  private readonly evaluated = new EvaluatedMap();
+  private readonly annotations: WaiverAnnotations;
+  private readonly holdByKind = new Map<string, boolean>();
+  private lastHold: { source: string; kind: string; hold: boolean } | undefined;
+  private excludedCount = 0;
+  /** Waiting to be checked as a chunk. */
+  private pending: Resource[] = [];
+  /** Held to the end; no fact provider has seen them yet. */
+  private held: Resource[] = [];
+  /** Held to the end, derived by a provider from a chunk (that provider has seen them). */
+  private heldDerived: Resource[] = [];
+  private seen = 0;
+  private checked = 0;
+  private state: 'open' | 'adding' | 'finished' = 'open';
+
+  constructor(
+    private readonly engine: PolicyEngine,
+    private readonly options: EvaluateOptions,
+  ) {
+    this.givenNotices = [...(options.notices ?? [])];
+    this.annotations = new WaiverAnnotations(engine.settings.allowAnnotationWaivers);
+    if (options.skipFacts) return;
+    const ctx = {
+      settings: engine.settings,
+      policies: engine.policySources,
+      notices: this.factNotices,
+      extras: this.extras,
+    };
+    for (const provider of factProviders) {
+      try {
+        this.runs.push({ name: provider.name, run: provider.start(ctx) });
+      } catch (error) {
+        this.factsFailed(provider.name, error);
+      }
+    }
+  }
+
+  async add(resources: readonly Resource[], notices?: readonly Notice[]): Promise<void> {
+    if (this.state !== 'open')
+      throw new Error(
+        `evaluation session: add() ${this.state === 'adding' ? 'before the previous add() settled' : 'after finish()'}`,
+      );
+    this.state = 'adding';
+    if (notices) for (const notice of notices) this.givenNotices.push(notice);
+    try {
+      this.seen += resources.length;
+      for (let i = 0; i < resources.length; i += 1) {
+        const resource = resources[i]!;
+        if (this.holds(resource)) this.held.push(resource);
+        else if (this.pending.push(resource) >= CHUNK) await this.flush();
+      }
+    } finally {
+      this.state = 'open';
+    }
+  }
+
+  async finish(): Promise<Result> {
+    if (this.state !== 'open')
+      throw new Error(
+        `evaluation session: finish() ${this.state === 'adding' ? 'before add() settled' : 'called twice'}`,
+      );
+    this.state = 'finished';
+    await this.flush();
+    const engine = this.engine;
+    let resources = this.held.concat(this.heldDerived);
+    this.held = [];
+    this.heldDerived = [];
+    for (const { name, run } of this.runs) {
+      try {
+        const added = await run.finish(resources);
+        if (added && added.length) {
+          resources = resources.concat(added);
+          this.seen += added.length;
+        }
+      } catch (error) {
+        this.factsFailed(name, error);
+      }
+    }
+    resources = this.withoutExcluded(resources);
+    this.annotations.add(resources);
+    const kinds = new KindIndex(resources);
+    const refs = new RefTable(resources);
+    const ctx: EvalContext = {
+      settings: engine.settings,
+      notices: this.ruleNotices,
+      resources,
+      resourcesOfKinds: (matches) => kinds.select(matches),
+    };
+    const { findings, refList, evaluated } = this;
+    engine.check(resources, ctx, refs, findings, evaluated, this.progress());
+    for (let r = 0; r < resources.length; r += 1) refList.push(refs.at(r));
+    engine.checkSets(kinds, ctx, refs, findings, evaluated);
+
+    const notices = this.givenNotices.concat(this.factNotices);
+    if (this.excludedCount)
+      notices.push({
+        level: 'info',
+        code: 'excluded',
+        message: `${this.excludedCount} resource(s) excluded by configuration`,
+      });
+    for (const notice of this.ruleNotices) notices.push(notice);
+    applyApprovals(findings, engine.settings.approvals, notices);
+    applyWaivers(findings, engine.settings.waivers, this.options.now ?? new Date(), notices, {
+      annotations: this.annotations,
+    });
+    findings.sort(compareFindings);
+    refList.sort(compareResources);
+    return {
+      findings,
+      resources: refList,
+      policies: engine.infos,
+      notices,
+      summary: summarize(findings, refList.length, engine.policies.length),
+      evaluated,
+      extras: this.extras,
+    };
+  }
+
+  /** Whether the resource must wait for the end of the run (answered per source and kind). */
+  private holds(resource: Resource): boolean {
+    const { source, kind } = resource;
+    const last = this.lastHold;
+    if (last && last.source === source && last.kind === kind) return last.hold;
+    const key = `${source}\0${kind}`;
+    let hold = this.holdByKind.get(key);
+    if (hold === undefined) {
+      hold =
+        this.engine.setPoliciesRead(source, kind) ||
+        this.runs.some(({ run }) => run.holdsKind?.(source, kind) === true);
+      if (this.holdByKind.size >= MAX_KIND_CACHE) this.holdByKind.clear();
+      this.holdByKind.set(key, hold);
+    }
+    this.lastHold = { source, kind, hold };
+    return hold;
+  }
+
+  /** Checks the pending chunk: providers, exclusions, resource policies; keeps only the output. */
+  private async flush(): Promise<void> {
+    const chunk = this.pending;
+    if (chunk.length === 0) return;
+    this.pending = [];
+    let resources = chunk;
+    for (const { name, run } of this.runs) {
+      if (!run.chunk) continue;
+      try {
+        const added = await run.chunk(resources);
+        if (added && added.length) {
+          this.seen += added.length;
+          const now: Resource[] = [];
+          for (const resource of added) (this.holds(resource) ? this.heldDerived : now).push(resource);
+          if (now.length) resources = resources === chunk ? chunk.concat(now) : resources.concat(now);
+        }
+      } catch (error) {
+        this.factsFailed(name, error);
+      }
+    }
+    resources = this.withoutExcluded(resources);
+    this.annotations.add(resources);
+    const engine = this.engine;
+    const kinds = new KindIndex(resources);
+    const refs = new RefTable(resources);
+    const ctx: EvalContext = {
+      settings: engine.settings,
+      notices: this.ruleNotices,
+      resources,
+      resourcesOfKinds: (matches) => kinds.select(matches),
+    };
+    engine.check(resources, ctx, refs, this.findings, this.evaluated, this.progress());
+    const refList = this.refList;
+    for (let r = 0; r < resources.length; r += 1) refList.push(refs.at(r));
+    this.checked += resources.length;
+  }
+
+  private withoutExcluded(resources: Resource[]): Resource[] {
+    if (!this.engine.hasExclusions) return resources;
+    const kept = resources.filter((resource) => !this.engine.excluded(resource));
+    this.excludedCount += resources.length - kept.length;
+    return kept;
+  }
+
+  /** Progress over everything seen so far: the caller's callback, given resources checked. */
+  private progress(): ((done: number) => void) | undefined {
+    const onProgress = this.options.onProgress;
+    if (!onProgress) return undefined;
+    const before = this.checked;
+    return (done) => onProgress(before + done, Math.max(this.seen, before + done));
+  }
+
+  /** A provider that failed gives one warning per run, however many chunks it failed on. */
+  private readonly failed = new Set<string>();
+  private factsFailed(name: string, error: unknown): void {
+    if (this.failed.has(name)) return;
+    this.failed.add(name);
+    this.factNotices.push({
+      level: 'warning',
+      code: 'facts-failed',
+      message: `${name} facts unavailable: ${describeError(error)}`,
+    });
   }
 }

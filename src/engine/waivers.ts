@@ -25,6 +25,53 @@ export interface WaiverOptions {
   resources?: readonly Resource[];
   /** Whether `parapet.dev/waive` annotations are honoured (configuration `annotationWaivers`). */
   allowAnnotations?: boolean;
+  /** The annotations, already gathered while the resources passed (instead of `resources`). */
+  annotations?: WaiverAnnotations;
+}
+
+/**
+ * What a run's Kubernetes objects say about waivers, gathered as the objects pass: the engine does
+ * not keep every resource to the end of a run. Honoured annotations become waivers; when they are
+ * not allowed, the objects carrying one are counted for a warning.
+ */
+export class WaiverAnnotations {
+  readonly waivers: Waiver[] = [];
+  /** Warnings about malformed annotations, in the order their objects came. */
+  readonly notices: Notice[] = [];
+  private ignored = 0;
+  private firstIgnored: { id: string; file: string } | undefined;
+
+  constructor(private readonly allow: boolean) {}
+
+  add(resources: readonly Resource[]): void {
+    if (this.allow) {
+      const found = annotationWaivers(resources, this.notices);
+      for (let i = 0; i < found.length; i += 1) this.waivers.push(found[i]!);
+      return;
+    }
+    for (let i = 0; i < resources.length; i += 1) {
+      const resource = resources[i]!;
+      if (resource.source !== 'kubernetes') continue;
+      const metadata = resource.body.metadata as { annotations?: Record<string, unknown> } | undefined;
+      if (metadata?.annotations?.[waiveAnnotation] === undefined) continue;
+      this.ignored += 1;
+      this.firstIgnored ??= { id: resource.id, file: resource.location.file };
+    }
+  }
+
+  /** The warnings to give: malformed annotations, or annotations present but not honoured. */
+  report(notices: Notice[]): void {
+    notices.push(...this.notices);
+    const first = this.firstIgnored;
+    if (!first) return;
+    const n = this.ignored;
+    notices.push({
+      level: 'warning',
+      code: 'waiver-annotation-ignored',
+      message: `${n} object${n === 1 ? '' : 's'} carr${n === 1 ? 'ies' : 'y'} a ${waiveAnnotation} annotation (first: ${first.id}), ignored: set annotationWaivers: true in parapet.yaml to honour them`,
+      file: first.file,
+    });
+  }
 }
 
 /** Last instant a waiver applies: the end of its `expires` day, UTC. Undefined for no expiry. */
@@ -162,28 +209,13 @@ export function applyWaivers(
   notices: Notice[],
   options: WaiverOptions = {},
 ): void {
-  const all = [...waivers];
-  if (options.resources) {
-    if (options.allowAnnotations) {
-      all.push(...annotationWaivers(options.resources, notices));
-    } else {
-      const annotated = options.resources.filter(
-        (resource) =>
-          resource.source === 'kubernetes' &&
-          (resource.body.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations?.[
-            waiveAnnotation
-          ] !== undefined,
-      );
-      if (annotated.length > 0) {
-        notices.push({
-          level: 'warning',
-          code: 'waiver-annotation-ignored',
-          message: `${annotated.length} object${annotated.length === 1 ? '' : 's'} carr${annotated.length === 1 ? 'ies' : 'y'} a ${waiveAnnotation} annotation (first: ${annotated[0]!.id}), ignored: set annotationWaivers: true in parapet.yaml to honour them`,
-          file: annotated[0]!.location.file,
-        });
-      }
-    }
+  let annotations = options.annotations;
+  if (!annotations && options.resources) {
+    annotations = new WaiverAnnotations(options.allowAnnotations ?? false);
+    annotations.add(options.resources);
   }
+  annotations?.report(notices);
+  const all = annotations ? [...waivers, ...annotations.waivers] : [...waivers];
   if (all.length === 0) return;
   const compiled = all.map((waiver) => compileWaiver(waiver, now));
   for (const finding of findings) {

@@ -18,6 +18,11 @@ const inputExtensions = /\.(ya?ml|json)$/i;
 export interface LoadInputsOptions {
   /** Reads standard input for the path `-`. */
   readStdin?: () => Promise<string>;
+  /**
+   * Takes each input's resources and notices as soon as it is parsed (an engine session, say),
+   * and awaited before the next input is read. Nothing is kept then: the result is empty.
+   */
+  each?: (output: AdapterOutput) => Promise<void> | void;
 }
 
 export interface LoadedInputs {
@@ -154,15 +159,17 @@ function walkInputs(dir: string): string[] {
 export async function loadInputs(paths: string[], options: LoadInputsOptions = {}): Promise<LoadedInputs> {
   const resources: Resource[] = [];
   const notices: Notice[] = [];
-  const add = (output: AdapterOutput) => {
-    for (const resource of output.resources) resources.push(resource);
-    notices.push(...output.notices);
-  };
+  const add =
+    options.each ??
+    ((output: AdapterOutput) => {
+      for (const resource of output.resources) resources.push(resource);
+      notices.push(...output.notices);
+    });
   for (const given of paths) {
     if (given === '-') {
       if (!options.readStdin)
         throw new ParapetError('PARAPET_INPUT_READ', '-: standard input is not available');
-      add(parseInput('-', await options.readStdin()));
+      await add(parseInput('-', await options.readStdin()));
       continue;
     }
     let isDirectory = false;
@@ -179,15 +186,20 @@ export async function loadInputs(paths: string[], options: LoadInputsOptions = {
     if (isDirectory) {
       const files = walkInputs(given);
       if (files.length === 0)
-        notices.push({
-          level: 'warning',
-          code: 'empty-directory',
-          file: given,
-          message: `${given}: no YAML or JSON files found`,
+        await add({
+          resources: [],
+          notices: [
+            {
+              level: 'warning',
+              code: 'empty-directory',
+              file: given,
+              message: `${given}: no YAML or JSON files found`,
+            },
+          ],
         });
-      for (const file of files) add(parseInput(file, readText(file), { explicit: false }));
+      for (const file of files) await add(parseInput(file, readText(file), { explicit: false }));
     } else {
-      add(parseInput(given, readText(given)));
+      await add(parseInput(given, readText(given)));
     }
   }
   return { resources, notices };

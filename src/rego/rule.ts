@@ -248,6 +248,8 @@ function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext
   const { kind: matchesKind, resource: matchesResource } = compileMatch(policy);
   return {
     scope: 'resource',
+    // Batches per run (and file), and Gatekeeper's namespace lookups, read the whole run.
+    readsRun: true,
     evaluate(resource, evalCtx) {
       const key = `native\0${prepared.handle.id}\0${spec.entrypoint}\0${policy.id}`;
       const outcomes = memo.get(evalCtx, key, () => {
@@ -309,6 +311,8 @@ function compileConftest(spec: ConftestRuleSpec, ctx: CompileContext): CompiledR
   };
   return {
     scope: 'resource',
+    // Batches per run (and file), and Gatekeeper's namespace lookups, read the whole run.
+    readsRun: true,
     evaluate(resource, evalCtx) {
       const outcomes = memo.get(evalCtx, `conftest\0${prepared.handle.id}\0${spec.entrypoint}`, () =>
         conftestBatch(prepared, spec, evalCtx.resources),
@@ -436,6 +440,8 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
   const usesInventory = template.sources.some((source) => source.text.includes('data.inventory'));
   return {
     scope: 'resource',
+    // Batches per run (and file), and Gatekeeper's namespace lookups, read the whole run.
+    readsRun: true,
     evaluate(resource, evalCtx) {
       const lookup = namespaceLabelLookup(evalCtx);
       const verdict = matchConstraint(constraint.match, resource, lookup);

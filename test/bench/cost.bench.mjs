@@ -34,12 +34,9 @@ async function child(mode, file, rounds) {
       const { costFactProvider } = await import('../../dist/engine/facts/cost.js');
       const costPolicy = (await loadPolicies({ builtin: true })).filter((p) => p.id === 'cost-resource-max');
       const estimateStart = ms();
-      await costFactProvider.provide(inputs.resources, {
-        settings,
-        policies: costPolicy,
-        notices: [],
-        extras: result.extras,
-      });
+      await costFactProvider
+        .start({ settings, policies: costPolicy, notices: [], extras: result.extras })
+        .finish(inputs.resources);
       estimates.push(ms() - estimateStart);
     }
     const cost = result.extras.cost;

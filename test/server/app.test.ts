@@ -328,6 +328,9 @@ function slowEngine(delayMs: number, options: { throws?: boolean; onStart?: () =
       if (options.throws) throw new Error('registry lookup exploded');
       return engine.evaluate(resources);
     },
+    session: () => {
+      throw new Error('the webhook evaluates each review at once');
+    },
   };
 }
 

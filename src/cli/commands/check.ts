@@ -74,16 +74,24 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
     const progress = createProgress(io);
     let result;
     try {
-      progress.phase('loading inputs');
-      const inputs = paths.length
-        ? await loadInputs(paths, { readStdin: () => readStdin(io.stdin) })
-        : { resources: [], notices: [] };
-      inputs.resources.push(...images);
-      progress.phase('evaluating', inputs.resources.length);
-      result = await engine.evaluate(inputs.resources, {
-        notices: inputs.notices,
-        onProgress: progress.tick,
+      // Each input is checked as it is read, so a large run keeps its findings, not its inputs.
+      // The bar counts what is left once everything is read: resources policies see together.
+      let loading = true;
+      const session = engine.session({
+        onProgress: (done, total) => {
+          if (!loading) progress.tick(done, total);
+        },
       });
+      progress.phase('loading inputs');
+      if (paths.length)
+        await loadInputs(paths, {
+          readStdin: () => readStdin(io.stdin),
+          each: (output) => session.add(output.resources, output.notices),
+        });
+      await session.add(images);
+      loading = false;
+      progress.phase('evaluating');
+      result = await session.finish();
     } finally {
       progress.stop();
     }

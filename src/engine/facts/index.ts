@@ -5,4 +5,4 @@ import type { FactProvider } from './types.js';
 /** Fact providers, run in this order before every evaluation. */
 export const factProviders: FactProvider[] = [imagesFactProvider, costFactProvider];
 
-export type { FactContext, FactProvider } from './types.js';
+export type { FactContext, FactProvider, FactRun } from './types.js';

@@ -12,8 +12,27 @@ export interface FactContext {
   extras: Record<string, unknown>;
 }
 
+type Derived = Promise<Resource[] | void> | Resource[] | void;
+
+/**
+ * One evaluation's use of a provider. The engine checks resources in chunks as they arrive and
+ * holds back only those that must be seen together, so a provider sees each resource exactly once:
+ * in a `chunk` call, or in the one `finish` call with everything held back.
+ */
+export interface FactRun {
+  /** Resources of this source and kind need the others beside them: the engine holds them to the end. */
+  holdsKind?(source: string, kind: string): boolean;
+  /** Facts for resources checked as they arrive; may return derived resources (images from workloads). */
+  chunk?(resources: Resource[]): Derived;
+  /**
+   * Facts for the held-back resources (possibly none), called once after every chunk; then notices
+   * and extras about the whole run.
+   */
+  finish(resources: Resource[]): Derived;
+}
+
 /** Derives facts before evaluation; may add derived resources (images from workloads). */
 export interface FactProvider {
   name: string;
-  provide(resources: Resource[], ctx: FactContext): Promise<Resource[] | void> | Resource[] | void;
+  start(ctx: FactContext): FactRun;
 }

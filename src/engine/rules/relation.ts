@@ -110,12 +110,14 @@ export const relationRuleType: RuleType = {
     );
     const path = spec.path ?? '';
 
+    // Candidates are drawn from every resource of the run, not only those the policy matched.
+    const ofKinds = (source: string, kind: string) =>
+      (spec.related.source === undefined || source === spec.related.source) && kindMatches(kind);
+
     return {
       scope: 'set',
+      readsKinds: ofKinds,
       evaluateSet(resources: Resource[], ctx: EvalContext): SetViolation[] {
-        // Candidates are drawn from every resource of the run, not only those the policy matched.
-        const ofKinds = (source: string, kind: string) =>
-          (spec.related.source === undefined || source === spec.related.source) && kindMatches(kind);
         let candidates = ctx.resourcesOfKinds
           ? ctx.resourcesOfKinds(ofKinds)
           : ctx.resources.filter((resource) => ofKinds(resource.source, resource.kind));

@@ -54,6 +54,13 @@ export interface CompiledRule {
   evaluateOne?(resource: Resource, ctx: EvalContext): Violation | undefined;
   /** Scope `set`: the violations across all resources the policy matched. */
   evaluateSet?(resources: Resource[], ctx: EvalContext): SetViolation[];
+  /**
+   * Scope `resource`: evaluating one resource reads others of the run (`ctx.resources`). The engine
+   * then keeps every resource of a run to its end instead of checking them as they arrive.
+   */
+  readsRun?: boolean;
+  /** Scope `set`: the kinds it reads beyond those its policy matched (relation candidates). */
+  readsKinds?(source: string, kind: string): boolean;
 }
 
 export interface RuleType {
