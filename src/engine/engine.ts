@@ -438,12 +438,10 @@ class Session implements EvaluationSession {
   private readonly holdByKind = new Map<string, boolean>();
   private lastHold: { source: string; kind: string; hold: boolean } | undefined;
   private excludedCount = 0;
-  /** Waiting to be checked as a chunk. */
+  /** Arrived, waiting for the next chunk. */
   private pending: Resource[] = [];
-  /** Held to the end; no fact provider has seen them yet. */
+  /** Held to the end (fact providers have seen them in their chunk). */
   private held: Resource[] = [];
-  /** Held to the end, derived by a provider from a chunk (that provider has seen them). */
-  private heldDerived: Resource[] = [];
   private seen = 0;
   private checked = 0;
   private state: 'open' | 'adding' | 'finished' = 'open';
@@ -481,8 +479,7 @@ class Session implements EvaluationSession {
       this.seen += resources.length;
       for (let i = 0; i < resources.length; i += 1) {
         const resource = resources[i]!;
-        if (this.holds(resource)) this.held.push(resource);
-        else if (this.pending.push(resource) >= CHUNK) await this.flush();
+        if (this.pending.push(resource) >= CHUNK) await this.flush();
       }
     } finally {
       this.state = 'open';
@@ -497,9 +494,8 @@ class Session implements EvaluationSession {
     this.state = 'finished';
     await this.flush();
     const engine = this.engine;
-    let resources = this.held.concat(this.heldDerived);
+    let resources = this.held;
     this.held = [];
-    this.heldDerived = [];
     for (const { name, run } of this.runs) {
       try {
         const added = await run.finish(resources);
@@ -569,25 +565,31 @@ class Session implements EvaluationSession {
     return hold;
   }
 
-  /** Checks the pending chunk: providers, exclusions, resource policies; keeps only the output. */
+  /**
+   * Takes the pending chunk: fact providers see all of it, held or not (images come from every
+   * workload as it arrives); what must wait is held, the rest is checked now and only its output kept.
+   */
   private async flush(): Promise<void> {
     const chunk = this.pending;
     if (chunk.length === 0) return;
     this.pending = [];
-    let resources = chunk;
+    let arrived = chunk;
     for (const { name, run } of this.runs) {
       if (!run.chunk) continue;
       try {
-        const added = await run.chunk(resources);
+        const added = await run.chunk(arrived);
         if (added && added.length) {
           this.seen += added.length;
-          const now: Resource[] = [];
-          for (const resource of added) (this.holds(resource) ? this.heldDerived : now).push(resource);
-          if (now.length) resources = resources === chunk ? chunk.concat(now) : resources.concat(now);
+          arrived = arrived.concat(added);
         }
       } catch (error) {
         this.factsFailed(name, error);
       }
+    }
+    let resources: Resource[] = [];
+    for (let i = 0; i < arrived.length; i += 1) {
+      const resource = arrived[i]!;
+      (this.holds(resource) ? this.held : resources).push(resource);
     }
     resources = this.withoutExcluded(resources);
     this.annotations.add(resources);

@@ -49,6 +49,9 @@ export function benchReferences(count) {
   );
 }
 
+/** References per manifest file (originsFor), as the benches feed them to an engine session. */
+export const PER_FILE = 100;
+
 /**
  * Where reference `i` of `count` is written: its own line of a manifest (100 per file), so the
  * report order (file, line, id) is decided as in a real run rather than by comparing 200k ids.
@@ -56,21 +59,24 @@ export function benchReferences(count) {
  */
 export function originsFor(count) {
   const files = Array.from(
-    { length: Math.ceil(count / 100) },
+    { length: Math.ceil(count / PER_FILE) },
     (_, i) => `manifests/app-${String(i).padStart(5, '0')}.yaml`,
   );
-  return (i) => ({ location: { file: files[Math.floor(i / 100)], line: 1 + (i % 100) * 12 } });
+  return (i) => ({
+    location: { file: files[Math.floor(i / PER_FILE)], line: 1 + (i % PER_FILE) * 12 },
+  });
 }
 
 /**
  * The check's output without the check: a function that builds, for each reference, objects of
- * the shapes a real check builds and keeps (its resource with body and `facts.image`, its report
- * reference, its findings), with a new id, message and fingerprint string each, and no parsing,
- * policies, sorting or summary. What it costs is what any engine returning such a result pays to
- * allocate and keep it: the benchmark runs it beside the check, as a measure of the machine's speed
- * in the same run. The shapes and findings are those of a real check of the first references,
- * whose registry and tag shapes repeat every 40 (benchReferences): reference i is built like
- * reference i % 40.
+ * the shapes a real check builds (its resource with body and `facts.image`, its report reference,
+ * its findings), with a new id, message and fingerprint string each, and no parsing, policies,
+ * sorting or summary. Like the check, it keeps the references and findings and lets each
+ * resource go once a chunk of 1,000 is done (engine sessions). What it costs is what any engine
+ * returning such a result pays to allocate and keep it: the benchmark runs it beside the check, as
+ * a measure of the machine's speed in the same run. The shapes and findings are those of a real
+ * check of the first references, whose registry and tag shapes repeat every 40
+ * (benchReferences): reference i is built like reference i % 40.
  * @param {string[]} references
  * @param {(i: number) => { location: { file: string, line: number } }} originOf
  * @param {any[]} resources the resources of a real check of at least the first 40 references
@@ -88,7 +94,8 @@ export function outputAlone(references, originOf, resources, result) {
       })),
   }));
   return function build() {
-    const built = new Array(references.length);
+    // The resources of the current chunk: they stay reachable until the chunk is done.
+    const chunk = new Array(1000);
     const refs = new Array(references.length);
     const findings = [];
     for (let i = 0; i < references.length; i += 1) {
@@ -96,7 +103,7 @@ export function outputAlone(references, originOf, resources, result) {
       const written = references[i];
       const location = originOf(i).location;
       const id = 'docker.io/' + written;
-      built[i] = {
+      chunk[i % 1000] = {
         source: model.source,
         kind: model.kind,
         id,
@@ -123,6 +130,6 @@ export function outputAlone(references, originOf, resources, result) {
         });
       }
     }
-    return { resources: built, refs, findings };
+    return { refs, findings };
   };
 }

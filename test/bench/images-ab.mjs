@@ -6,10 +6,12 @@
 //   cp -r dist dist-a && <change> && npm run build && node --expose-gc test/bench/images-ab.mjs dist-a dist
 // Knobs: BENCH_IMAGES (default 200,000), BENCH_ROUNDS (default 10 per side), BENCH_AB=parse to time
 // the reference scanner alone (scanImageReference over the references) instead of the whole check.
+// A build with engine sessions is fed one file of references at a time, as `parapet check` feeds
+// it; an older one gets one evaluate() of them all.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { benchReferences, originsFor, referencePolicyEngine } from './image-references.mjs';
+import { benchReferences, originsFor, PER_FILE, referencePolicyEngine } from './image-references.mjs';
 
 const [A, B] = process.argv.slice(2).map((dir) => pathToFileURL(path.resolve(dir)).href);
 if (!A || !B || !globalThis.gc) {
@@ -37,8 +39,21 @@ const originOf = originsFor(COUNT);
 async function round(s) {
   if (PARSE_ONLY) return parseRound(s);
   const started = performance.now();
-  const resources = references.map((reference, i) => s.imageResource(reference, originOf(i)));
-  const result = await s.engine.evaluate(resources);
+  let result;
+  if (s.engine.session) {
+    // As `parapet check` feeds a build with engine sessions: a file of references at a time.
+    const session = s.engine.session();
+    for (let file = 0; file < COUNT; file += PER_FILE) {
+      const resources = [];
+      for (let i = file; i < file + PER_FILE && i < COUNT; i += 1)
+        resources.push(s.imageResource(references[i], originOf(i)));
+      await session.add(resources);
+    }
+    result = await session.finish();
+  } else {
+    const resources = references.map((reference, i) => s.imageResource(reference, originOf(i)));
+    result = await s.engine.evaluate(resources);
+  }
   s.times.push(performance.now() - started);
   const sample = result.findings[Math.floor(result.findings.length / 2)];
   s.digest = `${result.findings.length}:${sample?.fingerprint}:${sample?.message}`;

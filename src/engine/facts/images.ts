@@ -16,8 +16,9 @@ import type { FactProvider } from './types.js';
  * Images: one image resource per container image of every Kubernetes workload (linked to its
  * workload and container), then, for those and for `--image`/report resources, vulnerability
  * reports, and registry metadata and signatures when registry lookups are on. Each image is
- * handled in the chunk that brings it; the notices about the whole run (lookups that failed, reports
- * no image matched) come at the end.
+ * handled in the chunk that brings it (or its workload), whether the engine holds the workload back
+ * or not; the notices about the whole run (lookups that failed, reports no image matched) come at
+ * the end.
  */
 export const imagesFactProvider: FactProvider = {
   name: 'images',
@@ -74,8 +75,7 @@ export const imagesFactProvider: FactProvider = {
 
     return {
       chunk: provide,
-      async finish(resources) {
-        const derived = await provide(resources);
+      finish() {
         for (const [reference, reason] of [...failed].sort()) {
           ctx.notices.push({
             level: 'warning',
@@ -92,7 +92,6 @@ export const imagesFactProvider: FactProvider = {
             file: report.file,
           });
         }
-        return derived;
       },
     };
   },

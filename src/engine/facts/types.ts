@@ -15,18 +15,21 @@ export interface FactContext {
 type Derived = Promise<Resource[] | void> | Resource[] | void;
 
 /**
- * One evaluation's use of a provider. The engine checks resources in chunks as they arrive and
- * holds back only those that must be seen together, so a provider sees each resource exactly once:
- * in a `chunk` call, or in the one `finish` call with everything held back.
+ * One evaluation's use of a provider. The engine takes resources in chunks as they arrive and
+ * holds back only those that must be seen together: a provider sees every resource once, in the
+ * `chunk` that brings it, and then the held-back ones again, together, in `finish`.
  */
 export interface FactRun {
   /** Resources of this source and kind need the others beside them: the engine holds them to the end. */
   holdsKind?(source: string, kind: string): boolean;
-  /** Facts for resources checked as they arrive; may return derived resources (images from workloads). */
+  /**
+   * Facts that need nothing but the resource, for each resource as it arrives (held back or not);
+   * may return derived resources (images from workloads), which the provider sees no more.
+   */
   chunk?(resources: Resource[]): Derived;
   /**
-   * Facts for the held-back resources (possibly none), called once after every chunk; then notices
-   * and extras about the whole run.
+   * Called once after every chunk with the held-back resources (possibly none): facts that need
+   * them together, then notices and extras about the whole run.
    */
   finish(resources: Resource[]): Derived;
 }
