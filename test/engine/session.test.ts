@@ -93,8 +93,8 @@ describe('evaluation sessions', () => {
   });
 
   it('check resources as they arrive across chunks, and give the run-wide notices once, at the end', async () => {
-    // 2,500 image resources: three chunks. Only the last one holds the image the report is about,
-    // so a notice given per chunk would call the report unmatched.
+    // 2,400 image resources and one more: ten chunks of 250. Only the last holds the image the
+    // report is about, so a notice given per chunk would call the report unmatched.
     const settings: Settings = {
       ...defaultSettings(),
       domains: {
@@ -170,7 +170,7 @@ describe('evaluation sessions', () => {
       defaultSettings(),
     );
     const session = engine.session();
-    // A full chunk: the first part waits on the fact providers while the second arrives.
+    // Full chunks: the first part waits on the fact providers while the second arrives.
     const adding = session.add(imageResources(1_000));
     await expect(session.add(imageResources(10))).rejects.toThrow(
       'evaluation session: add() before the previous add() settled',
