@@ -1,12 +1,19 @@
 /** parapet's library API: load policies, compile an engine, load inputs, evaluate, render reports. */
 export { loadPolicies, loadPolicyFile, type LoadPoliciesOptions } from './policies/load.js';
 export { policySchema } from './policies/schema.js';
-export { createEngine, type Engine, type CompiledPolicy, type EvaluateOptions } from './engine/engine.js';
+export {
+  createEngine,
+  type Engine,
+  type EvaluationSession,
+  type CompiledPolicy,
+  type EvaluateOptions,
+} from './engine/engine.js';
 export { loadInputs, parseInput, readStdin, type LoadedInputs } from './inputs/load.js';
 export { kubernetesResource, isKubernetesObject, workloadKinds } from './inputs/kubernetes.js';
 export { getReporter, reporters, type Reporter, type ReportOptions } from './reporters/registry.js';
 export {
   exitCode,
+  fingerprintOf,
   gates,
   type Result,
   type Summary,

@@ -2,16 +2,7 @@ import { Minimatch } from 'minimatch';
 import { describeError, isParapetError, ParapetError } from '../model/errors.js';
 import type { Finding, FindingStatus } from '../model/finding.js';
 import { policyInfo, type Mode, type Policy, type PolicyInfo, type Severity } from '../model/policy.js';
-import {
-  compareFindings,
-  compareResources,
-  fingerprintAfter,
-  fingerprintPrefix,
-  summarize,
-  type FingerprintPrefix,
-  type Notice,
-  type Result,
-} from '../model/result.js';
+import { compareFindings, compareResources, summarize, type Notice, type Result } from '../model/result.js';
 import { resourceRef, type Resource, type ResourceRef } from '../model/resource.js';
 import type { Settings } from '../model/settings.js';
 import { defaultSettings } from '../model/settings.js';
@@ -44,8 +35,6 @@ export interface CompiledPolicy {
   matchesResource: ResourceMatcher;
   rule: CompiledRule;
   message: MessageTemplate;
-  /** The fingerprint hash state after the policy id. */
-  fingerprintPrefix: FingerprintPrefix;
 }
 
 export interface EvaluateOptions {
@@ -128,7 +117,6 @@ async function compilePolicy(
     matchesResource: resource,
     rule,
     message: compileTemplate(policy.message),
-    fingerprintPrefix: fingerprintPrefix(policy.id),
   };
 }
 
@@ -329,7 +317,7 @@ class PolicyEngine implements Engine {
           if (rule.evaluateOne) violation = rule.evaluateOne(resource, ctx);
           else violations = rule.evaluate!(resource, ctx);
         } catch (error) {
-          findings.push(this.errorFinding(compiled, resource, error, refs.at(r)));
+          findings.push(this.errorFinding(compiled, error, refs.at(r)));
           continue;
         }
         if (violation) findings.push(this.finding(compiled, resource, violation, refs.at(r)));
@@ -359,7 +347,7 @@ class PolicyEngine implements Engine {
           findings.push(this.finding(compiled, violation.resource, violation, refs.of(violation.resource)));
         }
       } catch (error) {
-        findings.push(this.errorFinding(compiled, matched[0]!, error, refs.of(matched[0]!)));
+        findings.push(this.errorFinding(compiled, error, refs.of(matched[0]!)));
       }
     }
   }
@@ -398,14 +386,13 @@ class PolicyEngine implements Engine {
       message: violation.message ?? compiled.message(resource, compiled.params, path, violation.values),
       path,
       resource: this.ref(resource, path, base),
-      fingerprint: fingerprintAfter(compiled.fingerprintPrefix, resource.id, path),
     };
     if (violation.unknownPaths?.length) finding.unknownPaths = violation.unknownPaths;
     if (violation.details) finding.details = violation.details;
     return finding;
   }
 
-  errorFinding(compiled: CompiledPolicy, resource: Resource, error: unknown, base: ResourceRef): Finding {
+  errorFinding(compiled: CompiledPolicy, error: unknown, base: ResourceRef): Finding {
     return {
       policyId: compiled.policy.id,
       severity: compiled.severity,
@@ -414,7 +401,6 @@ class PolicyEngine implements Engine {
       message: `policy ${compiled.policy.id} could not be evaluated: ${describeError(error)}`,
       path: '',
       resource: base,
-      fingerprint: fingerprintAfter(compiled.fingerprintPrefix, resource.id, ''),
     };
   }
 }

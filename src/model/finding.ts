@@ -42,8 +42,12 @@ export interface Finding {
   /** JSON pointer of the offending field inside the resource body ('' for the whole resource). */
   path: string;
   resource: ResourceRef;
-  /** Stable identity across runs: hash of policy id, resource id and path. */
-  fingerprint: string;
+  /**
+   * Stable identity across runs: hash of policy id, resource id and path. The engine leaves it
+   * out, since most runs never show it (text reports, the webhook): read it with `fingerprintOf`,
+   * which computes it when it is absent.
+   */
+  fingerprint?: string;
   waiver?: Waiver;
   approval?: Approval;
   /** True when a baseline file already knew this finding. */

@@ -68,7 +68,26 @@ export function exitCode(result: Result, options: GateOptions = {}): 0 | 1 {
  * baselines and SARIF, where sha256 cost more than the rest of a finding on large scans.
  */
 export function fingerprint(policyId: string, resourceId: string, path: string): string {
-  return fingerprintAfter(fingerprintPrefix(policyId), resourceId, path);
+  let prefix = prefixes.get(policyId);
+  if (!prefix) {
+    if (prefixes.size >= 4096) prefixes.clear();
+    prefixes.set(policyId, (prefix = fingerprintPrefix(policyId)));
+  }
+  return fingerprintAfter(prefix, resourceId, path);
+}
+
+/** Hash states after each policy id: a report fingerprints the findings of a few policies many times. */
+const prefixes = new Map<string, FingerprintPrefix>();
+
+/**
+ * A finding's fingerprint: the one it carries, else computed. The engine does not compute
+ * fingerprints: of a run's outputs only the JSON, SARIF and PolicyReport reports show them
+ * (baselines hash policy, resource and path themselves), and on a large scan they cost a quarter of
+ * the check. Not stored on the finding: a field added to a finished object costs it a second,
+ * out-of-object store, more than computing the hash again for a second report.
+ */
+export function fingerprintOf(finding: Finding): string {
+  return finding.fingerprint ?? fingerprint(finding.policyId, finding.resource.id, finding.path);
 }
 
 /** The hash state after a policy id: computed once per policy, it starts each of its fingerprints. */

@@ -1,4 +1,5 @@
 import type { Finding } from '../model/finding.js';
+import { fingerprintOf } from '../model/result.js';
 import type { Reporter } from './types.js';
 
 /** The stable JSON report, version 1 (documented in the README). Key order is fixed. */
@@ -10,7 +11,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
     message: finding.message,
     path: finding.path,
     resource: finding.resource,
-    fingerprint: finding.fingerprint,
+    fingerprint: fingerprintOf(finding),
   };
   if (finding.unknownPaths) out.unknownPaths = finding.unknownPaths;
   if (finding.waiver) out.waiver = finding.waiver;

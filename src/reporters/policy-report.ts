@@ -1,7 +1,7 @@
 import type { Finding } from '../model/finding.js';
 import type { PolicyInfo } from '../model/policy.js';
 import type { ResourceRef } from '../model/resource.js';
-import type { Result } from '../model/result.js';
+import { fingerprintOf, type Result } from '../model/result.js';
 import type { Reporter } from './types.js';
 
 /**
@@ -73,7 +73,7 @@ function properties(
   props.status = finding.status;
   props.mode = finding.mode;
   if (finding.path) props.path = finding.path;
-  props.fingerprint = finding.fingerprint;
+  props.fingerprint = fingerprintOf(finding);
   if (finding.baseline) props.baseline = 'true';
   if (finding.unknownPaths?.length) props.unknownPaths = finding.unknownPaths.join(',');
   if (finding.waiver) {

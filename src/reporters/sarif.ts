@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import type { PolicyInfo, Severity } from '../model/policy.js';
-import type { Notice, Result } from '../model/result.js';
+import { fingerprintOf, type Notice, type Result } from '../model/result.js';
 import type { Reporter } from './types.js';
 
 /**
@@ -111,7 +111,7 @@ function resultOf(finding: Finding, ruleIndex: number, withBaseline: boolean): R
     level: resultLevel(finding),
     message: { text: finding.message },
     locations: [locationOf(finding)],
-    partialFingerprints: { 'parapetFingerprint/v1': finding.fingerprint },
+    partialFingerprints: { 'parapetFingerprint/v1': fingerprintOf(finding) },
   };
   if (withBaseline) result.baselineState = finding.baseline ? 'unchanged' : 'new';
   if (finding.waiver) {

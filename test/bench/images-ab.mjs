@@ -56,7 +56,7 @@ async function round(s) {
   }
   s.times.push(performance.now() - started);
   const sample = result.findings[Math.floor(result.findings.length / 2)];
-  s.digest = `${result.findings.length}:${sample?.fingerprint}:${sample?.message}`;
+  s.digest = `${result.findings.length}:${sample?.resource.id}:${sample?.path}:${sample?.message}`;
 }
 
 /** The scanner alone: how many references it accepts, the last one's parts, and the time. */

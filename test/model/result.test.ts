@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint, fingerprintAfter, fingerprintPrefix } from '../../src/model/result.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { loadInputs } from '../../src/inputs/load.js';
+import { loadPolicies } from '../../src/policies/load.js';
+import { getReporter } from '../../src/reporters/registry.js';
+import { repoPath } from '../helpers.js';
+import { fingerprint, fingerprintAfter, fingerprintOf, fingerprintPrefix } from '../../src/model/result.js';
 
 /** The documented definition, written plainly: both lanes over `${policy}\0${resource}\0${path}`. */
 function referenceFingerprint(policyId: string, resourceId: string, path: string): string {
@@ -60,5 +65,30 @@ describe('fingerprint', () => {
     expect(first).toBe(referenceFingerprint('p', 'registry.example.com/a:1', ''));
     expect(second).toBe(referenceFingerprint('p', 'registry.example.com/b:1', ''));
     expect(fingerprintAfter(prefix, 'registry.example.com/a:1', '')).toBe(first);
+  });
+});
+
+describe('fingerprintOf', () => {
+  it('computes what the engine leaves out, and the JSON and SARIF reports show it', async () => {
+    const engine = await createEngine(await loadPolicies({ builtin: true }));
+    const inputs = await loadInputs([repoPath('policies/images/tests/latest-tags.yaml')]);
+    const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
+    expect(result.findings.length).toBeGreaterThan(3);
+    // The engine computes none: text reports and the webhook never read them.
+    expect(result.findings.every((finding) => finding.fingerprint === undefined)).toBe(true);
+    const expected = result.findings.map((f) => referenceFingerprint(f.policyId, f.resource.id, f.path));
+    expect(result.findings.map(fingerprintOf)).toEqual(expected);
+    const json = JSON.parse(getReporter('json').render(result, {})) as {
+      findings: Array<{ fingerprint: string }>;
+    };
+    expect(json.findings.map((f) => f.fingerprint)).toEqual(expected);
+    const sarif = JSON.parse(getReporter('sarif').render(result, {})) as {
+      runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }>;
+    };
+    expect(sarif.runs[0]!.results.map((r) => r.partialFingerprints['parapetFingerprint/v1'])).toEqual(
+      expected,
+    );
+    // One a finding already carries is kept.
+    expect(fingerprintOf({ ...result.findings[0]!, fingerprint: 'given' })).toBe('given');
   });
 });
