@@ -495,19 +495,8 @@ class Session implements EvaluationSession {
         this.factsFailed(name, error);
       }
     }
-    resources = this.withoutExcluded(resources);
-    this.annotations.add(resources);
-    const kinds = new KindIndex(resources);
-    const refs = new RefTable(resources);
-    const ctx: EvalContext = {
-      settings: engine.settings,
-      notices: this.ruleNotices,
-      resources,
-      resourcesOfKinds: (matches) => kinds.select(matches),
-    };
     const { findings, refList, evaluated } = this;
-    engine.check(resources, ctx, refs, findings, evaluated, this.progress());
-    for (let r = 0; r < resources.length; r += 1) refList.push(refs.at(r));
+    const { kinds, ctx, refs } = this.checkPart(resources);
     engine.checkSets(kinds, ctx, refs, findings, evaluated);
 
     const notices = this.givenNotices.concat(this.factNotices);
@@ -574,26 +563,34 @@ class Session implements EvaluationSession {
         this.factsFailed(name, error);
       }
     }
-    let resources: Resource[] = [];
+    const resources: Resource[] = [];
     for (let i = 0; i < arrived.length; i += 1) {
       const resource = arrived[i]!;
       (this.holds(resource) ? this.held : resources).push(resource);
     }
-    resources = this.withoutExcluded(resources);
+    this.checkPart(resources);
+  }
+
+  /**
+   * Runs the resource policies over resources whose facts are complete, after exclusions; keeps
+   * their findings, references and annotation waivers, and returns what set policies need.
+   */
+  private checkPart(given: Resource[]): { kinds: KindIndex; ctx: EvalContext; refs: RefTable } {
+    const resources = this.withoutExcluded(given);
     this.annotations.add(resources);
-    const engine = this.engine;
     const kinds = new KindIndex(resources);
     const refs = new RefTable(resources);
     const ctx: EvalContext = {
-      settings: engine.settings,
+      settings: this.engine.settings,
       notices: this.ruleNotices,
       resources,
       resourcesOfKinds: (matches) => kinds.select(matches),
     };
-    engine.check(resources, ctx, refs, this.findings, this.evaluated, this.progress());
+    this.engine.check(resources, ctx, refs, this.findings, this.evaluated, this.progress());
     const refList = this.refList;
     for (let r = 0; r < resources.length; r += 1) refList.push(refs.at(r));
     this.checked += resources.length;
+    return { kinds, ctx, refs };
   }
 
   private withoutExcluded(resources: Resource[]): Resource[] {
