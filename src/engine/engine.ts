@@ -76,7 +76,7 @@ export interface EvaluationSession {
  * lookups run concurrently, 8 at a time by default), and a chunk is checked and dropped while it is
  * still in the young generation, so a collection during the run copies little of it. In-process
  * A/Bs on the images bench (test/bench/images-ab.mjs): 250 took 0.91-0.98x the time of 1,000, and
- * 0.97x that of 500; 100 took 1.03x (its per-chunk work shows); 4,000 took 1.05x.
+ * 0.94-0.97x that of 500; 100 took 1.03x (its per-chunk work shows); 4,000 took 1.05x.
  */
 const CHUNK = 250;
 
