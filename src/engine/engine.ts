@@ -253,7 +253,10 @@ class PolicyEngine implements Engine {
     return entry;
   }
 
-  /** Whether a set policy reads resources of this source and kind (they are kept to the end). */
+  /**
+   * Whether resources of this source and kind must be kept to the end of a run: a set policy
+   * matches or reads them, or a resource policy reads the whole run.
+   */
   setPoliciesRead(source: string, kind: string): boolean {
     if (this.readsRun) return true;
     for (const p of this.setPolicies)
@@ -286,7 +289,7 @@ class PolicyEngine implements Engine {
 
   /**
    * Runs the resource policies over `resources` (their facts complete), adding to `findings` and
-   * `evaluated`, and returns their references in input order.
+   * `evaluated`; `refs` gives each resource's report reference.
    */
   check(
     resources: readonly Resource[],

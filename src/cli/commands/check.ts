@@ -75,7 +75,7 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
     let result;
     try {
       // Each input is checked as it is read, so a large run keeps its findings, not its inputs.
-      // The bar counts what is left once everything is read: resources policies see together.
+      // The bar then counts what is left once everything is read: what policies see together.
       let loading = true;
       const session = engine.session({
         onProgress: (done, total) => {
