@@ -248,7 +248,7 @@ function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext
   const { kind: matchesKind, resource: matchesResource } = compileMatch(policy);
   return {
     scope: 'resource',
-    // Batches per run (and file), and Gatekeeper's namespace lookups, read the whole run.
+    // One batch over the run's resources: it reads the whole run.
     readsRun: true,
     evaluate(resource, evalCtx) {
       const key = `native\0${prepared.handle.id}\0${spec.entrypoint}\0${policy.id}`;
@@ -311,7 +311,7 @@ function compileConftest(spec: ConftestRuleSpec, ctx: CompileContext): CompiledR
   };
   return {
     scope: 'resource',
-    // Batches per run (and file), and Gatekeeper's namespace lookups, read the whole run.
+    // Batches per file of the run's resources (a plan is read again whole): it reads the whole run.
     readsRun: true,
     evaluate(resource, evalCtx) {
       const outcomes = memo.get(evalCtx, `conftest\0${prepared.handle.id}\0${spec.entrypoint}`, () =>
@@ -440,7 +440,7 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
   const usesInventory = template.sources.some((source) => source.text.includes('data.inventory'));
   return {
     scope: 'resource',
-    // Batches per run (and file), and Gatekeeper's namespace lookups, read the whole run.
+    // Namespace labels (and data.inventory) come from the run's other resources.
     readsRun: true,
     evaluate(resource, evalCtx) {
       const lookup = namespaceLabelLookup(evalCtx);

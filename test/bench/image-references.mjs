@@ -53,6 +53,21 @@ export function benchReferences(count) {
 export const PER_FILE = 100;
 
 /**
+ * The check as `parapet check` runs it: one engine session fed a file of PER_FILE references at a
+ * time, each reference built with the given build's `imageResource` where `originOf` writes it.
+ */
+export async function checkByFiles(engine, imageResource, references, originOf) {
+  const session = engine.session();
+  for (let file = 0; file < references.length; file += PER_FILE) {
+    const resources = [];
+    for (let i = file; i < file + PER_FILE && i < references.length; i += 1)
+      resources.push(imageResource(references[i], originOf(i)));
+    await session.add(resources);
+  }
+  return session.finish();
+}
+
+/**
  * Where reference `i` of `count` is written: its own line of a manifest (100 per file), so the
  * report order (file, line, id) is decided as in a real run rather than by comparing 200k ids.
  * @returns {(i: number) => { location: { file: string, line: number } }}

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { benchReferences, originsFor, PER_FILE, referencePolicyEngine } from './image-references.mjs';
+import { benchReferences, checkByFiles, originsFor, referencePolicyEngine } from './image-references.mjs';
 
 const [A, B] = process.argv.slice(2).map((dir) => pathToFileURL(path.resolve(dir)).href);
 if (!A || !B || !globalThis.gc) {
@@ -39,21 +39,10 @@ const originOf = originsFor(COUNT);
 async function round(s) {
   if (PARSE_ONLY) return parseRound(s);
   const started = performance.now();
-  let result;
-  if (s.engine.session) {
-    // As `parapet check` feeds a build with engine sessions: a file of references at a time.
-    const session = s.engine.session();
-    for (let file = 0; file < COUNT; file += PER_FILE) {
-      const resources = [];
-      for (let i = file; i < file + PER_FILE && i < COUNT; i += 1)
-        resources.push(s.imageResource(references[i], originOf(i)));
-      await session.add(resources);
-    }
-    result = await session.finish();
-  } else {
-    const resources = references.map((reference, i) => s.imageResource(reference, originOf(i)));
-    result = await s.engine.evaluate(resources);
-  }
+  // A build with engine sessions is fed as `parapet check` feeds it, a file at a time.
+  const result = s.engine.session
+    ? await checkByFiles(s.engine, s.imageResource, references, originOf)
+    : await s.engine.evaluate(references.map((reference, i) => s.imageResource(reference, originOf(i))));
   s.times.push(performance.now() - started);
   const sample = result.findings[Math.floor(result.findings.length / 2)];
   s.digest = `${result.findings.length}:${sample?.resource.id}:${sample?.path}:${sample?.message}`;

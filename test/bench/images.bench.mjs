@@ -10,9 +10,9 @@ import { imageResource } from '../../dist/images/image-resource.js';
 import { tryParseImageReference } from '../../dist/images/reference.js';
 import {
   benchReferences,
+  checkByFiles,
   originsFor,
   outputAlone,
-  PER_FILE,
   referencePolicyEngine,
 } from './image-references.mjs';
 
@@ -43,16 +43,9 @@ const parse = best(() =>
 // registers through the next round's collection, and kept 110-220 MB alive.)
 async function checkRound() {
   const started = process.hrtime.bigint();
-  // As `parapet check` reads them: a file of 100 references at a time into one session, each
+  // As `parapet check` reads them: a file of references at a time into one session, each
   // reference where a real one is written (originsFor).
-  const session = engine.session();
-  for (let file = 0; file < COUNT; file += PER_FILE) {
-    const resources = [];
-    for (let i = file; i < file + PER_FILE && i < COUNT; i += 1)
-      resources.push(imageResource(references[i], originOf(i)));
-    await session.add(resources);
-  }
-  const result = await session.finish();
+  const result = await checkByFiles(engine, imageResource, references, originOf);
   const checked = process.hrtime.bigint();
   for (const finding of result.findings) parapet.fingerprintOf(finding);
   return {
