@@ -19,8 +19,8 @@ import { abbreviate } from '../model/errors.js';
 export const defaultRegistry = 'docker.io';
 const legacyDefaultRegistry = 'index.docker.io';
 const officialRepositoryPrefix = 'library/';
-/** Docker's `NameTotalLengthMax`: the normalised `registry/repository` may not be longer. */
-export const nameTotalLengthMax = 255;
+/** `RepositoryNameTotalLengthMax`: the repository path (`library/nginx`, without the registry) may not be longer. */
+export const repositoryNameTotalLengthMax = 255;
 
 // The grammar's productions are scanned by hand below (one pass, no backtracking); the tests hold
 // them to these expressions: host ^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(same))*
@@ -171,8 +171,8 @@ export function scanImageReference(input: string, out: ImageReferenceParts): str
     return 'invalid reference format';
   }
   if (official) repository = officialRepositoryPrefix + repository;
-  if (registry.length + 1 + repository.length > nameTotalLengthMax) {
-    return `repository name must not be more than ${nameTotalLengthMax} characters`;
+  if (repository.length > repositoryNameTotalLengthMax) {
+    return `repository name must not be more than ${repositoryNameTotalLengthMax} characters`;
   }
 
   // Written in full (a registry, no library/ to add), the name is the written text up to the tag.

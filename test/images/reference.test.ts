@@ -212,16 +212,34 @@ describe('image reference grammar', () => {
     expect(parseImageReference('nginx').tag).toBeUndefined();
   });
 
-  it('limits the normalised name to 255 characters', () => {
-    // docker.io/library/ is 18 characters: 237 more make 255.
-    expect(parseImageReference('a'.repeat(237)).name).toHaveLength(255);
-    expect(tryParseImageReference('a'.repeat(238))).toEqual({
-      ok: false,
-      reason: 'repository name must not be more than 255 characters',
-    });
-    const host = 'registry.example.com/'; // 21 characters
-    expect(parseImageReference(host + 'b'.repeat(234) + ':v1').name).toHaveLength(255);
-    expect(tryParseImageReference(host + 'b'.repeat(235)).ok).toBe(false);
+  // distribution/reference measures the repository path (library/ included), never the registry.
+  const tooLong = { ok: false, reason: 'repository name must not be more than 255 characters' };
+  const path = (length: number, prefix = '') => prefix + 'a'.repeat(length - prefix.length);
+  it.each([
+    ['an official image of 255 with library/', path(255, 'library/').slice('library/'.length), 255],
+    ['an official image of 256 with library/', path(256, 'library/').slice('library/'.length), undefined],
+    ['a Docker Hub path of 255', path(255, 'team/'), 255],
+    ['a Docker Hub path of 256', path(256, 'team/'), undefined],
+    ['a path of 255 under a long registry', `registry.example.com/${path(255, 'team/')}:v1`, 255],
+    ['a path of 256 under a long registry', `registry.example.com/${path(256, 'team/')}:v1`, undefined],
+    [
+      'a path of 255 under a registry with a port',
+      `localhost:5000/${path(255, 'a/')}@sha256:${'0'.repeat(64)}`,
+      255,
+    ],
+    ['a path of 256 under a registry with a port', `localhost:5000/${path(256, 'a/')}`, undefined],
+  ])('limits the repository path to 255 characters: %s', (_, written, repositoryLength) => {
+    const result = tryParseImageReference(written);
+    if (repositoryLength === undefined) expect(result).toEqual(tooLong);
+    else {
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(result.reference.repository).toHaveLength(repositoryLength);
+    }
+  });
+
+  it('lets the registry and path together exceed 255 characters', () => {
+    const written = `${'r'.repeat(40)}.example.com/${path(255, 'team/')}`;
+    expect(parseImageReference(written).name).toHaveLength(40 + 13 + 255);
   });
 
   it('names the reference in the thrown message', () => {
