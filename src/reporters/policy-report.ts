@@ -140,94 +140,106 @@ function toYaml(value: unknown, indent: string, out: string[]): void {
   }
 }
 
+/**
+ * The PolicyReport and ClusterPolicyReport objects of a result: one PolicyReport per namespace, and
+ * one ClusterPolicyReport (always present) for everything else. `parapet audit
+ * --write-policy-reports` applies these to the cluster.
+ */
+export function policyReportDocuments(
+  result: Result,
+  now: Date = new Date(),
+): Array<Record<string, unknown>> {
+  const seconds = Math.floor(now.getTime() / 1000);
+  const policies = new Map<string, PolicyInfo>(result.policies.map((policy) => [policy.id, policy]));
+  const findingsByPair = new Map<string, Finding[]>();
+  for (const finding of result.findings) {
+    const key = `${finding.resource.id}\0${finding.policyId}`;
+    const list = findingsByPair.get(key) ?? [];
+    list.push(finding);
+    findingsByPair.set(key, list);
+  }
+  // Namespace ('' for the cluster report) -> results.
+  const groups = new Map<string, ReportResult[]>();
+  const add = (resource: ResourceRef, policyId: string, finding: Finding | undefined) => {
+    const subject = subjectOf(resource);
+    const policy = policies.get(policyId);
+    const entry: ReportResult = {
+      source: 'parapet',
+      policy: policyId,
+      ...(policy ? { category: policy.category } : {}),
+      severity: finding?.severity ?? policy?.severity ?? 'info',
+      timestamp: { seconds, nanos: 0 },
+      result: finding ? resultOf(finding) : 'pass',
+      scored: finding ? finding.mode === 'enforce' : true,
+      ...(subject.ref ? { resources: [subject.ref] } : {}),
+      message: finding ? finding.message : policy ? `${policy.title}: passed` : 'passed',
+      properties: properties(finding, resource, subject),
+    };
+    const key = subject.namespace ?? '';
+    const list = groups.get(key) ?? [];
+    list.push(entry);
+    groups.set(key, list);
+  };
+  const seen = new Set<string>();
+  for (const resource of result.resources) {
+    for (const policyId of result.evaluated.get(resource.id) ?? []) {
+      const key = `${resource.id}\0${policyId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const findings = findingsByPair.get(key);
+      if (!findings) add(resource, policyId, undefined);
+      else for (const finding of findings) add(resource, policyId, finding);
+    }
+  }
+  // Findings on pairs the evaluated map does not list (set rules over derived resources).
+  for (const [key, findings] of findingsByPair) {
+    if (seen.has(key)) continue;
+    for (const finding of findings) add(finding.resource, finding.policyId, finding);
+  }
+
+  const labels = { 'app.kubernetes.io/managed-by': 'parapet' };
+  const documents: Array<Record<string, unknown>> = [];
+  const namespaces = [...groups.keys()].filter((ns) => ns !== '').sort(compare);
+  for (const namespace of [...namespaces, '']) {
+    const results = groups.get(namespace);
+    if (!results && namespace !== '') continue;
+    const subjectKey = (r: ReportResult) =>
+      r.resources?.[0] ? `${r.resources[0].kind}/${r.resources[0].name}` : (r.properties?.resource ?? '');
+    const list = (results ?? []).sort(
+      (a, b) =>
+        compare(subjectKey(a), subjectKey(b)) ||
+        compare(a.policy, b.policy) ||
+        compare(a.properties?.path ?? '', b.properties?.path ?? ''),
+    );
+    documents.push(
+      namespace === ''
+        ? {
+            apiVersion: 'wgpolicyk8s.io/v1alpha2',
+            kind: 'ClusterPolicyReport',
+            metadata: { name: 'parapet-cluster', labels },
+            summary: summaryOf(list),
+            results: list,
+          }
+        : {
+            apiVersion: 'wgpolicyk8s.io/v1alpha2',
+            kind: 'PolicyReport',
+            metadata: { name: 'parapet', namespace, labels },
+            scope: { kind: 'Namespace', name: namespace },
+            summary: summaryOf(list),
+            results: list,
+          },
+    );
+  }
+  return documents;
+}
+
 export const policyReportReporter: Reporter = {
   name: 'policy-report',
   description:
     'Kubernetes PolicyReport/ClusterPolicyReport (wgpolicyk8s.io/v1alpha2) YAML, one per namespace',
   machine: true,
   render(result: Result, options) {
-    const seconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
-    const policies = new Map<string, PolicyInfo>(result.policies.map((policy) => [policy.id, policy]));
-    const findingsByPair = new Map<string, Finding[]>();
-    for (const finding of result.findings) {
-      const key = `${finding.resource.id}\0${finding.policyId}`;
-      const list = findingsByPair.get(key) ?? [];
-      list.push(finding);
-      findingsByPair.set(key, list);
-    }
-    // Namespace ('' for the cluster report) -> results.
-    const groups = new Map<string, ReportResult[]>();
-    const add = (resource: ResourceRef, policyId: string, finding: Finding | undefined) => {
-      const subject = subjectOf(resource);
-      const policy = policies.get(policyId);
-      const entry: ReportResult = {
-        source: 'parapet',
-        policy: policyId,
-        ...(policy ? { category: policy.category } : {}),
-        severity: finding?.severity ?? policy?.severity ?? 'info',
-        timestamp: { seconds, nanos: 0 },
-        result: finding ? resultOf(finding) : 'pass',
-        scored: finding ? finding.mode === 'enforce' : true,
-        ...(subject.ref ? { resources: [subject.ref] } : {}),
-        message: finding ? finding.message : policy ? `${policy.title}: passed` : 'passed',
-        properties: properties(finding, resource, subject),
-      };
-      const key = subject.namespace ?? '';
-      const list = groups.get(key) ?? [];
-      list.push(entry);
-      groups.set(key, list);
-    };
-    const seen = new Set<string>();
-    for (const resource of result.resources) {
-      for (const policyId of result.evaluated.get(resource.id) ?? []) {
-        const key = `${resource.id}\0${policyId}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const findings = findingsByPair.get(key);
-        if (!findings) add(resource, policyId, undefined);
-        else for (const finding of findings) add(resource, policyId, finding);
-      }
-    }
-    // Findings on pairs the evaluated map does not list (set rules over derived resources).
-    for (const [key, findings] of findingsByPair) {
-      if (seen.has(key)) continue;
-      for (const finding of findings) add(finding.resource, finding.policyId, finding);
-    }
-
-    const labels = { 'app.kubernetes.io/managed-by': 'parapet' };
-    const documents: Array<Record<string, unknown>> = [];
-    const namespaces = [...groups.keys()].filter((ns) => ns !== '').sort(compare);
-    for (const namespace of [...namespaces, '']) {
-      const results = groups.get(namespace);
-      if (!results && namespace !== '') continue;
-      const subjectKey = (r: ReportResult) =>
-        r.resources?.[0] ? `${r.resources[0].kind}/${r.resources[0].name}` : (r.properties?.resource ?? '');
-      const list = (results ?? []).sort(
-        (a, b) =>
-          compare(subjectKey(a), subjectKey(b)) ||
-          compare(a.policy, b.policy) ||
-          compare(a.properties?.path ?? '', b.properties?.path ?? ''),
-      );
-      documents.push(
-        namespace === ''
-          ? {
-              apiVersion: 'wgpolicyk8s.io/v1alpha2',
-              kind: 'ClusterPolicyReport',
-              metadata: { name: 'parapet-cluster', labels },
-              summary: summaryOf(list),
-              results: list,
-            }
-          : {
-              apiVersion: 'wgpolicyk8s.io/v1alpha2',
-              kind: 'PolicyReport',
-              metadata: { name: 'parapet', namespace, labels },
-              scope: { kind: 'Namespace', name: namespace },
-              summary: summaryOf(list),
-              results: list,
-            },
-      );
-    }
-    return documents
+    return policyReportDocuments(result, options.now ?? new Date())
       .map((doc) => {
         const lines: string[] = [];
         toYaml(doc, '', lines);
