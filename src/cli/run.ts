@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isParapetError } from '../model/errors.js';
+import { auditCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
 import { costCommand } from './commands/cost.js';
 import { policiesCommand } from './commands/policies.js';
@@ -22,6 +23,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
   const commands = [
     checkCommand(io, setExit),
+    auditCommand(io, setExit),
     testCommand(io, setExit),
     policiesCommand(io),
     costCommand(io),
