@@ -409,6 +409,30 @@ class PolicyEngine implements Engine {
 }
 
 /**
+ * The resources that see each other (relations, aggregates, rules reading the run): each Terraform
+ * plan file is a world of its own, since a plan describes one root module and one state, so another
+ * plan's resources must never satisfy or break its policies; manifests and images of a run form one
+ * world together, as a cluster holds them all. Worlds keep the order of their first resource.
+ */
+function worldsOf(resources: Resource[]): Resource[][] {
+  const keyOf = (resource: Resource) =>
+    resource.source === 'terraform' ? `terraform\0${resource.location.file}` : '';
+  if (resources.length === 0) return [resources];
+  const first = keyOf(resources[0]!);
+  let i = 1;
+  while (i < resources.length && keyOf(resources[i]!) === first) i += 1;
+  if (i === resources.length) return [resources];
+  const worlds = new Map<string, Resource[]>();
+  for (const resource of resources) {
+    const key = keyOf(resource);
+    const world = worlds.get(key);
+    if (world) world.push(resource);
+    else worlds.set(key, [resource]);
+  }
+  return [...worlds.values()];
+}
+
+/**
  * One run of the engine. Resources arrive in parts; those that neither a set policy, a policy
  * reading the whole run, nor a fact provider needs beside others are checked a chunk at a time and
  * dropped, the rest are held and checked at the end with what providers derive from them. The
@@ -499,8 +523,10 @@ class Session implements EvaluationSession {
       }
     }
     const { findings, refList, evaluated } = this;
-    const { kinds, ctx, refs } = this.checkPart(resources);
-    engine.checkSets(kinds, ctx, refs, findings, evaluated);
+    for (const world of worldsOf(resources)) {
+      const { kinds, ctx, refs } = this.checkPart(world);
+      engine.checkSets(kinds, ctx, refs, findings, evaluated);
+    }
 
     const notices = this.givenNotices.concat(this.factNotices);
     if (this.excludedCount)
