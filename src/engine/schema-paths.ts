@@ -31,6 +31,19 @@ const structural = new Set([
   'definitions',
 ]);
 
+/** Keywords that never reject a value. */
+const annotations = new Set([
+  '$id',
+  '$schema',
+  '$comment',
+  'title',
+  'description',
+  'default',
+  'examples',
+  '$defs',
+  'definitions',
+]);
+
 /**
  * Keywords that look at a value's shape only (its type, its length, which keys it has): a value
  * unknown somewhere *inside* it does not change their verdict, one unknown at or above it does.
@@ -63,6 +76,8 @@ function walk(schema: unknown, prefix: string[], out: Map<string, ReadPattern>):
   if (schema === false) add(prefix, false);
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
   const record = schema as Record<string, unknown>;
+  // A schema that can reject a value reads whether it is there (`not: true` reads nothing else).
+  if (Object.keys(record).some((key) => !annotations.has(key))) add(prefix, false);
   for (const key of Object.keys(record)) {
     if (shallow.has(key)) add(prefix, false);
     else if (!structural.has(key)) add(prefix, true);

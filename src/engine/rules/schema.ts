@@ -4,6 +4,7 @@ import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
 import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
+import { UnknownVerdict, type SubschemaTest } from '../unknown-verdict.js';
 import { templateReadsRuleValues } from '../template.js';
 import { transientResourceView, viewPointerToBodyPointer } from '../view.js';
 import { schemaFailure, schemaPredicate } from './schema-predicate.js';
@@ -214,6 +215,35 @@ export const schemaRuleType: RuleType = {
       }
     };
 
+    // Parts of the assert schema compiled on demand, for verdicts that read unknown values.
+    const subschemas = new WeakMap<object, ValidateFunction | null>();
+    const validatesPart: SubschemaTest = (schema, value) => {
+      if (typeof schema === 'boolean') return schema;
+      if (schema === null || typeof schema !== 'object') return undefined;
+      if (schema === spec.assert) return validate(value);
+      let validatePart = subschemas.get(schema);
+      if (validatePart === undefined) {
+        try {
+          validatePart = ctx.ajv.compile(schema as Record<string, unknown>);
+        } catch {
+          // A part that does not compile alone ($ref into the whole schema) settles nothing.
+          validatePart = null;
+        }
+        subschemas.set(schema, validatePart);
+      }
+      return validatePart === null ? undefined : validatePart(value);
+    };
+    /** Judges the verdict on a body or whole-resource target against the resource's unknown paths. */
+    const unknownVerdict = (unknowns: readonly string[]): UnknownVerdict =>
+      new UnknownVerdict(
+        unknowns.map((unknown) =>
+          target === 'resource' ? ['body', ...unknownTokens(unknown)] : unknownTokens(unknown),
+        ),
+        validatesPart,
+      );
+    /** Targets where unknown paths map to the data by a fixed prefix (Terraform resources use these). */
+    const judgesParts = target === 'body' || target === 'resource';
+
     // The last place reported: its tokens, and its body pointer when that is the same for every resource.
     let lastLocal: string | undefined;
     let lastTokens: string[] = [];
@@ -239,6 +269,8 @@ export const schemaRuleType: RuleType = {
         if (!unknownPaths || unknownPaths.length === 0) return undefined;
         const relevant = readUnknowns(unknownPaths, readsOf(resource, fact));
         if (relevant.length === 0) return undefined;
+        // The pass holds whatever they turn out to be (a private endpoint with unknown CIDRs).
+        if (judgesParts && unknownVerdict(relevant).passes(spec.assert, data)) return undefined;
         return {
           path: relevant[0]!,
           status: 'unknown',
@@ -280,18 +312,27 @@ export const schemaRuleType: RuleType = {
           const errorPaths = (validateAll.errors ?? []).map((error) =>
             pointerTokens(bodyOf(errorPointer(error))),
           );
-          // An unknown value matters when the schema reads it and it lies on an error's path: an
-          // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
-          // ARNs) into an `unknown` verdict.
           const read = readUnknown.map((unknown) => ({ unknown, tokens: unknownTokens(unknown) }));
-          const relevant = read
+          const onErrors = read
             .filter(({ tokens }) => errorPaths.some((errorPath) => patternOverlaps(errorPath, tokens)))
             .map(({ unknown }) => unknown);
-          const allOnUnknown = errorPaths.every((errorPath) =>
-            read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
-          );
-          if (relevant.length > 0 && allOnUnknown) {
-            return { path, status: 'unknown', unknownPaths: relevant, values };
+          if (judgesParts) {
+            // The failure stands when a part that must hold fails on known values alone; else the
+            // unknowns can still make it pass (an `anyOf` branch resting on one of them).
+            if (!unknownVerdict(readUnknown).fails(spec.assert, data)) {
+              const unknowns = onErrors.length > 0 ? onErrors : readUnknown.slice();
+              return { path: unknowns[0]!, status: 'unknown', unknownPaths: unknowns, values };
+            }
+          } else {
+            // An unknown value matters when the schema reads it and it lies on an error's path: an
+            // error at the root (a `not` over the whole body) must not turn unrelated unknowns (ids,
+            // ARNs) into an `unknown` verdict.
+            const allOnUnknown = errorPaths.every((errorPath) =>
+              read.some(({ tokens }) => patternOverlaps(errorPath, tokens)),
+            );
+            if (onErrors.length > 0 && allOnUnknown) {
+              return { path, status: 'unknown', unknownPaths: onErrors, values };
+            }
           }
         }
       }
