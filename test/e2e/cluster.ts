@@ -89,8 +89,17 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** etcd's storage quota (default 256 MiB); the audit benchmark stores 100,000 workloads. */
+  etcdQuotaBytes?: number;
+}
+
 /** Starts etcd, kube-apiserver and `parapet serve` with `serveArgs`; logs go to files in `dir`. */
-export async function startCluster(dir: string, serveArgs: string[]): Promise<Cluster> {
+export async function startCluster(
+  dir: string,
+  serveArgs: string[],
+  options: ClusterOptions = {},
+): Promise<Cluster> {
   mkdirSync(dir, { recursive: true });
   const pki = createTestPki('parapet-e2e-pki-');
   const apiserverCert = pki.issue('kube-apiserver', {
@@ -137,7 +146,7 @@ export async function startCluster(dir: string, serveArgs: string[]): Promise<Cl
       `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
       `--initial-cluster=e2e=http://127.0.0.1:${etcdPeer}`,
-      '--quota-backend-bytes=268435456',
+      `--quota-backend-bytes=${options.etcdQuotaBytes ?? 268435456}`,
       '--log-level=warn',
     ]);
     await waitFor(
