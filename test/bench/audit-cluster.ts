@@ -22,6 +22,8 @@ if (missing) {
   process.exit(0);
 }
 
+// Generated manifests are walked freely here; the API server validates them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 /** The generated workloads, made valid for the API server (Jobs need a restart policy, init containers no probes). */
