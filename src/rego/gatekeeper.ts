@@ -1,4 +1,3 @@
-import { minimatch } from 'minimatch';
 import type { Mode } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
 import { regoPackage } from './conftest.js';
@@ -32,13 +31,13 @@ export interface LabelSelector {
 }
 
 export interface ConstraintMatch {
-  kinds?: Array<{ apiGroups?: string[]; kinds?: string[] }>;
-  namespaces?: string[];
-  excludedNamespaces?: string[];
-  labelSelector?: LabelSelector;
-  namespaceSelector?: LabelSelector;
-  scope?: '*' | 'Cluster' | 'Namespaced';
-  name?: string;
+  kinds?: Array<{ apiGroups?: string[] | null; kinds?: string[] | null }> | null;
+  namespaces?: string[] | null;
+  excludedNamespaces?: string[] | null;
+  labelSelector?: LabelSelector | null;
+  namespaceSelector?: LabelSelector | null;
+  scope?: '*' | 'Cluster' | 'Namespaced' | null;
+  name?: string | null;
 }
 
 export interface Constraint {
@@ -140,6 +139,82 @@ export function parseTemplate(doc: YamlObject, file: string): ConstraintTemplate
   };
 }
 
+/** Gatekeeper's `util.Wildcard` pattern: a name with an optional `*` at either end. */
+const wildcardPattern = /^\*?[-:a-z0-9]*\*?$/;
+const operators = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+
+function stringList(value: unknown, field: string, pattern?: RegExp): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) return `${field} must be a list`;
+  for (const [index, item] of value.entries()) {
+    if (item === null) continue;
+    if (typeof item !== 'string') return `${field}[${index}] must be a string`;
+    if (pattern && !pattern.test(item))
+      return `${field}[${index}] "${item}" is not a name with an optional * at its start or end`;
+  }
+  return undefined;
+}
+
+/** What `metav1.LabelSelectorAsSelector` refuses, as Gatekeeper reports it when matching. */
+function selectorProblem(selector: unknown, field: string): string | undefined {
+  if (selector === undefined || selector === null) return undefined;
+  if (!isObject(selector)) return `${field} must be an object`;
+  const { matchLabels, matchExpressions } = selector;
+  if (matchLabels !== undefined && matchLabels !== null) {
+    if (!isObject(matchLabels)) return `${field}.matchLabels must be a map of strings`;
+    for (const [key, value] of Object.entries(matchLabels))
+      if (typeof value !== 'string') return `${field}.matchLabels.${key} must be a string`;
+  }
+  if (matchExpressions === undefined || matchExpressions === null) return undefined;
+  if (!Array.isArray(matchExpressions)) return `${field}.matchExpressions must be a list`;
+  for (const [index, expression] of matchExpressions.entries()) {
+    const place = `${field}.matchExpressions[${index}]`;
+    if (!isObject(expression) || typeof expression.key !== 'string') return `${place} needs a key`;
+    if (typeof expression.operator !== 'string' || !operators.has(expression.operator))
+      return `${place}.operator must be In, NotIn, Exists or DoesNotExist`;
+    const values = expression.values ?? [];
+    if (!Array.isArray(values) || values.some((value) => typeof value !== 'string'))
+      return `${place}.values must be a list of strings`;
+    if ((expression.operator === 'In' || expression.operator === 'NotIn') && values.length === 0)
+      return `${place}: values must not be empty for ${expression.operator}`;
+    if ((expression.operator === 'Exists' || expression.operator === 'DoesNotExist') && values.length > 0)
+      return `${place}: values must be empty for ${expression.operator}`;
+  }
+  return undefined;
+}
+
+/** The problem with a Constraint's `spec.match` that Gatekeeper's schema or matcher refuses, if any. */
+function validateMatch(match: YamlObject): string | undefined {
+  if (match.kinds !== undefined && match.kinds !== null) {
+    if (!Array.isArray(match.kinds)) return 'kinds must be a list';
+    for (const [index, entry] of match.kinds.entries()) {
+      if (!isObject(entry)) return `kinds[${index}] must be an object with apiGroups and kinds`;
+      const problem =
+        stringList(entry.apiGroups, `kinds[${index}].apiGroups`) ??
+        stringList(entry.kinds, `kinds[${index}].kinds`);
+      if (problem) return problem;
+    }
+  }
+  const problem =
+    stringList(match.namespaces, 'namespaces', wildcardPattern) ??
+    stringList(match.excludedNamespaces, 'excludedNamespaces', wildcardPattern) ??
+    selectorProblem(match.labelSelector, 'labelSelector') ??
+    selectorProblem(match.namespaceSelector, 'namespaceSelector');
+  if (problem) return problem;
+  if (
+    match.scope !== undefined &&
+    match.scope !== null &&
+    !['*', 'Cluster', 'Namespaced'].includes(match.scope as string)
+  )
+    return `scope must be *, Cluster or Namespaced (found ${JSON.stringify(match.scope)})`;
+  if (match.name !== undefined && match.name !== null) {
+    if (typeof match.name !== 'string') return 'name must be a string';
+    if (!wildcardPattern.test(match.name))
+      return `name "${match.name}" is not a name with an optional * at its start or end`;
+  }
+  return undefined;
+}
+
 /** Read a Constraint; returns a problem description instead when it cannot be used. */
 export function parseConstraint(doc: YamlObject, file: string): Constraint | string {
   const name = at(doc, 'metadata', 'name');
@@ -150,6 +225,8 @@ export function parseConstraint(doc: YamlObject, file: string): Constraint | str
     return `constraint ${doc.kind}/${name}: spec.enforcementAction must be a string`;
   const match = at(doc, 'spec', 'match') ?? {};
   if (!isObject(match)) return `constraint ${doc.kind}/${name}: spec.match must be an object`;
+  const matchProblem = validateMatch(match);
+  if (matchProblem) return `constraint ${doc.kind}/${name}: spec.match.${matchProblem}`;
   const parameters = at(doc, 'spec', 'parameters') ?? {};
   if (!isObject(parameters)) return `constraint ${doc.kind}/${name}: spec.parameters must be an object`;
   return {
@@ -185,22 +262,48 @@ function groupOf(apiVersion: unknown): { group: string; version: string } {
     : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
-/** Gatekeeper's name matching: exact, or a prefix/suffix wildcard (`kube-*`, `*-system`). */
-function wildcardMatch(pattern: string, value: string): boolean {
-  return pattern === value || minimatch(value, pattern, { dot: true });
+/**
+ * Gatekeeper's `util.Wildcard`: exact, or a glob by a `*` at the start (suffix match), at the end
+ * (prefix match) or at both (substring). A `*` anywhere else is a literal character.
+ */
+export function wildcardMatches(pattern: string, value: string): boolean {
+  const leading = pattern.startsWith('*');
+  const trailing = pattern.length > 0 && pattern.endsWith('*');
+  if (leading && trailing) return value.includes(pattern.slice(1, -1));
+  if (leading) return value.endsWith(pattern.slice(1));
+  if (trailing) return value.startsWith(pattern.slice(0, -1));
+  return pattern === value;
+}
+
+/** Gatekeeper's `MatchesGenerateName`: a prefix (or substring) pattern also matches an object named by `generateName`. */
+function generateNameMatches(pattern: string, generateName: string): boolean {
+  if (pattern.startsWith('*') && pattern.endsWith('*')) return generateName.includes(pattern.slice(1, -1));
+  if (pattern.endsWith('*')) return generateName.startsWith(pattern.slice(0, -1));
+  return false;
 }
 
 /** Whether a label selector selects these labels; no selector at all selects everything (Gatekeeper). */
-export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+export function selects(selector: LabelSelector | undefined | null, labels: Record<string, string>): boolean {
   return !selector || selectorMatches(selector, labels);
 }
 
 /** The answer of matching: applies, does not, or depends on namespace labels parapet does not have. */
 export type MatchVerdict = { applies: true } | { applies: false } | { applies: 'unknown'; reason: string };
 
+const applies: MatchVerdict = { applies: true };
+const doesNot: MatchVerdict = { applies: false };
+
+/** A list criterion is set when it has entries; Gatekeeper treats an empty list as absent. */
+const listed = (list: readonly string[] | undefined | null): list is readonly string[] =>
+  Array.isArray(list) && list.length > 0;
+
 /**
- * Gatekeeper's match semantics for one object. `namespaceLabels` looks up a namespace's labels
- * among the inputs (undefined when the Namespace object is not there).
+ * Gatekeeper's match of one object (`pkg/mutation/match`, as audit, admission and gator run it):
+ * every criterion must hold, checked in Gatekeeper's order. An object without `metadata.namespace`
+ * is cluster-scoped to Gatekeeper: `namespaces`, `excludedNamespaces` and `namespaceSelector` cannot
+ * disqualify it, and `scope: Namespaced` does not match it. A Namespace is judged by its own name
+ * and labels. `namespaceLabels` looks up a namespace's labels among the inputs (undefined when the
+ * Namespace object is not there: Gatekeeper then has nothing to match against, parapet says unknown).
  */
 export function matchConstraint(
   match: ConstraintMatch,
@@ -210,46 +313,53 @@ export function matchConstraint(
   const body = resource.body;
   const { group } = groupOf(body.apiVersion);
   if (match.kinds && match.kinds.length > 0) {
-    const kindMatches = match.kinds.some(
-      (entry) =>
-        (entry.apiGroups ?? ['*']).some((g) => g === '*' || g === group) &&
-        (entry.kinds ?? ['*']).some((k) => k === '*' || k === resource.kind),
-    );
-    if (!kindMatches) return { applies: false };
+    const kindMatches = match.kinds.some((entry) => {
+      const kinds = entry.kinds;
+      const groups = entry.apiGroups;
+      return (
+        (!listed(kinds) || kinds.includes('*') || kinds.includes(resource.kind)) &&
+        (!listed(groups) || groups.includes('*') || groups.includes(group))
+      );
+    });
+    if (!kindMatches) return doesNot;
   }
   const isNamespace = resource.kind === 'Namespace' && group === '';
-  // Namespace objects match the namespace criteria by their own name, as in Gatekeeper.
-  const namespace = isNamespace ? resource.name : resource.namespace;
-  const clusterScoped = !isNamespace && !resource.namespace;
-  if (match.scope === 'Cluster' && !clusterScoped && !isNamespace) return { applies: false };
-  if (match.scope === 'Namespaced' && (clusterScoped || isNamespace)) return { applies: false };
-  if (match.name && !wildcardMatch(match.name, resource.name)) return { applies: false };
-  if (namespace !== undefined) {
-    if (
-      match.namespaces &&
-      match.namespaces.length > 0 &&
-      !match.namespaces.some((pattern) => wildcardMatch(pattern, namespace))
-    ) {
-      return { applies: false };
-    }
-    if (match.excludedNamespaces?.some((pattern) => wildcardMatch(pattern, namespace)))
-      return { applies: false };
-  } else if (match.namespaces && match.namespaces.length > 0) {
-    return { applies: false };
+  const namespace = resource.namespace;
+  const hasNamespace = namespace !== undefined;
+  if (match.scope === 'Cluster' && !(isNamespace || !hasNamespace)) return doesNot;
+  if (match.scope === 'Namespaced' && !(!isNamespace && hasNamespace)) return doesNot;
+  // The namespace the namespace criteria judge: a Namespace's own name, else the object's.
+  const judged = isNamespace ? resource.name : namespace;
+  if (listed(match.namespaces) && judged !== undefined) {
+    if (!match.namespaces.some((pattern) => wildcardMatches(pattern, judged))) return doesNot;
   }
-  if (!selects(match.labelSelector, resource.labels)) return { applies: false };
+  if (listed(match.excludedNamespaces) && judged !== undefined) {
+    if (match.excludedNamespaces.some((pattern) => wildcardMatches(pattern, judged))) return doesNot;
+  }
+  if (!selects(match.labelSelector, resource.labels)) return doesNot;
   if (match.namespaceSelector) {
-    if (clusterScoped) return { applies: false };
-    const labels = isNamespace ? resource.labels : namespaceLabels(namespace ?? '');
-    if (!labels) {
-      return {
-        applies: 'unknown',
-        reason: `the namespaceSelector needs the labels of namespace ${namespace ?? '(none)'}, which is not among the inputs`,
-      };
+    if (isNamespace) {
+      if (!selects(match.namespaceSelector, resource.labels)) return doesNot;
+    } else if (namespace !== undefined) {
+      const labels = namespaceLabels(namespace);
+      if (!labels) {
+        return {
+          applies: 'unknown',
+          reason: `the namespaceSelector needs the labels of namespace ${namespace}, which is not among the inputs`,
+        };
+      }
+      if (!selects(match.namespaceSelector, labels)) return doesNot;
     }
-    if (!selects(match.namespaceSelector, labels)) return { applies: false };
   }
-  return { applies: true };
+  if (match.name) {
+    const generateName = at(body, 'metadata', 'generateName');
+    if (
+      !wildcardMatches(match.name, resource.name) &&
+      !(typeof generateName === 'string' && generateNameMatches(match.name, generateName))
+    )
+      return doesNot;
+  }
+  return applies;
 }
 
 /** The admission request fields an input can carry (set by the server's adapter for real admissions). */

@@ -190,7 +190,12 @@ function gatekeeperPolicies(
       constraint,
       root,
     };
-    const kinds = [...new Set((constraint.match.kinds ?? []).flatMap((entry) => entry.kinds ?? ['*']))];
+    // A kinds entry without kinds (or with an empty list) matches every kind, as in Gatekeeper.
+    const kinds = [
+      ...new Set(
+        (constraint.match.kinds ?? []).flatMap((entry) => (entry.kinds?.length ? entry.kinds : ['*'])),
+      ),
+    ];
     policies.push({
       id: `${slug(constraint.kind)}.${slug(constraint.name)}`,
       title: `${constraint.kind} ${constraint.name}`,
