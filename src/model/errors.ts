@@ -20,6 +20,7 @@ export const errorCodes = {
   PARAPET_REGISTRY: 'registry request failed',
   PARAPET_IMAGE_INVALID: 'image manifest, configuration or archive is invalid',
   PARAPET_REGO: 'Rego policy cannot be used',
+  PARAPET_KYVERNO: 'Kyverno policy or test cannot be used',
   PARAPET_PRICING_INVALID: 'price catalogue is invalid',
   PARAPET_CLUSTER: 'cluster request failed',
 } as const;

@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Policy, Severity } from '../model/policy.js';
-import type { PolicySourceContext, PolicySourceLoader } from '../policies/sources.js';
+import type { PolicySourceContext, PolicySourceLoader } from '../policies/source-loader.js';
 import { readBundle } from './bundle.js';
 import { conftestEntrypoint, conftestRules } from './conftest.js';
 import {

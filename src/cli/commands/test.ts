@@ -8,6 +8,8 @@ import { loadInputs } from '../../inputs/load.js';
 import { builtinPolicyDir } from '../../policies/paths.js';
 import { loadPolicies } from '../../policies/load.js';
 import { selectPolicies } from '../../engine/selection.js';
+import { findKyvernoTests, runKyvernoTest, type KyvernoTestOutcome } from '../../kyverno/test-runner.js';
+import { kyvernoPodSecurity } from '../../engine/rules/kyverno.js';
 import { colorEnabled, collect, type CliIO } from '../io.js';
 import { createColors } from 'picocolors';
 
@@ -102,19 +104,44 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
     .option('--skip <glob>', 'skip policies whose id matches (repeatable)', collect, [])
     .option('-f, --format <format>', 'text or json', 'text')
     .action(async (dirs: string[], options: TestOptions) => {
-      const policies = selectPolicies(
-        await loadPolicies({ paths: dirs.length ? dirs : [builtinPolicyDir], builtin: false }),
-        options.select,
-        options.skip,
-      );
+      // A directory holding `kyverno-test.yaml` files is a Kyverno test suite, run as `kyverno test` would.
+      const kyvernoFiles = dirs.map((dir) => ({ dir, files: findKyvernoTests(dir) }));
+      const nativeDirs = kyvernoFiles.filter((entry) => entry.files.length === 0).map((entry) => entry.dir);
+      const kyvernoTests = kyvernoFiles.flatMap((entry) => entry.files);
+      const kyverno: KyvernoTestOutcome[] = [];
+      if (kyvernoTests.length > 0) {
+        const podSecurity = await kyvernoPodSecurity();
+        for (const file of kyvernoTests) kyverno.push(runKyvernoTest(file, { podSecurity }));
+      }
+      const policies =
+        dirs.length > 0 && nativeDirs.length === 0
+          ? []
+          : selectPolicies(
+              await loadPolicies({
+                paths: nativeDirs.length ? nativeDirs : [builtinPolicyDir],
+                builtin: false,
+              }),
+              options.select,
+              options.skip,
+            ).filter((policy) => !('kyverno' in policy.rule));
       const outcomes: PolicyTestOutcome[] = [];
       for (const policy of policies) outcomes.push(await runPolicyTests(policy));
       const failed = outcomes.filter((o) => !o.ok);
+      const kyvernoFailed = kyverno.filter((o) => !o.ok);
       const passedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => c.ok).length, 0);
       const failedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => !c.ok).length, 0);
       if (options.format === 'json') {
         io.stdout(
-          JSON.stringify({ policies: outcomes.length, failed: failed.length, outcomes }, null, 2) + '\n',
+          JSON.stringify(
+            {
+              policies: outcomes.length,
+              failed: failed.length,
+              outcomes,
+              kyverno: kyverno.length ? kyverno : undefined,
+            },
+            null,
+            2,
+          ) + '\n',
         );
       } else {
         const c = createColors(colorEnabled(io, true));
@@ -129,9 +156,31 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
               io.stdout(`       ${testCase.expectation} ${testCase.file}: ${testCase.problem}\n`);
           }
         }
-        io.stdout(`\npolicy tests: ${outcomes.length - failed.length} of ${outcomes.length} policies ok\n`);
-        io.stdout(`${passedCases} passed, ${failedCases} failed\n`);
+        for (const test of kyverno) {
+          const mark = test.ok ? c.green('ok  ') : c.red('FAIL');
+          io.stdout(
+            `${mark} ${test.file} (${test.rows.length} result${test.rows.length === 1 ? '' : 's'})\n`,
+          );
+          for (const error of test.errors) io.stdout(`       ${error}\n`);
+          for (const row of test.rows)
+            if (!row.ok)
+              io.stdout(
+                `       ${row.policy}/${row.rule} ${row.resource}: want ${row.expected}, got ${row.actual}: ${row.message}\n`,
+              );
+        }
+        if (outcomes.length > 0 || kyverno.length === 0)
+          io.stdout(`\npolicy tests: ${outcomes.length - failed.length} of ${outcomes.length} policies ok\n`);
+        if (kyverno.length > 0)
+          io.stdout(
+            `${outcomes.length ? '' : '\n'}kyverno tests: ${kyverno.length - kyvernoFailed.length} of ${kyverno.length} files ok\n`,
+          );
+        const rowsOk = kyverno.reduce((n, t) => n + t.rows.filter((r) => r.ok).length, 0);
+        const rowsFailed = kyverno.reduce(
+          (n, t) => n + t.rows.filter((r) => !r.ok).length + t.errors.length,
+          0,
+        );
+        io.stdout(`${passedCases + rowsOk} passed, ${failedCases + rowsFailed} failed\n`);
       }
-      setExit(failed.length ? 1 : 0);
+      setExit(failed.length || kyvernoFailed.length ? 1 : 0);
     });
 }

@@ -1,5 +1,6 @@
 import { aggregateRuleType } from './aggregate.js';
 import { checkRuleType } from './check.js';
+import { kyvernoRuleType } from './kyverno.js';
 import { regoRuleType } from './rego.js';
 import { relationRuleType } from './relation.js';
 import { schemaRuleType } from './schema.js';
@@ -12,6 +13,7 @@ export const ruleTypes: RuleType[] = [
   aggregateRuleType,
   checkRuleType,
   regoRuleType,
+  kyvernoRuleType,
 ];
 
 export type {
