@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../engine/worker-thread.js';
 import { ModuleEvaluator, type ModuleSpec, type Outcome } from './evaluator.js';
 import { instantiate } from './host.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
@@ -33,45 +32,11 @@ export interface ModuleHandle {
   readonly entrypoints: string[];
 }
 
-const sourceMode = import.meta.url.endsWith('.ts');
-
-/**
- * Under vitest the sources are TypeScript, which a worker thread cannot import by itself; it gets a
- * small loader that transpiles them with the `typescript` dev dependency. Built code (dist/) loads
- * worker.js directly and never takes this path.
- */
-const typescriptLoader = `
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-let ts;
-export async function resolve(specifier, context, next) {
-  if (specifier.endsWith('.js') && context.parentURL && context.parentURL.endsWith('.ts')) {
-    const url = new URL(specifier, context.parentURL);
-    if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) return { url: url.href.slice(0, -3) + '.ts', shortCircuit: true };
-  }
-  return next(specifier, context);
-}
-export async function load(url, context, next) {
-  if (!url.endsWith('.ts')) return next(url, context);
-  ts ??= createRequire(url)('typescript');
-  const source = await readFile(fileURLToPath(url), 'utf8');
-  const output = ts.transpileModule(source, { fileName: fileURLToPath(url), compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false } });
-  return { format: 'module', source: output.outputText, shortCircuit: true };
-}`;
-
 function spawnWorker(port: MessagePort, progress: Int32Array): Worker {
-  const workerUrl = new URL(sourceMode ? './worker.ts' : './worker.js', import.meta.url);
-  const workerData = { port, progress };
-  if (!sourceMode || !existsSync(fileURLToPath(workerUrl))) {
-    return new Worker(workerUrl, { workerData, transferList: [port] });
-  }
-  const bootstrap = `
-    const { register } = await import('node:module');
-    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(typescriptLoader)}));
-    await import(${JSON.stringify(workerUrl.href)});`;
-  return new Worker(bootstrap, { eval: true, workerData, transferList: [port] });
+  return startModuleWorker(siblingModule(import.meta.url, 'worker'), {
+    workerData: { port, progress },
+    transferList: [port],
+  });
 }
 
 interface WorkerState {
@@ -83,7 +48,8 @@ interface WorkerState {
 /**
  * Evaluates compiled Rego modules with bounded memory and, in `worker` isolation, a time budget per
  * evaluation. The API is synchronous (rules evaluate synchronously); the worker is driven through
- * a shared counter and `receiveMessageOnPort`.
+ * a shared counter and `receiveMessageOnPort`, so the calling thread waits while Rego runs: in
+ * `parapet serve` that is an evaluation thread, never the thread answering HTTP.
  */
 export class RegoRuntime {
   private readonly specs = new Map<number, ModuleSpec>();

@@ -11,6 +11,7 @@ import type { Finding } from '../model/finding.js';
 import type { Policy } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
 import { gates, type Result } from '../model/result.js';
+import { objectLimitViolation } from './limits.js';
 import { buildMutation } from './mutation.js';
 import { denial, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { ServerSettings } from './settings.js';
@@ -60,6 +61,11 @@ function shortLine(text: string): string {
   // Most messages are one tidy line already: test, and only rewrite when needed.
   const line = UNTIDY_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
   return line.length > MAX_WARNING_LENGTH ? `${line.slice(0, MAX_WARNING_LENGTH - 1)}…` : line;
+}
+
+/** A one-off denial message, cut to the same length as a policy denial. */
+function shortDenial(text: string): string {
+  return text.length > MAX_DENIAL_LENGTH ? `${text.slice(0, MAX_DENIAL_LENGTH - 1)}…` : text;
 }
 
 function unique(values: string[]): string[] {
@@ -153,20 +159,37 @@ function metadataNamespace(object: Record<string, unknown> | undefined): string 
   return typeof namespace === 'string' && namespace !== '' ? namespace : undefined;
 }
 
-function formatDenial(resourceId: string, failing: Finding[], policies: ReadonlyMap<string, Policy>): string {
+/** The longest denial message: whatever the object, the AdmissionResponse stays a few KB. */
+const MAX_DENIAL_LENGTH = 3000;
+
+/**
+ * The denial message: the failing findings grouped by policy, at most `limit` of them named, and
+ * how many more there are.
+ */
+function formatDenial(
+  resourceId: string,
+  failing: Finding[],
+  policies: ReadonlyMap<string, Policy>,
+  limit: number,
+): string {
   const byPolicy = new Map<string, Finding[]>();
   for (const finding of failing) {
-    const list = byPolicy.get(finding.policyId) ?? [];
-    list.push(finding);
-    byPolicy.set(finding.policyId, list);
+    const list = byPolicy.get(finding.policyId);
+    if (list) list.push(finding);
+    else byPolicy.set(finding.policyId, [finding]);
   }
-  let text = `parapet denied ${resourceId}:`;
+  let text = `parapet denied ${shortLine(resourceId)}:`;
+  let named = 0;
   for (const [policyId, findings] of byPolicy) {
-    const messages =
-      findings.length === 1 ? findings[0]!.message : unique(findings.map((f) => f.message)).join('; ');
+    if (named >= limit) break;
+    const shown = findings.slice(0, limit - named);
+    named += shown.length;
+    const messages = unique(shown.map((f) => shortLine(f.message))).join('; ');
     text += ` [${policyId}] ${messages}${remediationLine(policies.get(policyId))}`;
   }
-  return text;
+  const more = failing.length - named;
+  if (more > 0) text += ` … and ${more} more finding${more === 1 ? '' : 's'} (${failing.length} in all)`;
+  return text.length > MAX_DENIAL_LENGTH ? `${text.slice(0, MAX_DENIAL_LENGTH - 1)}…` : text;
 }
 
 export interface AdmissionContext {
@@ -182,14 +205,9 @@ export interface AdmissionContext {
   setPolicies: ReadonlySet<string>;
 }
 
-/** Decides one admission request on `route`. Never throws: failures become the configured failure decision. */
-export async function decideAdmission(
-  route: AdmissionRoute,
-  request: AdmissionRequest,
-  ctx: AdmissionContext,
-  started = performance.now(),
-): Promise<AdmissionOutcome> {
-  const record: DecisionRecord = {
+/** The decision-log record of `request` before it is decided. */
+export function newDecisionRecord(route: AdmissionRoute, request: AdmissionRequest): DecisionRecord {
+  return {
     uid: request.uid,
     route,
     operation: request.operation,
@@ -208,6 +226,48 @@ export async function decideAdmission(
     waived: [],
     durationMs: 0,
   };
+}
+
+/**
+ * The configured failure decision for a request whose evaluation did not finish (`reason`:
+ * `budget-exceeded` or `evaluation-error`), with `message` saying why. Sets the record's decision.
+ */
+export function failureResponse(
+  request: Pick<AdmissionRequest, 'uid'>,
+  record: DecisionRecord,
+  settings: ServerSettings,
+  reason: 'budget-exceeded' | 'evaluation-error',
+  message: string,
+): AdmissionResponse {
+  record.reason = reason;
+  const warning = `parapet: ${message}; ${settings.failureDecision === 'allow' ? 'allowed' : 'denied'} by the configured failure decision`;
+  if (settings.failureDecision === 'allow') {
+    record.decision = 'allowed';
+    return { uid: request.uid, allowed: true, warnings: [shortLine(warning)] };
+  }
+  record.decision = 'denied';
+  const response = denial(request.uid, shortDenial(warning));
+  response.warnings = [shortLine(warning)];
+  return response;
+}
+
+export interface DecideOptions {
+  /**
+   * Stop waiting for the evaluation at the settings' budget (default true). Evaluation threads
+   * leave the budget to the thread that answers HTTP, which stops them from outside.
+   */
+  budget?: boolean;
+}
+
+/** Decides one admission request on `route`. Never throws: failures become the configured failure decision. */
+export async function decideAdmission(
+  route: AdmissionRoute,
+  request: AdmissionRequest,
+  ctx: AdmissionContext,
+  started = performance.now(),
+  options: DecideOptions = {},
+): Promise<AdmissionOutcome> {
+  const record = newDecisionRecord(route, request);
   const finish = (
     response: AdmissionResponse,
     findings: Finding[] = [],
@@ -243,26 +303,47 @@ export async function decideAdmission(
     return finish({ uid: request.uid, allowed: true });
   }
 
+  const limited = objectLimitViolation(object, ctx.settings);
+  if (limited) {
+    // Always a denial, whatever the failure decision: padding an object must not buy it a pass.
+    record.decision = 'denied';
+    record.reason = 'limit-exceeded';
+    return finish(denial(request.uid, shortDenial(`parapet denied ${request.kind.kind}: ${limited}`)));
+  }
+
   let resource: Resource;
   let result: Result;
   const evaluationStart = performance.now();
   try {
     resource = admissionResource(request, object, { file: `admission:${request.uid}`, line: 1 });
-    result = await withBudget(ctx.engine.evaluate([resource]), ctx.settings.budgetMs);
+    const evaluation = ctx.engine.evaluate([resource]);
+    result = await (options.budget === false ? evaluation : withBudget(evaluation, ctx.settings.budgetMs));
   } catch (error) {
     const overBudget = error instanceof BudgetExceeded;
-    record.reason = overBudget ? 'budget-exceeded' : 'evaluation-error';
     record.evaluationMs = performance.now() - evaluationStart;
-    const warning = `parapet: ${describeError(error)}; ${ctx.settings.failureDecision === 'allow' ? 'allowed' : 'denied'} by the configured failure decision`;
-    if (ctx.settings.failureDecision === 'allow') {
-      return finish({ uid: request.uid, allowed: true, warnings: [shortLine(warning)] }, [], overBudget);
-    }
-    record.decision = 'denied';
-    const response = denial(request.uid, warning);
-    response.warnings = [shortLine(warning)];
+    const response = failureResponse(
+      request,
+      record,
+      ctx.settings,
+      overBudget ? 'budget-exceeded' : 'evaluation-error',
+      describeError(error),
+    );
     return finish(response, [], overBudget);
   }
   record.evaluationMs = Math.round((performance.now() - evaluationStart) * 1000) / 1000;
+
+  if (result.findings.length > ctx.settings.maxFindings) {
+    record.decision = route === 'mutate' ? 'allowed' : 'denied';
+    record.reason = 'limit-exceeded';
+    const reason = `${resource.id} raised ${result.findings.length} findings, above the limit of ${ctx.settings.maxFindings} (server.maxFindings)`;
+    if (route === 'mutate')
+      return finish({
+        uid: request.uid,
+        allowed: true,
+        warnings: [shortLine(`parapet did not mutate ${reason}`)],
+      });
+    return finish(denial(request.uid, shortDenial(`parapet denied ${reason}`)));
+  }
 
   // Set-scoped rules (relations, aggregates) judge a whole input set; one admitted object is not one.
   let findings = ctx.setPolicies.size
@@ -325,7 +406,10 @@ export async function decideAdmission(
 
   if (failing.length > 0) {
     record.decision = 'denied';
-    const response = denial(request.uid, formatDenial(resource.id, failing, ctx.policies));
+    const response = denial(
+      request.uid,
+      formatDenial(resource.id, failing, ctx.policies, ctx.settings.maxDeniedFindings),
+    );
     if (uniqueWarnings.length) response.warnings = uniqueWarnings;
     return finish(response, findings);
   }

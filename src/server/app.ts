@@ -2,21 +2,36 @@
  * The admission webhook as a fastify app. `buildServer` builds it and never listens: `parapet serve`
  * listens, tests use `inject()`. Routes: POST /validate and /mutate (AdmissionReview v1 and v1beta1,
  * each answered in its own version), GET /healthz, /readyz (ready once the policies are compiled)
- * and /metrics (Prometheus text format).
+ * and /metrics (Prometheus text format). The same three GET routes are served by `probes`, a second
+ * app for a port of its own (plain HTTP, no client certificates), so kubelet and Prometheus reach
+ * them whatever the admission port demands.
+ *
+ * What one client can make the server hold is bounded: connections, the time to send a request,
+ * requests per connection, the size of one body and the bytes of all requests in flight.
  */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import Fastify, {
   LogController,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { describeError } from '../model/errors.js';
-import type { Finding } from '../model/finding.js';
-import type { Policy } from '../model/policy.js';
-import { AdmissionScope, decideAdmission, type AdmissionRoute } from './admission.js';
+import type { AdmissionRoute } from './admission.js';
+import type { EvaluationPool, PoolAnswer } from './evaluation-pool.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
-import { admissionReviewResponse, parseAdmissionReview, ReviewError } from './review.js';
+import {
+  admissionContext,
+  answerReview,
+  policyCatalogue,
+  type FindingCount,
+  type PolicyCatalogue,
+} from './review-job.js';
+import { admissionReviewResponse } from './review.js';
 import { defaultServerSettings, type ServerSettings } from './settings.js';
 import { httpsOptions, loadTlsMaterial, watchTlsFiles, type TlsFiles } from './tls.js';
 
@@ -40,78 +55,127 @@ export interface WebhookServer extends FastifyInstance {
   /** The metrics the app records (exposed on /metrics). */
   readonly webhookMetrics: WebhookMetrics;
   /** Resolves when the policies are compiled and the app is ready (rejects when they cannot be). */
-  readonly engineReady: Promise<Engine>;
+  readonly engineReady: Promise<PolicyCatalogue>;
+  /** GET /healthz, /readyz and /metrics on a listener of their own (closed with the app). */
+  readonly probes: FastifyInstance;
+  /** Marks the app as stopping: /readyz answers 503 so that endpoints drain before it closes. */
+  drain(): void;
 }
 
-const MAX_LOGGED_FINDINGS = 50;
+/** Where reviews are decided: in this thread (an `Engine`), or in evaluation threads (a pool). */
+interface Decider {
+  ready: Promise<PolicyCatalogue>;
+  decide(route: AdmissionRoute, body: Uint8Array, started: number): Promise<PoolAnswer>;
+  close(): Promise<void>;
+}
 
-/**
- * Adds one request's findings to the findings counter: one increment per policy and status (a
- * policy that fails in three containers adds 3 at once), since each increment hashes its labels.
- */
-function countFindings(metrics: WebhookMetrics, findings: readonly Finding[]): void {
-  if (findings.length === 0) return;
-  const counts = new Map<string, { policy: string; status: string; n: number }>();
-  for (const finding of findings) {
-    const key = `${finding.policyId}\0${finding.status}`;
-    const count = counts.get(key);
-    if (count) count.n += 1;
-    else counts.set(key, { policy: finding.policyId, status: finding.status, n: 1 });
-  }
-  for (const { policy, status, n } of counts.values()) metrics.findings.inc({ policy, status }, n);
+function isPool(source: unknown): source is EvaluationPool {
+  return typeof source === 'object' && source !== null && 'decide' in source && 'ready' in source;
+}
+
+function inProcessDecider(engine: Engine | Promise<Engine>, settings: ServerSettings): Decider {
+  const loaded = Promise.resolve(engine).then((compiled) => ({
+    catalogue: policyCatalogue(compiled),
+    ctx: admissionContext(compiled, settings),
+  }));
+  loaded.catch(() => undefined);
+  return {
+    ready: loaded.then(({ catalogue }) => catalogue),
+    async decide(route, body, started) {
+      const { ctx } = await loaded;
+      return answerReview(route, body, ctx, started);
+    },
+    async close() {},
+  };
 }
 
 function errorBody(statusCode: number, message: string) {
   return {
     statusCode,
     error:
-      statusCode === 413 ? 'Payload Too Large' : statusCode >= 500 ? 'Service Unavailable' : 'Bad Request',
+      statusCode === 413
+        ? 'Payload Too Large'
+        : statusCode === 408
+          ? 'Request Timeout'
+          : statusCode >= 500
+            ? 'Service Unavailable'
+            : 'Bad Request',
     message,
   };
 }
 
+/** An error fastify answers with `statusCode` and `message`, closing the connection. */
+function bodyError(statusCode: number, code: string, message: string): FastifyError {
+  return Object.assign(new Error(message), { statusCode, code, name: 'BodyError' }) as FastifyError;
+}
+
 /**
- * Builds the webhook app around `engine` (or the promise of one: /readyz answers 503 and admission
- * routes 503 until it resolves). Throws `PARAPET_TLS` when the TLS files are unusable.
+ * Builds the webhook app around `source`: an engine (or the promise of one), evaluated on this
+ * thread, or an `EvaluationPool`. /readyz answers 503 and admission routes 503 until the policies
+ * are ready. Throws `PARAPET_TLS` when the TLS files are unusable.
  */
 export function buildServer(
-  engine: Engine | Promise<Engine>,
+  source: Engine | Promise<Engine> | EvaluationPool,
   options: BuildServerOptions = {},
 ): WebhookServer {
   const settings: ServerSettings = { ...defaultServerSettings(), ...options.settings };
   const tls = options.tls ? loadTlsMaterial(options.tls) : undefined;
+  const serverOptions = {
+    requestTimeout: settings.requestTimeoutMs,
+    headersTimeout: Math.min(settings.requestTimeoutMs, 10_000),
+    // Admission requests are small and the API server keeps connections alive.
+    keepAliveTimeout: 75_000,
+    // How often request timeouts are checked: a trickling client is dropped within a second of its time.
+    connectionsCheckingInterval: Math.min(1000, settings.requestTimeoutMs),
+    maxHeaderSize: 16 * 1024,
+  };
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
+    // fastify builds no server of its own (serverFactory) but names the protocol from this.
     ...(tls ? { https: httpsOptions(tls) } : {}),
-    bodyLimit: settings.maxBodyBytes,
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = tls
+        ? createHttpsServer({ ...httpsOptions(tls), ...serverOptions }, handler)
+        : createHttpServer(serverOptions, handler);
+      server.maxConnections = settings.maxConnections;
+      server.maxRequestsPerSocket = settings.maxRequestsPerConnection;
+      return server;
+    },
+    // Bodies are read by the parser below, which enforces the limits itself.
+    bodyLimit: settings.maxBodyBytes + 1,
     // One line per admission decision is the log; per-request access lines would double it.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    // Admission requests are small and the API server keeps connections alive.
-    keepAliveTimeout: 75_000,
+    keepAliveTimeout: serverOptions.keepAliveTimeout,
   }) as unknown as FastifyInstance;
 
   const metrics = createMetrics({ processMetrics: options.processMetrics });
   const metricsText = options.metricsSource
     ? options.metricsSource(metrics.registry)
     : () => metrics.registry.metrics();
-  const scope = new AdmissionScope(settings);
-  let ready: { engine: Engine; policies: Map<string, Policy>; setPolicies: Set<string> } | undefined;
+  let decider: Decider;
+  if (isPool(source)) {
+    decider = { ready: source.ready, decide: source.decide.bind(source), close: () => source.close() };
+    source.subscribe((event) => {
+      if (event.event === 'thread-stopped') {
+        metrics.threadsReplaced.inc({ reason: event.reason });
+        app.log.warn(event, 'evaluation thread stopped; a new one takes its place');
+      } else app.log.error(event, 'an evaluation thread could not load the policies; retrying');
+    });
+  } else decider = inProcessDecider(source, settings);
+  let ready: { catalogue: PolicyCatalogue; kinds: Set<string>; policyIds: Set<string> } | undefined;
   let failure: string | undefined;
-  const engineReady = Promise.resolve(engine).then(
-    (compiled) => {
-      ready = {
-        engine: compiled,
-        policies: new Map(compiled.policies.map((p) => [p.policy.id, p.policy])),
-        setPolicies: new Set(compiled.policies.filter((p) => p.rule.scope === 'set').map((p) => p.policy.id)),
-      };
+  let draining = false;
+  const engineReady = decider.ready.then(
+    (catalogue) => {
+      ready = { catalogue, kinds: new Set(catalogue.kinds), policyIds: new Set(catalogue.policyIds) };
       metrics.ready.set(1);
       app.log.info(
-        { event: 'ready', policies: compiled.policies.length },
+        { event: 'ready', policies: catalogue.policies },
         'policies compiled; ready for admission requests',
       );
-      return compiled;
+      return catalogue;
     },
     (error: unknown) => {
       failure = describeError(error);
@@ -128,7 +192,7 @@ export function buildServer(
       files,
       {
         onReload(material) {
-          (app.server as import('node:https').Server).setSecureContext(httpsOptions(material));
+          (app.server as HttpsServer).setSecureContext(httpsOptions(material));
           metrics.tlsReloads.inc({ result: 'ok' });
           app.log.info({ event: 'tls-reload', cert: files.cert }, 'TLS certificate reloaded');
         },
@@ -145,40 +209,91 @@ export function buildServer(
     app.addHook('onClose', async () => watcher.close());
   }
 
-  // Request bodies: plain JSON.parse, and fastify's own parser (secure-json-parse, which also
-  // refuses `__proto__` and `constructor` keys) only for bodies that could hold such a key, written
-  // out or escaped. Its two scans of every body cost more than a third of the parse itself.
-  const guardedJson = app.getDefaultJsonParser('error', 'error');
+  // Bytes of requests in flight, counted from their first body byte until their answer is sent.
+  let inflightBytes = 0;
+  const held = new WeakMap<IncomingMessage, { bytes: number }>();
+  app.addHook('onRequest', (request, reply, done) => {
+    const account = { bytes: 0 };
+    held.set(request.raw, account);
+    reply.raw.once('close', () => {
+      inflightBytes -= account.bytes;
+      account.bytes = 0;
+      metrics.inflightBytes.set(inflightBytes);
+    });
+    done();
+  });
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    if (
-      text.length === 0 ||
-      text.includes('__proto__') ||
-      text.includes('constructor') ||
-      text.includes('\\u')
-    ) {
-      guardedJson(request, text, done);
+  app.addContentTypeParser('application/json', (request, payload, done) => {
+    const limit = settings.maxBodyBytes;
+    const declared = Number(request.headers['content-length']);
+    const tooLarge = () =>
+      bodyError(413, 'PARAPET_BODY_TOO_LARGE', `request body is larger than ${limit} bytes`);
+    const busy = () =>
+      bodyError(
+        503,
+        'PARAPET_BUSY',
+        `the server holds ${settings.maxInflightBytes} bytes of requests in flight; retry shortly`,
+      );
+    if (declared > limit) {
+      metrics.rejected.inc({ reason: 'body-too-large' });
+      done(tooLarge(), undefined);
       return;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      // The default parser words the error (FST_ERR_CTP_INVALID_JSON_BODY, HTTP 400).
-      guardedJson(request, text, done);
+    if (declared > 0 && inflightBytes + declared > settings.maxInflightBytes) {
+      metrics.rejected.inc({ reason: 'inflight-bytes' });
+      done(busy(), undefined);
       return;
     }
-    done(null, value);
+    const account = held.get(request.raw) ?? { bytes: 0 };
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let finished = false;
+    const finish = (error: FastifyError | null, body?: Buffer) => {
+      if (finished) return;
+      finished = true;
+      payload.removeListener('data', onData);
+      payload.removeListener('end', onEnd);
+      payload.removeListener('error', onError);
+      if (error) {
+        chunks.length = 0;
+        inflightBytes -= account.bytes;
+        account.bytes = 0;
+        metrics.inflightBytes.set(inflightBytes);
+        // The rest of the body is not wanted: stop reading it and drop the connection after the answer.
+        payload.pause();
+      }
+      done(error, body);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      account.bytes += chunk.length;
+      inflightBytes += chunk.length;
+      metrics.inflightBytes.set(inflightBytes);
+      if (received > limit) {
+        metrics.rejected.inc({ reason: 'body-too-large' });
+        finish(tooLarge());
+      } else if (inflightBytes > settings.maxInflightBytes) {
+        metrics.rejected.inc({ reason: 'inflight-bytes' });
+        finish(busy());
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => finish(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    const onError = (error: Error) =>
+      finish(bodyError(400, 'PARAPET_BODY_ABORTED', `the request body could not be read: ${error.message}`));
+    payload.on('data', onData);
+    payload.on('end', onEnd);
+    payload.on('error', onError);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const statusCode =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const code = error.statusCode;
+    const statusCode = code && ((code >= 400 && code < 500) || code === 503) ? code : 500;
     if (statusCode === 500) {
       request.log.error({ event: 'internal-error', error: describeError(error) }, 'request failed');
       return reply.code(500).send(errorBody(500, 'internal error; see the webhook log'));
     }
+    if (error.name === 'BodyError' || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      reply.header('connection', 'close');
     const message =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `request body is larger than ${settings.maxBodyBytes} bytes`
@@ -188,11 +303,15 @@ export function buildServer(
     return reply.code(statusCode).send(errorBody(statusCode, message));
   });
 
+  /** Label values from closed sets only: a kind the policies name, or `other`. */
+  const kindLabel = (kind: string) => (ready?.kinds.has(kind) ? kind : 'other');
+  const countFindings = (counts: readonly FindingCount[]) => {
+    for (const { policy, status, n } of counts)
+      metrics.findings.inc({ policy: ready?.policyIds.has(policy) ? policy : 'other', status }, n);
+  };
+
   const admit = (route: AdmissionRoute) =>
-    async function admissionRoute(
-      request: import('fastify').FastifyRequest,
-      reply: import('fastify').FastifyReply,
-    ) {
+    async function admissionRoute(request: FastifyRequest, reply: FastifyReply) {
       const started = performance.now();
       if (!ready) {
         metrics.requests.inc({ route, operation: '', kind: '', decision: 'unavailable' });
@@ -205,49 +324,53 @@ export function buildServer(
             ),
           );
       }
-      let review;
-      try {
-        review = parseAdmissionReview(request.body);
-      } catch (error) {
-        if (!(error instanceof ReviewError)) throw error;
+      const body = request.body;
+      // Only the buffer is passed on; the request no longer holds the bytes while they are decided.
+      request.body = undefined;
+      const answer = await decider.decide(route, body as Uint8Array, started);
+      if (answer.type === 'invalid') {
         metrics.requests.inc({ route, operation: '', kind: '', decision: 'invalid' });
         request.log.warn(
-          { event: 'admission-invalid', route, error: error.message },
+          { event: 'admission-invalid', route, error: answer.message },
           'invalid AdmissionReview',
         );
-        return reply.code(400).send(errorBody(400, `invalid AdmissionReview: ${error.message}`));
+        return reply.code(400).send(errorBody(400, answer.message));
       }
-      const outcome = await decideAdmission(
+      if (answer.type === 'unavailable') {
+        metrics.requests.inc({ route, operation: '', kind: '', decision: 'unavailable' });
+        if (answer.budgetExceeded) metrics.budgetExceeded.inc({ route });
+        request.log.warn({ event: 'admission-unavailable', route, error: answer.message }, 'not evaluated');
+        return reply.code(503).send(errorBody(503, answer.message));
+      }
+      const { record } = answer;
+      record.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (record.evaluationMs !== undefined)
+        record.evaluationMs = Math.round(record.evaluationMs * 1000) / 1000;
+      const labels = {
         route,
-        review.request,
-        { engine: ready.engine, settings, scope, policies: ready.policies, setPolicies: ready.setPolicies },
-        started,
-      );
-      const { record } = outcome;
-      const labels = { route, operation: record.operation, kind: record.kind, decision: record.decision };
+        operation: record.operation,
+        kind: kindLabel(record.kind),
+        decision: record.decision,
+      };
       metrics.requests.inc(labels);
       metrics.requestDuration.observe(labels, record.durationMs / 1000);
       if (record.evaluationMs !== undefined)
         metrics.evaluationDuration.observe({ route }, record.evaluationMs / 1000);
-      if (outcome.budgetExceeded) metrics.budgetExceeded.inc({ route });
-      if (!record.dryRun && route === 'validate') countFindings(metrics, outcome.findings);
-      const findings = outcome.findings
-        .slice(0, MAX_LOGGED_FINDINGS)
-        .map((f) => ({ policy: f.policyId, status: f.status, path: f.path, message: f.message }));
-      request.log.info({ event: 'admission', ...record, findings }, 'admission decision');
-      return reply.code(200).send(admissionReviewResponse(review.apiVersion, outcome.response));
+      if (answer.budgetExceeded) metrics.budgetExceeded.inc({ route });
+      countFindings(answer.counts);
+      request.log.info({ event: 'admission', ...record, findings: answer.logged }, 'admission decision');
+      return reply.code(200).send(admissionReviewResponse(answer.apiVersion, answer.response));
     };
 
-  app.post('/validate', admit('validate'));
-  app.post('/mutate', admit('mutate'));
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    if (ready) return { status: 'ready', policies: ready.engine.policies.length };
+  const healthz = async () => ({ status: 'ok' });
+  const readyz = async (_request: FastifyRequest, reply: FastifyReply) => {
+    if (draining) return reply.code(503).send({ status: 'stopping' });
+    if (ready) return { status: 'ready', policies: ready.catalogue.policies };
     return reply
       .code(503)
       .send({ status: failure ? 'failed' : 'starting', ...(failure ? { error: failure } : {}) });
-  });
-  app.get('/metrics', async (request, reply) => {
+  };
+  const metricsRoute = async (request: FastifyRequest, reply: FastifyReply) => {
     let text: string;
     try {
       text = await metricsText();
@@ -257,10 +380,37 @@ export function buildServer(
     }
     reply.header('content-type', metrics.registry.contentType);
     return text;
+  };
+
+  app.post('/validate', admit('validate'));
+  app.post('/mutate', admit('mutate'));
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz);
+  app.get('/metrics', metricsRoute);
+
+  const probes = Fastify({
+    logger: false,
+    requestTimeout: 5_000,
+    connectionTimeout: 10_000,
+    keepAliveTimeout: 10_000,
+    forceCloseConnections: true,
+  });
+  probes.get('/healthz', healthz);
+  probes.get('/readyz', readyz);
+  probes.get('/metrics', metricsRoute);
+  app.addHook('onClose', async () => {
+    await probes.close();
+    await decider.close();
   });
 
   Object.defineProperty(app, 'webhookMetrics', { value: metrics });
   Object.defineProperty(app, 'engineReady', { value: engineReady });
+  Object.defineProperty(app, 'probes', { value: probes });
+  Object.defineProperty(app, 'drain', {
+    value: () => {
+      draining = true;
+    },
+  });
   return app as WebhookServer;
 }
 

@@ -12,6 +12,12 @@ export interface WebhookMetrics {
   findings: Counter<'policy' | 'status'>;
   budgetExceeded: Counter<'route'>;
   tlsReloads: Counter<'result'>;
+  /** Requests refused before evaluation: body too large, too many bytes in flight. */
+  rejected: Counter<'reason'>;
+  /** Evaluation threads stopped (at the budget, or lost) and replaced. */
+  threadsReplaced: Counter<'reason'>;
+  /** Request bytes held across all requests in flight. */
+  inflightBytes: Gauge;
   /** 1 once the policies are compiled; summed over the workers of `serve --workers`. */
   ready: Gauge;
 }
@@ -62,6 +68,23 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Webho
       name: 'parapet_tls_reloads_total',
       help: 'TLS certificate reloads, by result (ok or error).',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'parapet_requests_rejected_total',
+      help: 'Requests refused before evaluation, by reason (body-too-large, inflight-bytes).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    threadsReplaced: new Counter({
+      name: 'parapet_evaluation_threads_replaced_total',
+      help: 'Evaluation threads stopped and replaced, by reason (budget-exceeded, crashed).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    inflightBytes: new Gauge({
+      name: 'parapet_inflight_request_bytes',
+      help: 'Request bytes held across all admission requests in flight.',
       registers: [registry],
     }),
     ready: new Gauge({

@@ -25,6 +25,30 @@ export interface ServerSettings {
   maxBodyBytes: number;
   /** Globs over policy ids evaluated against `oldObject` on DELETE (otherwise DELETE is allowed). */
   deletePolicies: string[];
+  /** Containers (init, ephemeral included) one pod spec may hold; more is denied unevaluated. */
+  maxContainers: number;
+  /** Items any one list in the object may hold; more is denied unevaluated. */
+  maxListItems: number;
+  /** Nesting depth of the object; deeper is denied unevaluated. */
+  maxDepth: number;
+  /** JSON values (objects, lists, strings, numbers...) one request body may hold; more is denied unparsed. */
+  maxValues: number;
+  /** Findings one review may raise; more is denied (mutate: no patch) with the count. */
+  maxFindings: number;
+  /** Findings a denial message names; it says how many more there are. */
+  maxDeniedFindings: number;
+  /** Request bytes held across all requests in flight (bodies being read, queued, evaluated). */
+  maxInflightBytes: number;
+  /** Concurrent connections to the admission port; more are refused. */
+  maxConnections: number;
+  /** Time a client has to send a whole request (headers and body), in milliseconds. */
+  requestTimeoutMs: number;
+  /** Requests one keep-alive connection may carry before the server closes it. */
+  maxRequestsPerConnection: number;
+  /** Evaluation threads (`parapet serve`): each evaluates one review at a time. */
+  evaluationThreads: number;
+  /** Heap limit of each evaluation thread in MiB; a review that needs more is answered by the failure decision. */
+  evaluationHeapMiB: number;
 }
 
 export function defaultServerSettings(): ServerSettings {
@@ -39,8 +63,63 @@ export function defaultServerSettings(): ServerSettings {
     // An AdmissionReview can carry object and oldObject, each up to etcd's 1.5 MiB request limit.
     maxBodyBytes: 3 * 1024 * 1024 + 64 * 1024,
     deletePolicies: [],
+    maxContainers: 100,
+    maxListItems: 2000,
+    maxDepth: 64,
+    maxValues: 200_000,
+    maxFindings: 1000,
+    maxDeniedFindings: 10,
+    maxInflightBytes: 24 * 1024 * 1024,
+    maxConnections: 256,
+    requestTimeoutMs: 10_000,
+    maxRequestsPerConnection: 1000,
+    evaluationThreads: 2,
+    evaluationHeapMiB: 96,
   };
 }
+
+/** The server settings that are whole-number limits, with their bounds (flags and the file share them). */
+export const serverLimits = {
+  maxContainers: { min: 1, max: 100_000, flag: '--max-containers' },
+  maxListItems: { min: 1, max: 1_000_000, flag: '--max-list-items' },
+  maxDepth: { min: 8, max: 10_000, flag: '--max-depth' },
+  maxValues: { min: 1000, max: 100_000_000, flag: '--max-values' },
+  maxFindings: { min: 1, max: 1_000_000, flag: '--max-findings' },
+  maxDeniedFindings: { min: 1, max: 1000, flag: '--max-denied-findings' },
+  maxInflightBytes: { min: 1024 * 1024, max: 8 * 1024 ** 3, flag: '--max-inflight-bytes' },
+  maxConnections: { min: 1, max: 1_000_000, flag: '--max-connections' },
+  requestTimeoutMs: { min: 100, max: 300_000, flag: '--request-timeout-ms' },
+  maxRequestsPerConnection: { min: 1, max: 1_000_000, flag: '--max-requests-per-connection' },
+  evaluationThreads: { min: 1, max: 64, flag: '--evaluation-threads' },
+  evaluationHeapMiB: { min: 16, max: 65_536, flag: '--evaluation-heap-mib' },
+} as const;
+
+const limitDescriptions: Record<keyof typeof serverLimits, string> = {
+  maxContainers: 'Containers (init and ephemeral included) one pod spec may hold (default 100).',
+  maxListItems: 'Items any one list in the object may hold (default 2000).',
+  maxDepth: 'Nesting depth of the object (default 64).',
+  maxValues: 'JSON values one request body may hold, object and oldObject together (default 200000).',
+  maxFindings: 'Findings one review may raise (default 1000).',
+  maxDeniedFindings: 'Findings a denial message names (default 10).',
+  maxInflightBytes: 'Request bytes held across all requests in flight (default 25165824).',
+  maxConnections: 'Concurrent connections to the admission port (default 256).',
+  requestTimeoutMs: 'Time a client has to send a whole request, in ms (default 10000).',
+  maxRequestsPerConnection: 'Requests one keep-alive connection may carry (default 1000).',
+  evaluationThreads: 'Evaluation threads of parapet serve (default 2).',
+  evaluationHeapMiB: 'Heap limit of each evaluation thread in MiB (default 96).',
+};
+
+const limitProperties = Object.fromEntries(
+  Object.entries(serverLimits).map(([key, { min, max }]) => [
+    key,
+    {
+      type: 'integer',
+      minimum: min,
+      maximum: max,
+      description: limitDescriptions[key as keyof typeof serverLimits],
+    },
+  ]),
+);
 
 const globList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 
@@ -73,6 +152,7 @@ export const serverSectionSchema = {
     },
     maxBodyBytes: { type: 'integer', minimum: 1024, description: 'Largest accepted request body in bytes.' },
     deletePolicies: { ...globList, description: 'Policy id globs evaluated against oldObject on DELETE.' },
+    ...limitProperties,
   },
 } as const;
 

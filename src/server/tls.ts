@@ -22,7 +22,25 @@ export interface TlsMaterial extends SecureContextOptions {
   key: Buffer;
   ca?: Buffer;
   minVersion: 'TLSv1.2';
+  ciphers: string;
+  honorCipherOrder: true;
 }
+
+/**
+ * TLS 1.3's suites, and TLS 1.2's with ECDHE key exchange and an AEAD cipher (GCM, ChaCha20-Poly1305):
+ * no CBC, no static RSA key exchange. Every API server version that calls webhooks offers these.
+ */
+export const webhookCiphers = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
 
 function readPem(file: string, what: string): Buffer {
   let data: Buffer;
@@ -44,6 +62,8 @@ export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
     cert: readPem(files.cert, 'certificate'),
     key: readPem(files.key, 'private key'),
     minVersion: 'TLSv1.2',
+    ciphers: webhookCiphers,
+    honorCipherOrder: true,
   };
   if (files.clientCa) material.ca = readPem(files.clientCa, 'client CA bundle');
   try {
@@ -60,7 +80,7 @@ export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
   return material;
 }
 
-/** The `https` options fastify is built with: TLS 1.2+, and client certificates when a CA is given. */
+/** The `https` options the server is built with: TLS 1.2 AEAD or 1.3, and client certificates when a CA is given. */
 export function httpsOptions(material: TlsMaterial): Record<string, unknown> {
   return {
     ...material,

@@ -35,6 +35,8 @@ const serveOnLoopback = (args: string[]) =>
     '127.0.0.1',
     '--port',
     '0',
+    '--probe-port',
+    '0',
     '--tls-cert',
     pair.cert,
     '--tls-key',

@@ -36,6 +36,7 @@ beforeAll(() => {
 const onLoopback = (workers: number) => [
   '--host=127.0.0.1',
   '--port=0',
+  '--probe-port=0',
   `--tls-cert=${pair.cert}`,
   `--tls-key=${pair.key}`,
   `--workers=${workers}`,

@@ -12,8 +12,15 @@ import {
   superviseWorkers,
   workerRole,
 } from '../../server/cluster.js';
+import type { Engine } from '../../engine/engine.js';
+import { EvaluationPool } from '../../server/evaluation-pool.js';
 import { loadTlsMaterial } from '../../server/tls.js';
-import { serverSettingsFrom, type FailureDecision, type ServerSettings } from '../../server/settings.js';
+import {
+  serverLimits,
+  serverSettingsFrom,
+  type FailureDecision,
+  type ServerSettings,
+} from '../../server/settings.js';
 import { collect, type CliIO } from '../io.js';
 import { addPolicyOptions, buildSettings, engineFromOptions, type PolicyOptions } from '../settings.js';
 import { preflightImageFiles } from '../../images/preflight.js';
@@ -36,6 +43,13 @@ interface ServeOptions extends PolicyOptions {
   tlsReloadInterval: string;
   shutdownTimeout: string;
   workers: string;
+  probePort: string;
+  probeHost?: string;
+}
+
+/** The commander attribute of a `--long-flag`. */
+function attributeOf(flag: string): string {
+  return flag.slice(2).replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
 const MAX_WORKERS = 64;
@@ -68,6 +82,10 @@ function serverSettings(options: ServeOptions, fromConfig: ServerSettings): Serv
   if (options.failureDecision) settings.failureDecision = options.failureDecision;
   if (options.maxBodyBytes !== undefined)
     settings.maxBodyBytes = positiveInteger(options.maxBodyBytes, '--max-body-bytes');
+  for (const [key, { min, max, flag }] of Object.entries(serverLimits)) {
+    const value = (options as unknown as Record<string, string | undefined>)[attributeOf(flag)];
+    if (value !== undefined) settings[key as keyof typeof serverLimits] = wholeNumber(value, flag, min, max);
+  }
   return settings;
 }
 
@@ -130,6 +148,23 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
       ).choices(['allow', 'deny']),
     )
     .option('--max-body-bytes <bytes>', 'largest accepted request body (default 3211264)')
+    .option('--max-containers <n>', 'containers one pod spec may hold; more is denied (default 100)')
+    .option('--max-list-items <n>', 'items any list in the object may hold; more is denied (default 2000)')
+    .option('--max-depth <n>', 'nesting depth of the object; deeper is denied (default 64)')
+    .option('--max-values <n>', 'JSON values one request body may hold; more is denied (default 200000)')
+    .option('--max-findings <n>', 'findings one review may raise; more is denied (default 1000)')
+    .option('--max-denied-findings <n>', 'findings a denial message names (default 10)')
+    .option(
+      '--max-inflight-bytes <bytes>',
+      'request bytes held across all requests in flight; more is answered 503 (default 25165824)',
+    )
+    .option('--max-connections <n>', 'concurrent connections to the admission port (default 256)')
+    .option('--request-timeout-ms <ms>', 'time a client has to send a whole request (default 10000)')
+    .option('--max-requests-per-connection <n>', 'requests per keep-alive connection (default 1000)')
+    .option('--evaluation-threads <n>', 'threads evaluating reviews, one review each at a time (default 2)')
+    .option('--evaluation-heap-mib <mib>', 'heap limit of each evaluation thread (default 96)')
+    .option('--probe-port <port>', 'port of GET /healthz, /readyz and /metrics over plain HTTP', '8080')
+    .option('--probe-host <address>', 'address of the probe port (default: --host)')
     .option('--fail-on <severity>', 'failing findings at or above this severity deny (default: any)')
     .addOption(
       new Option('--log-level <level>', 'decision and server log level')
@@ -143,6 +178,10 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
       'processes answering on the port: a number, or auto for one per available CPU (give the container as many CPUs)',
       '1',
     );
+  command.addHelpText(
+    'after',
+    '\nThe limits can also be set in the server section of parapet.yaml (maxContainers, maxListItems, ...); flags win.',
+  );
   addPolicyOptions(command);
   command.action(async (options: ServeOptions) => {
     if (!options.tlsCert || !options.tlsKey) {
@@ -153,6 +192,9 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
     }
     // Port 0 picks a free port (tests, sidecars that read the address from the log).
     const port = wholeNumber(options.port, '--port', 0, 65535);
+    const probePort = wholeNumber(options.probePort, '--probe-port', 0, 65535);
+    if (probePort !== 0 && probePort === port)
+      throw new ParapetError('PARAPET_USAGE', `serve: --probe-port must differ from --port (both ${port})`);
     const reloadIntervalMs = positiveInteger(options.tlsReloadInterval, '--tls-reload-interval');
     const shutdownTimeoutMs = positiveInteger(options.shutdownTimeout, '--shutdown-timeout');
     const workers = workerCount(options.workers);
@@ -173,12 +215,22 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
       return;
     }
     try {
-      await serveOne(io, options, { port, reloadIntervalMs, shutdownTimeoutMs, settings, role });
+      await serveOne(io, options, { port, probePort, reloadIntervalMs, shutdownTimeoutMs, settings, role });
     } finally {
       if (role) leaveCluster();
     }
   });
   return command;
+}
+
+/**
+ * The engine of one evaluation thread of `parapet serve`: the policies and configuration the
+ * command's options name, loaded as the server itself would load them.
+ */
+export async function loadServeEngine(options: ServeOptions): Promise<Engine> {
+  const loaded = await engineFromOptions(options);
+  preflightImageFiles(loaded.settings);
+  return loaded.engine;
 }
 
 /** One server process: the whole webhook, or one worker of `--workers`. Returns when shut down. */
@@ -187,32 +239,39 @@ async function serveOne(
   options: ServeOptions,
   context: {
     port: number;
+    probePort: number;
     reloadIntervalMs: number;
     shutdownTimeoutMs: number;
     settings: ServerSettings;
     role: ReturnType<typeof workerRole>;
   },
 ): Promise<void> {
-  const { port, reloadIntervalMs, shutdownTimeoutMs, settings, role } = context;
-  // Compile in the background: the port answers /healthz at once and /readyz once policies are
-  // ready. A worker started after the first compiles before it listens: the port already
-  // answers, and a connection handed to this worker should not find it unready.
-  const loading = engineFromOptions(options).then((loaded) => {
-    preflightImageFiles(loaded.settings);
-    return loaded;
+  const { port, probePort, reloadIntervalMs, shutdownTimeoutMs, settings, role } = context;
+  // Policies are loaded and evaluated by the evaluation threads; this thread only answers HTTP, so
+  // a slow review never holds up the probes or the other reviews. They compile in the background:
+  // the port answers /healthz at once and /readyz once policies are ready. A worker started after
+  // the first compiles before it listens: the port already answers, and a connection handed to
+  // this worker should not find it unready.
+  const pool = new EvaluationPool({
+    loader: { module: import.meta.url, export: 'loadServeEngine', data: { ...options } },
+    settings,
   });
-  loading.catch(() => undefined);
-  if (role === 'deferred') await loading;
-  const app: WebhookServer = buildServer(
-    loading.then((loaded) => loaded.engine),
-    {
-      settings,
-      tls: { cert: options.tlsCert!, key: options.tlsKey!, clientCa: options.clientCa, reloadIntervalMs },
-      logger: { level: options.logLevel, stream: { write: (line: string) => io.stdout(line) } },
-      processMetrics: true,
-      ...(role ? { metricsSource: clusterMetricsSource } : {}),
-    },
-  );
+  if (role === 'deferred') {
+    try {
+      await pool.start().ready;
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+  }
+  const app: WebhookServer = buildServer(pool, {
+    settings,
+    tls: { cert: options.tlsCert!, key: options.tlsKey!, clientCa: options.clientCa, reloadIntervalMs },
+    logger: { level: options.logLevel, stream: { write: (line: string) => io.stdout(line) } },
+    processMetrics: true,
+    ...(role ? { metricsSource: clusterMetricsSource } : {}),
+  });
+  const probeHost = options.probeHost ?? options.host;
   try {
     await app.listen({ host: options.host, port });
   } catch (error) {
@@ -223,6 +282,19 @@ async function serveOne(
       { cause: error },
     );
   }
+  try {
+    const url = await app.probes.listen({ host: probeHost, port: probePort });
+    app.log.info({ event: 'probes-listening', url }, `probes and metrics listening at ${url}`);
+  } catch (error) {
+    await app.close();
+    throw new ParapetError(
+      'PARAPET_USAGE',
+      `serve: cannot listen on ${probeHost}:${probePort} (--probe-port): ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+  // Threads start once both ports are open: a start-up that cannot listen loads no policies.
+  pool.start();
   // Signals are honoured from the moment the port is open, while policies still compile.
   let stopping = false;
   let release = () => {};
@@ -236,6 +308,7 @@ async function serveOne(
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      app.drain();
       app.log.info({ event: 'shutdown', signal }, 'shutting down: finishing in-flight requests');
       void closeGracefully(app, shutdownTimeoutMs).then(() => {
         release();
@@ -246,8 +319,8 @@ async function serveOne(
     process.on('SIGINT', onInt);
   });
   try {
-    const loaded = await loading;
-    app.log.info({ event: 'policies', count: loaded.engine.policies.length }, 'serving admission requests');
+    const catalogue = await app.engineReady;
+    app.log.info({ event: 'policies', count: catalogue.policies }, 'serving admission requests');
     if (role) announceReady();
   } catch (error) {
     if (!stopping) {
