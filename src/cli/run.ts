@@ -7,6 +7,7 @@ import { policiesCommand } from './commands/policies.js';
 import { regoCommand } from './commands/rego.js';
 import { serveCommand } from './commands/serve.js';
 import { testCommand } from './commands/test.js';
+import { verifyCommand } from './commands/verify.js';
 import type { CliIO } from './io.js';
 import { toolInfo } from './version.js';
 
@@ -29,6 +30,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     costCommand(io),
     serveCommand(io, setExit),
     regoCommand(io),
+    verifyCommand(io, setExit),
   ];
   for (const command of commands) program.addCommand(command);
   program.exitOverride();

@@ -23,6 +23,7 @@ export const errorCodes = {
   PARAPET_KYVERNO: 'Kyverno policy or test cannot be used',
   PARAPET_PRICING_INVALID: 'price catalogue is invalid',
   PARAPET_CLUSTER: 'cluster request failed',
+  PARAPET_SUITE_INVALID: 'Gatekeeper test suite is invalid',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -3,7 +3,7 @@ import { basename, dirname, relative } from 'node:path';
 import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
-import type { Policy, Severity } from '../model/policy.js';
+import type { Mode, Policy, Severity } from '../model/policy.js';
 import type { PolicySourceContext, PolicySourceLoader } from '../policies/source-loader.js';
 import { readBundle } from './bundle.js';
 import { conftestEntrypoint, conftestRules } from './conftest.js';
@@ -150,6 +150,54 @@ function conftestPolicies(
 
 const parameterAjv = new Ajv({ strict: false, allErrors: false });
 
+/** Why Gatekeeper's API server would refuse the Constraint's parameters under the template's schema, if it would. */
+export function parametersProblem(template: ConstraintTemplate, constraint: Constraint): string | undefined {
+  if (!template.parametersSchema) return undefined;
+  const validate = parameterAjv.compile(template.parametersSchema);
+  if (validate(constraint.parameters)) return undefined;
+  const error = validate.errors![0]!;
+  return `constraint ${constraint.kind}/${constraint.name}: spec.parameters${error.instancePath.replace(/\//g, '.')} ${error.message ?? 'is invalid'}`;
+}
+
+/** The policy a Constraint becomes, with the template that defines its kind. */
+export function gatekeeperPolicy(
+  template: ConstraintTemplate,
+  constraint: Constraint,
+  mode: Mode,
+  root: string,
+  builtin: boolean,
+): Policy {
+  const spec: GatekeeperRuleSpec = {
+    flavor: 'gatekeeper',
+    module: template.file,
+    entrypoint: `${template.packageName.replace(/\./g, '/')}/violation`,
+    template,
+    constraint,
+    root,
+  };
+  // A kinds entry without kinds (or with an empty list) matches every kind, as in Gatekeeper.
+  const kinds = [
+    ...new Set(
+      (constraint.match.kinds ?? []).flatMap((entry) => (entry.kinds?.length ? entry.kinds : ['*'])),
+    ),
+  ];
+  return {
+    id: `${slug(constraint.kind)}.${slug(constraint.name)}`,
+    title: `${constraint.kind} ${constraint.name}`,
+    description: template.description,
+    severity: mode === 'enforce' ? 'high' : mode === 'warn' ? 'medium' : 'low',
+    category: 'gatekeeper',
+    tags: ['gatekeeper', 'rego', slug(constraint.kind)],
+    references: [],
+    match: { source: 'kubernetes', kinds: kinds.length > 0 && !kinds.includes('*') ? kinds : undefined },
+    rule: { rego: spec } as unknown as Policy['rule'],
+    message: `${constraint.kind} ${constraint.name} reported a violation`,
+    defaultMode: mode,
+    file: constraint.file,
+    builtin,
+  };
+}
+
 function gatekeeperPolicies(
   templates: ConstraintTemplate[],
   constraints: Constraint[],
@@ -171,46 +219,10 @@ function gatekeeperPolicies(
         constraint.file,
         `constraint ${constraint.kind}/${constraint.name}: enforcementAction "${constraint.enforcementAction}" is not deny, warn, dryrun or scoped`,
       );
-    if (template.parametersSchema) {
-      // Gatekeeper's API server rejects constraints whose parameters break the template's schema; so does parapet.
-      const validate = parameterAjv.compile(template.parametersSchema);
-      if (!validate(constraint.parameters)) {
-        const error = validate.errors![0]!;
-        fail(
-          constraint.file,
-          `constraint ${constraint.kind}/${constraint.name}: spec.parameters${error.instancePath.replace(/\//g, '.')} ${error.message ?? 'is invalid'}`,
-        );
-      }
-    }
-    const spec: GatekeeperRuleSpec = {
-      flavor: 'gatekeeper',
-      module: template.file,
-      entrypoint: `${template.packageName.replace(/\./g, '/')}/violation`,
-      template,
-      constraint,
-      root,
-    };
-    // A kinds entry without kinds (or with an empty list) matches every kind, as in Gatekeeper.
-    const kinds = [
-      ...new Set(
-        (constraint.match.kinds ?? []).flatMap((entry) => (entry.kinds?.length ? entry.kinds : ['*'])),
-      ),
-    ];
-    policies.push({
-      id: `${slug(constraint.kind)}.${slug(constraint.name)}`,
-      title: `${constraint.kind} ${constraint.name}`,
-      description: template.description,
-      severity: mode === 'enforce' ? 'high' : mode === 'warn' ? 'medium' : 'low',
-      category: 'gatekeeper',
-      tags: ['gatekeeper', 'rego', slug(constraint.kind)],
-      references: [],
-      match: { source: 'kubernetes', kinds: kinds.length > 0 && !kinds.includes('*') ? kinds : undefined },
-      rule: { rego: spec } as unknown as Policy['rule'],
-      message: `${constraint.kind} ${constraint.name} reported a violation`,
-      defaultMode: mode,
-      file: constraint.file,
-      builtin,
-    });
+    // Gatekeeper's API server rejects constraints whose parameters break the template's schema; so does parapet.
+    const problem = parametersProblem(template, constraint);
+    if (problem) fail(constraint.file, problem);
+    policies.push(gatekeeperPolicy(template, constraint, mode, root, builtin));
   }
   return policies;
 }
