@@ -29,7 +29,7 @@ export function addPolicyOptions(command: Command): Command {
   return command
     .option(
       '--select <glob>',
-      'run only policies whose id matches the glob, or tag:NAME (repeatable)',
+      'run only policies whose id matches the glob, tag:NAME, or an equivalent such as checkov:CKV_K8S_16 (repeatable)',
       collect,
       [],
     )

@@ -1,11 +1,20 @@
 import { minimatch } from 'minimatch';
-import type { Policy } from '../model/policy.js';
+import { equivalentSchemes, type EquivalentScheme, type Policy } from '../model/policy.js';
 
-/** A selector is a glob over policy ids, or `tag:GLOB` over tags. */
+const schemes = new Set<string>(equivalentSchemes);
+
+/**
+ * A selector is a glob over policy ids, `tag:GLOB` over tags, or `SCHEME:GLOB` over the ids a
+ * policy names as its equivalents in that scheme (`checkov:CKV_K8S_*`, `polaris:hostPIDSet`).
+ */
 function selectorMatches(selector: string, policy: Policy): boolean {
-  if (selector.startsWith('tag:')) {
-    const pattern = selector.slice(4);
-    return policy.tags.some((tag) => minimatch(tag, pattern));
+  const colon = selector.indexOf(':');
+  if (colon > 0) {
+    const scheme = selector.slice(0, colon);
+    const pattern = selector.slice(colon + 1);
+    if (scheme === 'tag') return policy.tags.some((tag) => minimatch(tag, pattern));
+    if (schemes.has(scheme))
+      return (policy.equivalents?.[scheme as EquivalentScheme] ?? []).some((id) => minimatch(id, pattern));
   }
   return minimatch(policy.id, selector);
 }

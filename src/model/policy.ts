@@ -120,6 +120,33 @@ export interface PolicyTests {
 export type PolicyTestCase =
   string | { file: string; count?: number; paths?: string[]; params?: Record<string, unknown> };
 
+/**
+ * The catalogues a policy can name its equivalents in: peer tools' check ids and benchmark
+ * sections. `--select SCHEME:GLOB` selects by them, as `tag:GLOB` does by tags.
+ */
+export const equivalentSchemes = [
+  'checkov',
+  'trivy',
+  'tfsec',
+  'polaris',
+  'kyverno',
+  'cis-kubernetes',
+  'cis-aws',
+  'cis-azure',
+  'cis-gcp',
+  'nsa-cisa',
+] as const;
+
+export type EquivalentScheme = (typeof equivalentSchemes)[number];
+
+/** A documented difference from a peer's verdict on one of the policy's fixtures. */
+export interface EquivalentDifference {
+  tool: EquivalentScheme;
+  /** The fixture, relative to the policy file. */
+  file: string;
+  reason: string;
+}
+
 /** A policy as written in a YAML file, after validation. */
 export interface PolicyDocument {
   id: string;
@@ -134,6 +161,10 @@ export interface PolicyDocument {
   message: string;
   remediation?: string;
   references?: string[];
+  /** The same check in peer tools and benchmarks: scheme -> ids (`checkov: [CKV_K8S_16]`). */
+  equivalents?: Partial<Record<EquivalentScheme, string[]>>;
+  /** Fixtures on which a peer's verdict deliberately differs, and why (the differential tests read these). */
+  differences?: EquivalentDifference[];
   /** Parameter declarations: JSON Schema per parameter, with `default`. */
   parameters?: Record<string, Record<string, unknown> & { default?: unknown; description?: string }>;
   /**
@@ -170,6 +201,7 @@ export interface PolicyInfo {
   tags: string[];
   remediation?: string;
   references: string[];
+  equivalents?: Partial<Record<EquivalentScheme, string[]>>;
   file: string;
   builtin: boolean;
 }
@@ -184,6 +216,7 @@ export function policyInfo(policy: Policy): PolicyInfo {
     tags: policy.tags,
     remediation: policy.remediation,
     references: policy.references,
+    ...(policy.equivalents ? { equivalents: policy.equivalents } : {}),
     file: policy.file,
     builtin: policy.builtin,
   };

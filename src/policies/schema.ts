@@ -2,6 +2,8 @@
  * The JSON Schema of a policy file. `policies/policy.schema.json` is generated from this object
  * (`npm run schemas`) so editors can complete policy files; a test keeps the two equal.
  */
+import { equivalentSchemes } from '../model/policy.js';
+
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 const jsonSchema = { type: ['object', 'boolean'] } as const;
 const paramRef = {
@@ -11,6 +13,7 @@ const paramRef = {
   additionalProperties: false,
 } as const;
 const sourceName = { enum: ['kubernetes', 'terraform', 'image'] } as const;
+const schemeName = { enum: [...equivalentSchemes] } as const;
 
 export const policySchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -155,6 +158,27 @@ export const policySchema = {
     message: { type: 'string', minLength: 1 },
     remediation: { type: 'string' },
     references: stringList,
+    equivalents: {
+      type: 'object',
+      description:
+        "The same check in peers' catalogues and benchmarks: scheme -> ids. Selectable as --select SCHEME:ID.",
+      propertyNames: schemeName,
+      additionalProperties: { ...stringList, minItems: 1 },
+    },
+    differences: {
+      type: 'array',
+      description: "Fixtures on which a peer's verdict deliberately differs, with the reason.",
+      items: {
+        type: 'object',
+        required: ['tool', 'file', 'reason'],
+        additionalProperties: false,
+        properties: {
+          tool: schemeName,
+          file: { type: 'string', minLength: 1 },
+          reason: { type: 'string', minLength: 1 },
+        },
+      },
+    },
     parameters: {
       type: 'object',
       additionalProperties: { type: 'object', properties: { description: { type: 'string' } } },

@@ -42,6 +42,7 @@ export function policiesCommand(io: CliIO): Command {
         title: p.title,
         tags: p.tags,
         source: p.match.source ?? null,
+        equivalents: p.equivalents ?? {},
         builtin: p.builtin,
       }));
       io.stdout(JSON.stringify(rows, null, 2) + '\n');
@@ -49,10 +50,15 @@ export function policiesCommand(io: CliIO): Command {
     }
     const idWidth = Math.max(2, ...policies.map((p) => p.id.length));
     const catWidth = Math.max(8, ...policies.map((p) => p.category.length));
-    io.stdout(`${'ID'.padEnd(idWidth)}  SEVERITY  ${'CATEGORY'.padEnd(catWidth)}  TITLE  [TAGS]\n`);
+    io.stdout(
+      `${'ID'.padEnd(idWidth)}  SEVERITY  ${'CATEGORY'.padEnd(catWidth)}  TITLE  [TAGS]  {EQUIVALENTS}\n`,
+    );
     for (const p of policies) {
+      const equivalents = Object.entries(p.equivalents ?? {})
+        .map(([scheme, ids]) => `${scheme}: ${ids.join(', ')}`)
+        .join('; ');
       io.stdout(
-        `${p.id.padEnd(idWidth)}  ${p.severity.padEnd(8)}  ${p.category.padEnd(catWidth)}  ${p.title}${p.tags.length ? `  [${p.tags.join(', ')}]` : ''}\n`,
+        `${p.id.padEnd(idWidth)}  ${p.severity.padEnd(8)}  ${p.category.padEnd(catWidth)}  ${p.title}${p.tags.length ? `  [${p.tags.join(', ')}]` : ''}${equivalents ? `  {${equivalents}}` : ''}\n`,
       );
     }
     io.stdout(`${policies.length} ${policies.length === 1 ? 'policy' : 'policies'}\n`);
