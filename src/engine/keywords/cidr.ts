@@ -1,5 +1,3 @@
-import type { KeywordDefinition } from 'ajv';
-
 /** An IPv4 or IPv6 network as a 128-bit range (IPv4 is mapped into ::ffff:0:0/96). */
 interface Network {
   v6: boolean;
@@ -84,7 +82,7 @@ export function isWorld(text: string): boolean {
   return network !== undefined && spansFamily(network);
 }
 
-interface CidrSchema {
+export interface CidrSchema {
   /** The value is the whole IPv4 or IPv6 internet (or a word for it). */
   world?: boolean;
   /** The value's network contains one of these addresses or networks. */
@@ -98,38 +96,33 @@ interface CidrSchema {
  * CIDR (or address) with that property; every given condition must hold. A string that is not a
  * CIDR never matches.
  */
-export const cidrKeyword: KeywordDefinition = {
-  keyword: 'cidr',
-  type: 'string',
-  schemaType: 'object',
-  compile(schema: CidrSchema) {
-    const contains = (schema.contains ?? []).map((text) => {
-      const network = parseNetwork(text);
-      if (!network) throw new Error(`cidr.contains: "${text}" is not a CIDR`);
-      return network;
-    });
-    const within = (schema.within ?? []).map((text) => {
-      const network = parseNetwork(text);
-      if (!network) throw new Error(`cidr.within: "${text}" is not a CIDR`);
-      return network;
-    });
-    return (data: string) => {
-      const network = parseNetwork(data);
-      if (!network) return false;
-      if (schema.world !== undefined && spansFamily(network) !== schema.world) return false;
-      if (contains.length && !contains.some((inner) => covers(network, inner))) return false;
-      if (within.length && !within.some((outer) => covers(outer, network))) return false;
-      return true;
-    };
+export function cidrPredicate(schema: CidrSchema): (data: string) => boolean {
+  const contains = (schema.contains ?? []).map((text) => {
+    const network = parseNetwork(text);
+    if (!network) throw new Error(`cidr.contains: "${text}" is not a CIDR`);
+    return network;
+  });
+  const within = (schema.within ?? []).map((text) => {
+    const network = parseNetwork(text);
+    if (!network) throw new Error(`cidr.within: "${text}" is not a CIDR`);
+    return network;
+  });
+  return (data: string) => {
+    const network = parseNetwork(data);
+    if (!network) return false;
+    if (schema.world !== undefined && spansFamily(network) !== schema.world) return false;
+    if (contains.length && !contains.some((inner) => covers(network, inner))) return false;
+    if (within.length && !within.some((outer) => covers(outer, network))) return false;
+    return true;
+  };
+}
+
+export const cidrMetaSchema = {
+  type: 'object',
+  properties: {
+    world: { type: 'boolean' },
+    contains: { type: 'array', items: { type: 'string' } },
+    within: { type: 'array', items: { type: 'string' } },
   },
-  errors: false,
-  metaSchema: {
-    type: 'object',
-    properties: {
-      world: { type: 'boolean' },
-      contains: { type: 'array', items: { type: 'string' } },
-      within: { type: 'array', items: { type: 'string' } },
-    },
-    additionalProperties: false,
-  },
+  additionalProperties: false,
 };

@@ -1,4 +1,3 @@
-import type { KeywordDefinition } from 'ajv';
 import { Minimatch } from 'minimatch';
 
 export interface GlobOptions {
@@ -120,12 +119,4 @@ export function globMatcher(
   };
 }
 
-/** `glob: PATTERN | [PATTERN...]`: the string matches at least one minimatch glob. */
-export const globKeyword: KeywordDefinition = {
-  keyword: 'glob',
-  type: 'string',
-  schemaType: ['string', 'array'],
-  compile: (schema: string | string[]) => globMatcher(schema),
-  errors: false,
-  metaSchema: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-};
+export const globMetaSchema = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };

@@ -1,5 +1,3 @@
-import type { KeywordDefinition } from 'ajv';
-
 /** An inclusive port range; `all` for protocol-wide rules. */
 interface Range {
   from: number;
@@ -30,7 +28,7 @@ export function parsePortRanges(value: unknown): Range[] | undefined {
   return [{ from, to: match[2] === undefined ? from : Number(match[2]) }];
 }
 
-interface PortRangeSchema {
+export interface PortRangeSchema {
   /** For objects: the properties holding the first and last port (`from_port`/`to_port`). */
   from?: string;
   to?: string;
@@ -45,43 +43,39 @@ interface PortRangeSchema {
  * `"1000-2000"`, `"*"`, arrays of them), or over an object when `from`/`to` name its port
  * properties (`{ from: from_port, to: to_port }`). Values that are not ports never match.
  */
-export const portRangeKeyword: KeywordDefinition = {
-  keyword: 'portRange',
-  schemaType: 'object',
-  compile(schema: PortRangeSchema) {
-    const wanted = schema.includesAny ?? [];
-    return (data: unknown) => {
-      let ranges: Range[] | undefined;
-      if (schema.from !== undefined && schema.to !== undefined) {
-        if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
-        const record = data as Record<string, unknown>;
-        const from = parsePortRanges(record[schema.from]);
-        const to = parsePortRanges(record[schema.to]);
-        if (!from?.[0] || !to?.[0]) return false;
-        ranges = [{ from: from[0].from, to: to[0].to }];
-      } else {
-        ranges = parsePortRanges(data);
-      }
-      if (!ranges || ranges.length === 0) return false;
-      if (schema.all === true && !ranges.some((range) => range.from <= 1 && range.to >= 65535)) return false;
-      if (
-        wanted.length &&
-        !ranges.some((range) => wanted.some((port) => range.from <= port && port <= range.to))
-      ) {
-        return false;
-      }
-      return true;
-    };
+export function portRangePredicate(schema: PortRangeSchema): (data: unknown) => boolean {
+  const wanted = schema.includesAny ?? [];
+  return (data: unknown) => {
+    let ranges: Range[] | undefined;
+    if (schema.from !== undefined && schema.to !== undefined) {
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+      const record = data as Record<string, unknown>;
+      const from = parsePortRanges(record[schema.from]);
+      const to = parsePortRanges(record[schema.to]);
+      if (!from?.[0] || !to?.[0]) return false;
+      ranges = [{ from: from[0].from, to: to[0].to }];
+    } else {
+      ranges = parsePortRanges(data);
+    }
+    if (!ranges || ranges.length === 0) return false;
+    if (schema.all === true && !ranges.some((range) => range.from <= 1 && range.to >= 65535)) return false;
+    if (
+      wanted.length &&
+      !ranges.some((range) => wanted.some((port) => range.from <= port && port <= range.to))
+    ) {
+      return false;
+    }
+    return true;
+  };
+}
+
+export const portRangeMetaSchema = {
+  type: 'object',
+  properties: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    includesAny: { type: 'array', items: { type: 'integer' } },
+    all: { type: 'boolean' },
   },
-  errors: false,
-  metaSchema: {
-    type: 'object',
-    properties: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      includesAny: { type: 'array', items: { type: 'integer' } },
-      all: { type: 'boolean' },
-    },
-    additionalProperties: false,
-  },
+  additionalProperties: false,
 };

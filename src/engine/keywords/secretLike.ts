@@ -1,5 +1,3 @@
-import type { KeywordDefinition } from 'ajv';
-
 /**
  * Names that announce a credential: `DB_PASSWORD`, `stripeApiKey`, `GITHUB_TOKEN`, `aws_secret_access_key`.
  * Matched on the name split into words, so `TOKEN_TTL_SECONDS` or `PASSWORD_MIN_LENGTH` (settings about a
@@ -51,21 +49,15 @@ export function looksLikeSecret(value: string, name?: string): boolean {
  * Typical use: `items: { not: { secretLike: true } }` over a container's `env`. A `valueFrom`
  * reference has no literal `value` and never matches.
  */
-export const secretLikeKeyword: KeywordDefinition = {
-  keyword: 'secretLike',
-  schemaType: 'boolean',
-  compile(expected: boolean) {
-    return (data: unknown) => {
-      let secret = false;
-      if (typeof data === 'string') secret = looksLikeSecret(data);
-      else if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
-        const { name, value } = data as { name?: unknown; value?: unknown };
-        if (typeof value === 'string')
-          secret = looksLikeSecret(value, typeof name === 'string' ? name : undefined);
-      }
-      return secret === expected;
-    };
-  },
-  errors: false,
-  metaSchema: { type: 'boolean' },
-};
+export function secretLikePredicate(expected: boolean): (data: unknown) => boolean {
+  return (data: unknown) => {
+    let secret = false;
+    if (typeof data === 'string') secret = looksLikeSecret(data);
+    else if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+      const { name, value } = data as { name?: unknown; value?: unknown };
+      if (typeof value === 'string')
+        secret = looksLikeSecret(value, typeof name === 'string' ? name : undefined);
+    }
+    return secret === expected;
+  };
+}

@@ -1,8 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { cidrKeyword, isWorld } from '../../../src/engine/keywords/cidr.js';
-import { jsonStringKeyword } from '../../../src/engine/keywords/jsonString.js';
-import { portRangeKeyword } from '../../../src/engine/keywords/portRange.js';
+import { isWorld } from '../../../src/engine/keywords/cidr.js';
+import { cidrKeyword, jsonStringKeyword, portRangeKeyword } from '../../../src/engine/keywords/index.js';
 
 const ajv = new Ajv2020({ strict: false });
 ajv.addKeyword(cidrKeyword);
