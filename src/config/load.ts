@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Approval, Waiver } from '../model/finding.js';
 import { ParapetError } from '../model/errors.js';
@@ -89,6 +89,7 @@ export function parseConfig(text: string, source: { file: string; path: string }
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw invalid(source.file, 1, 1, 'the configuration must be a mapping of keys (policies, waivers, ...)');
   }
+  const validateConfig = configValidator();
   if (!validateConfig(value)) {
     const error = pickError(validateConfig.errors ?? []);
     const { segments, message } = explain(error);
@@ -135,9 +136,21 @@ function normalizeConfig(config: ConfigFile, source: { file: string; path: strin
   };
 }
 
-const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
-addFormats.default(ajv, ['date']);
-const validateConfig = ajv.compile(configSchema);
+const requireCommonJs = createRequire(import.meta.url);
+let validateConfigFile: ValidateFunction | undefined;
+
+/** Compiled on the first configuration file read: commands run without one never load ajv. */
+function configValidator(): ValidateFunction {
+  if (!validateConfigFile) {
+    // ajv is CommonJS, so it can be loaded here, synchronously, by the one caller that needs it.
+    const { Ajv2020 } = requireCommonJs('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    const addFormats = requireCommonJs('ajv-formats') as typeof import('ajv-formats');
+    const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
+    addFormats.default(ajv, ['date']);
+    validateConfigFile = ajv.compile(configSchema);
+  }
+  return validateConfigFile;
+}
 
 function invalid(file: string, line: number, col: number, message: string): ParapetError {
   return new ParapetError('PARAPET_CONFIG_INVALID', `${file}:${line}:${col}: ${message}`, { file });

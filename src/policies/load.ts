@@ -1,18 +1,24 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Policy, PolicyDocument } from '../model/policy.js';
+import { policyDirectoryFiles } from './files.js';
+import { precompiledBuiltinPolicies } from './library.js';
 import { builtinPolicyDir } from './paths.js';
 import { policySchema } from './schema.js';
 import { policySourceLoaders } from './sources.js';
 
 const MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024;
 
-let validatePolicy: ReturnType<Ajv2020['compile']> | undefined;
-function policyValidator(): ReturnType<Ajv2020['compile']> {
+const requireCommonJs = createRequire(import.meta.url);
+let validatePolicy: ValidateFunction | undefined;
+/** Compiled for the first policy file read from YAML: the precompiled built-in library needs none. */
+function policyValidator(): ValidateFunction {
   if (!validatePolicy) {
+    // ajv is CommonJS, so it can be loaded here, synchronously.
+    const { Ajv2020 } = requireCommonJs('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
     const ajv = new Ajv2020({ strict: false, allErrors: false });
     validatePolicy = ajv.compile(policySchema);
   }
@@ -41,6 +47,8 @@ export interface LoadPoliciesOptions {
   builtin?: boolean;
   /** Options for source loaders (Conftest namespace ...). */
   sourceOptions?: Record<string, unknown>;
+  /** Read the built-in library from its precompiled form when that is current (default true). */
+  precompiled?: boolean;
 }
 
 /** Parse and validate one native policy file. Errors name the file and the field. */
@@ -92,26 +100,6 @@ export function loadPolicyFile(file: string, options: { builtin?: boolean; text?
   };
 }
 
-/** Every file below `dir`, sorted, skipping hidden entries and policy test fixture folders. */
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (current: string) => {
-    const entries = readdirSync(current, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name === 'tests' || entry.name === 'node_modules') continue;
-        visit(full);
-      } else if (entry.isFile()) {
-        out.push(full);
-      }
-    }
-  };
-  visit(dir);
-  return out;
-}
-
 function isPolicyCandidate(file: string): boolean {
   if (!/\.ya?ml$/i.test(file)) return false;
   // Data that lives beside policies (price catalogues, parameter files) is not a policy:
@@ -127,7 +115,7 @@ async function loadDirectory(
 ): Promise<Policy[]> {
   let files: string[];
   try {
-    files = statSync(dir).isDirectory() ? walk(dir) : [dir];
+    files = statSync(dir).isDirectory() ? policyDirectoryFiles(dir) : [dir];
   } catch (error) {
     throw new ParapetError(
       'PARAPET_POLICY_READ',
@@ -156,7 +144,10 @@ export async function loadPolicies(options: LoadPoliciesOptions = {}): Promise<P
   for (const dir of options.paths ?? []) sources.push({ dir, builtin: false });
   const byId = new Map<string, Policy>();
   for (const source of sources) {
-    for (const policy of await loadDirectory(source.dir, source.builtin, options.sourceOptions ?? {})) {
+    const loaded =
+      (source.builtin && options.precompiled !== false && precompiledBuiltinPolicies()) ||
+      (await loadDirectory(source.dir, source.builtin, options.sourceOptions ?? {}));
+    for (const policy of loaded) {
       const existing = byId.get(policy.id);
       if (existing) {
         throw new ParapetError(

@@ -2,7 +2,7 @@ import type { Notice } from '../../model/result.js';
 import type { Policy } from '../../model/policy.js';
 import type { Resource } from '../../model/resource.js';
 import type { Settings } from '../../model/settings.js';
-import type { Ajv2020 } from '../ajv.js';
+import type { SchemaCompiler } from '../rule-schemas.js';
 
 /** What a rule reports: one offending place. */
 export interface Violation {
@@ -26,9 +26,9 @@ export interface CompileContext {
   settings: Settings;
   /** Parameter values after configuration and defaults. */
   params: Record<string, unknown>;
-  /** Shared ajv instances (first-error and all-errors). */
-  ajv: Ajv2020;
-  ajvAllErrors: Ajv2020;
+  /** Shared schema compilers (first-error and all-errors validators). */
+  ajv: SchemaCompiler;
+  ajvAllErrors: SchemaCompiler;
 }
 
 export interface EvalContext {
