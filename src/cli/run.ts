@@ -1,15 +1,33 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isParapetError } from '../model/errors.js';
-import { auditCommand } from './commands/audit.js';
-import { checkCommand } from './commands/check.js';
-import { costCommand } from './commands/cost.js';
-import { policiesCommand } from './commands/policies.js';
-import { regoCommand } from './commands/rego.js';
-import { serveCommand } from './commands/serve.js';
-import { testCommand } from './commands/test.js';
-import { verifyCommand } from './commands/verify.js';
 import type { CliIO } from './io.js';
 import { toolInfo } from './version.js';
+
+type CommandFactory = (io: CliIO, setExit: (code: number) => void) => Command;
+
+/**
+ * The commands, each imported only when it runs: `check` never loads the webhook server, and
+ * `--version` loads none of them. Help and unknown commands load all (to list them).
+ */
+const commandModules: Record<string, () => Promise<CommandFactory>> = {
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
+  test: async () => (await import('./commands/test.js')).testCommand,
+  policies: async () => (await import('./commands/policies.js')).policiesCommand,
+  cost: async () => (await import('./commands/cost.js')).costCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  rego: async () => (await import('./commands/rego.js')).regoCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+};
+
+/** The commands `argv` needs: the one it names, none for a bare --version, else all. */
+function commandsFor(argv: string[]): string[] {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  if (named !== undefined && named in commandModules) return [named];
+  if (named === undefined && argv.length > 0 && argv.every((arg) => arg === '--version' || arg === '-V'))
+    return [];
+  return Object.keys(commandModules);
+}
 
 /** Run the CLI with `argv` (without node and script) and return the exit code. Never exits itself. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -22,17 +40,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .version(toolInfo.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
-  const commands = [
-    checkCommand(io, setExit),
-    auditCommand(io, setExit),
-    testCommand(io, setExit),
-    policiesCommand(io),
-    costCommand(io),
-    serveCommand(io, setExit),
-    regoCommand(io),
-    verifyCommand(io, setExit),
-  ];
-  for (const command of commands) program.addCommand(command);
+  for (const name of commandsFor(argv)) program.addCommand((await commandModules[name]!())(io, setExit));
   program.exitOverride();
   for (const command of program.commands)
     command.exitOverride().configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) });
