@@ -114,9 +114,15 @@ function wrap(pattern: unknown, key: string): unknown {
 }
 
 /** Kyverno rewrites the rule's JSON text: `request.object.spec` becomes the template's spec. */
-function rewrite(value: unknown, cronJob: boolean): unknown {
+function rewrite(value: unknown, cronJob: boolean, cel = false): unknown {
   const inner = cronJob ? 'spec.jobTemplate.spec.template' : 'spec.template';
   let text = JSON.stringify(value);
+  if (cel)
+    return JSON.parse(
+      text
+        .replace(/\b(object|oldObject)\.spec/g, `$1.${inner}.spec`)
+        .replace(/\b(object|oldObject)\.metadata/g, `$1.${inner}.metadata`),
+    ) as unknown;
   text = text
     .replace(/request\.object\.spec/g, `request.object.${inner}.spec`)
     .replace(/request\.oldObject\.spec/g, `request.oldObject.${inner}.spec`)
@@ -166,6 +172,7 @@ function generate(
       celPreconditions: out.celPreconditions,
     },
     cronJob,
+    validate.cel !== undefined,
   ) as Partial<KyvernoRule>;
   return {
     ...out,

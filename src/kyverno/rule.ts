@@ -33,6 +33,21 @@ function namespaceLookup(ctx: EvalContext): (name: string) => Record<string, str
   return (name) => labels.get(name);
 }
 
+const configMaps = new WeakMap<EvalContext, Map<string, Obj>>();
+
+/** The ConfigMaps among a run's inputs, by `namespace/name` (what `configMap` context entries read). */
+function configMapLookup(ctx: EvalContext): (name: string, namespace: string) => Obj | undefined {
+  let byName = configMaps.get(ctx);
+  if (!byName) {
+    byName = new Map();
+    for (const resource of ctx.resources)
+      if (resource.source === 'kubernetes' && resource.kind === 'ConfigMap')
+        byName.set(`${resource.namespace ?? 'default'}/${resource.name}`, resource.body as Obj);
+    configMaps.set(ctx, byName);
+  }
+  return (name, namespace) => byName.get(`${namespace}/${name}`);
+}
+
 const noticed = new WeakMap<Notice[], Set<Notice>>();
 
 function notify(ctx: EvalContext, notices: Notice[]): void {
@@ -61,9 +76,12 @@ export function compileKyvernoRule(
   const { policy, rule, notices } = spec;
   const policyNamespace =
     policy.doc.kind === 'Policy' ? (policy.doc.metadata.namespace ?? 'default') : undefined;
+  const text = JSON.stringify(rule);
+  const readsConfigMaps = text.includes('"configMap"');
   return {
     scope: 'resource',
     readsRun:
+      readsConfigMaps ||
       JSON.stringify(rule.match ?? {}).includes('namespaceSelector') ||
       JSON.stringify(rule.exclude ?? {}).includes('namespaceSelector'),
     evaluateOne(resource: Resource, ctx: EvalContext): Violation | undefined {
@@ -80,6 +98,7 @@ export function compileKyvernoRule(
         namespaceLabels: namespaceLookup(ctx),
         policyNamespace,
         podSecurity,
+        configMap: readsConfigMaps ? configMapLookup(ctx) : undefined,
       };
       const outcome = evaluateRule(rule, request);
       if (!outcome) return undefined;

@@ -9,8 +9,14 @@ import { parseAllDocuments } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
 import { readKyvernoPolicies, type LoadedKyvernoPolicy } from './load.js';
 import { ruleMatches } from './match.js';
-import type { MatchBlock, Obj } from './types.js';
-import { evaluateRule, type PodSecurityCheck, type RuleRequest } from './validate.js';
+import type { Conditions, MatchBlock, Obj } from './types.js';
+import {
+  evaluateConditions,
+  evaluateRule,
+  ruleData,
+  type PodSecurityCheck,
+  type RuleRequest,
+} from './validate.js';
 
 /** The file name `kyverno test` looks for in a directory. */
 export const KYVERNO_TEST_FILE = 'kyverno-test.yaml';
@@ -171,6 +177,8 @@ function expandLists(docs: unknown[]): Obj[] {
     if (!isObject(doc)) continue;
     if (typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items))
       out.push(...expandLists(doc.items));
+    else if (doc.kind === 'ClusterResource' && isObject(doc.spec) && Array.isArray(doc.spec.resources))
+      out.push(...expandLists(doc.spec.resources));
     else out.push(doc);
   }
   return out;
@@ -188,6 +196,7 @@ interface Exception {
   policy: string;
   rules: string[];
   match: MatchBlock;
+  conditions?: Conditions;
 }
 
 function exceptionsFrom(docs: unknown[]): Exception[] {
@@ -203,6 +212,19 @@ function exceptionsFrom(docs: unknown[]): Exception[] {
         });
   }
   return out;
+}
+
+/** A PolicyException's conditions (none: it applies wherever it matches). */
+function exceptionConditionsHold(exception: Exception, request: RuleRequest): boolean {
+  if (!exception.conditions) return true;
+  try {
+    return evaluateConditions(exception.conditions, {
+      data: ruleData(request),
+      deleting: request.operation === 'DELETE',
+    }).value;
+  } catch {
+    return false;
+  }
 }
 
 /** Kyverno's report result for a rule outcome. */
@@ -250,6 +272,10 @@ export function runKyvernoTest(file: string, options: KyvernoTestOptions = {}): 
     }
     resources.push(...expandLists(readYaml(resourceFile)));
   }
+  const clusterResources = list(test.clusterResources).flatMap((entry) =>
+    expandLists(readYaml(resolve(entry))),
+  );
+  const configMaps = [...resources, ...clusterResources].filter((r) => r.kind === 'ConfigMap');
   const valuesFile = typeof test.variables === 'string' ? resolve(test.variables) : undefined;
   const values = parseValues(valuesFile ? readYaml(valuesFile)[0] : test.values);
   const user = typeof test.userinfo === 'string' ? readYaml(resolve(test.userinfo))[0] : undefined;
@@ -305,16 +331,6 @@ export function runKyvernoTest(file: string, options: KyvernoTestOptions = {}): 
         const resourceId = `${String(object.kind)}/${m.namespace ? `${m.namespace}/` : ''}${m.name}`;
         const responses: Array<{ rule: string; status: string; message: string }> = [];
         for (const rule of rules) {
-          const excepted = exceptions.some(
-            (e) =>
-              e.policy === policy.doc.metadata.name &&
-              e.rules.includes(rule.name) &&
-              ruleMatches(e.match, {
-                object,
-                operation: 'CREATE',
-                namespaceLabels: (ns) => namespaceLabels.get(ns),
-              }),
-          );
           const request: RuleRequest = {
             object,
             operation: 'CREATE',
@@ -327,6 +343,11 @@ export function runKyvernoTest(file: string, options: KyvernoTestOptions = {}): 
             policyNamespace:
               policy.doc.kind === 'Policy' ? (policy.doc.metadata.namespace ?? 'default') : undefined,
             podSecurity: options.podSecurity,
+            configMapsComplete: true,
+            configMap: (cmName, cmNamespace) =>
+              configMaps.find(
+                (cm) => meta(cm).name === cmName && (meta(cm).namespace || 'default') === cmNamespace,
+              ),
             values: {
               global: values.global,
               rule: {
@@ -336,6 +357,13 @@ export function runKyvernoTest(file: string, options: KyvernoTestOptions = {}): 
               resource: policyValues?.resources.get(m.name),
             },
           };
+          const excepted = exceptions.some(
+            (e) =>
+              e.policy === policy.doc.metadata.name &&
+              e.rules.includes(rule.name) &&
+              ruleMatches(e.match, request) &&
+              exceptionConditionsHold(e, request),
+          );
           const result = evaluateRule(rule, request);
           if (!result) continue;
           if (excepted) {

@@ -8,6 +8,7 @@ import { ruleExcludes, ruleMatches, type MatchSubject } from './match.js';
 import { matchPattern } from './pattern.js';
 import type { Conditions, ContextEntry, ForEachValidation, KyvernoRule, Obj } from './types.js';
 import { query } from './jmespath.js';
+import { celPreconditionsHold, validateCel, type CelInputs } from './cel.js';
 import { setPath, substituteAll, SubstitutionError, type VariableScope } from './variables.js';
 
 export type RuleStatus = 'pass' | 'fail' | 'skip' | 'error' | 'unknown';
@@ -39,6 +40,10 @@ export type PodSecurityCheck = (
 
 export interface RuleRequest extends MatchSubject {
   oldObject?: Obj;
+  /** ConfigMaps a `configMap` context entry may read (from the run's inputs); absent: unknown. */
+  configMap?(name: string, namespace: string): Obj | undefined;
+  /** True when `configMap` knows every ConfigMap there is (a `kyverno test`), so a miss is an error. */
+  configMapsComplete?: boolean;
   values?: RuleValues;
   podSecurity?: PodSecurityCheck;
 }
@@ -189,6 +194,23 @@ function loadContext(entries: ContextEntry[] | undefined, data: Obj, request: Ru
       setPath(data, entry.name, value);
       continue;
     }
+    if (entry.configMap && request.configMap) {
+      const name = String(substituteAll(entry.configMap.name, scope));
+      const namespace = String(substituteAll(entry.configMap.namespace ?? 'default', scope));
+      const found = request.configMap(name, namespace);
+      if (!found) {
+        // A test names all the cluster there is; a CI run holds only some of it, so a miss there is unknown.
+        if (request.configMapsComplete)
+          throw new SubstitutionError(
+            `failed to load context entry ${entry.name}: configmap ${namespace}/${name} not found`,
+          );
+        throw new Unknown(
+          `context entry ${entry.name}: configmap ${namespace}/${name} is not among the inputs`,
+        );
+      }
+      setPath(data, entry.name, found);
+      continue;
+    }
     const source = entry.configMap
       ? 'configMap'
       : entry.apiCall
@@ -337,8 +359,12 @@ class Validator {
   private rootOnly(scope: VariableScope): RuleOutcome | undefined {
     const validate = this.rule.validate ?? {};
     if (validate.podSecurity) return this.podSecurity(validate.podSecurity);
-    if (validate.cel)
-      return { status: 'unknown', message: `rule ${this.name}: validate.cel is not supported yet` };
+    if (validate.cel) {
+      const verdict = validateCel(validate.cel, celInputs(this.request, scope.data));
+      if (verdict.status === 'pass')
+        return { status: 'pass', message: `validation rule '${this.name}' passed.` };
+      return verdict;
+    }
     if (validate.manifests)
       return { status: 'unknown', message: `rule ${this.name}: validate.manifests is not supported` };
     if (validate.assert)
@@ -522,6 +548,22 @@ class Validator {
   }
 }
 
+/** What CEL expressions see: the objects, the admission request, the namespace object. */
+function celInputs(request: RuleRequest, data: Obj): CelInputs {
+  const admission = (data.request ?? {}) as Obj;
+  const meta = isObject(request.object.metadata) ? request.object.metadata : {};
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  const labels = namespace ? request.namespaceLabels(namespace) : undefined;
+  return {
+    object: request.operation === 'DELETE' ? null : request.object,
+    oldObject: request.operation === 'DELETE' ? request.object : (request.oldObject ?? null),
+    request: admission,
+    namespaceObject: namespace
+      ? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, ...(labels ? { labels } : {}) } }
+      : null,
+  };
+}
+
 /**
  * The outcome of `rule` for the request, or undefined when the rule does not apply (not matched,
  * excluded, or nothing to validate), which Kyverno reports as no result.
@@ -531,6 +573,15 @@ export function evaluateRule(rule: KyvernoRule, request: RuleRequest): RuleOutco
   const validate = rule.validate;
   if (!validate) return undefined;
   const data = ruleData(request);
+  if (rule.celPreconditions?.length) {
+    const held = celPreconditionsHold(
+      rule.celPreconditions as Array<{ name?: string; expression: string }>,
+      celInputs(request, data),
+    );
+    if ('error' in held)
+      return { status: 'error', message: `failed to evaluate cel preconditions: ${held.error}` };
+    if (!held.value) return { status: 'skip', message: held.message ?? 'cel preconditions not met' };
+  }
   const validator = new Validator(rule, request);
   try {
     return validator.run(

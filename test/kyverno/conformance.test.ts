@@ -18,14 +18,8 @@ const root = path.join(process.env.PARAPET_CACHE ?? '/var/cache/parapet', 'kyver
 const knownFailures: Record<string, string> = {
   'test-context-apicall/kyverno-test.yaml':
     "apiCall context answered from the test's clusterResources (CRDs) is not read",
-  'test-context-configmap/kyverno-test.yaml':
-    "configMap context answered from the test's clusterResources is not read",
-  'test-exceptions/exceptions-2/kyverno-test.yaml': 'PolicyException conditions are not evaluated',
-  'test/cel-preconditions-deprecated/kyverno-test.yaml':
-    'validate.cel needs the CEL environment (not on main yet)',
-  'test/cel-preconditions/kyverno-test.yaml': 'validate.cel needs the CEL environment (not on main yet)',
-  'test/check-deployment-namespace-cel/kyverno-test.yaml':
-    'validate.cel needs the CEL environment (not on main yet)',
+  'test-exceptions/exceptions-2/kyverno-test.yaml':
+    'PolicyException conditions: Kyverno does not apply this exception, parapet does',
   'test/context-foreach/kyverno-test.yaml': 'imageRegistry context inside foreach is not mocked by the test',
   'test/custom-functions/kyverno-test.yaml': 'x509_decode is not implemented',
   'test/deny-modify-platform-label-2/kyverno-test.yaml':
