@@ -6,8 +6,8 @@
  * Paths in a suite are relative to the suite file.
  */
 
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { createRuleAjv } from '../engine/ajv.js';
 import type { EvalContext } from '../engine/rules/types.js';
@@ -144,6 +144,28 @@ function stringField(value: unknown, place: string, file: string, required: bool
   }
   if (typeof value !== 'string') invalid(file, `${place} must be a string`);
   return value;
+}
+
+/**
+ * The Suite files a path names: the file itself, or the YAML files of a directory (not its
+ * subdirectories) that hold a `kind: Suite`, as `gator verify DIR` picks them.
+ */
+export function suiteFiles(path: string): string[] {
+  let directory = false;
+  try {
+    directory = statSync(path).isDirectory();
+  } catch (error) {
+    invalid(path, `cannot read: ${describeError(error)}`);
+  }
+  if (!directory) return [path];
+  const files = readdirSync(path)
+    .filter((name) => /\.ya?ml$/i.test(name))
+    .sort()
+    .map((name) => join(path, name))
+    .filter((file) => /^kind:\s*["']?Suite["']?\s*$/m.test(readFileSync(file, 'utf8')));
+  if (files.length === 0)
+    invalid(path, 'holds no Suite files (kind: Suite, apiVersion test.gatekeeper.sh/v1alpha1)');
+  return files;
 }
 
 /** Read and check a Suite file; every structural problem is an error naming the file and the field. */

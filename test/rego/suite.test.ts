@@ -55,6 +55,14 @@ describe('Gatekeeper test suites (parapet verify)', () => {
       );
       expect(lines).toContain("  ok    unique-ingress-host / both hosts taken by another team's Ingress");
       expect(lines.at(-1)).toBe('51 passed, 0 failed');
+      // A directory runs the Suite files in it, in name order, as gator verify DIR does.
+      const directory = await runCli(['verify', suites]);
+      expect(directory.code).toBe(0);
+      expect(directory.stdout.split('\n').filter((line) => line.startsWith(suites))).toEqual([
+        inventorySuite,
+        matchSuite,
+      ]);
+      expect(directory.stdout.trimEnd().split('\n').at(-1)).toBe('51 passed, 0 failed');
     },
     120_000,
   );

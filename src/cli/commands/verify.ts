@@ -3,7 +3,7 @@ import { createColors } from 'picocolors';
 import { loadConfig } from '../../config/load.js';
 import { ParapetError } from '../../model/errors.js';
 import { defaultSettings } from '../../model/settings.js';
-import { readSuite, runSuite, type SuiteResult } from '../../rego/suite.js';
+import { readSuite, runSuite, suiteFiles, type SuiteResult } from '../../rego/suite.js';
 import { colorEnabled, type CliIO } from '../io.js';
 
 interface VerifyOptions {
@@ -15,7 +15,7 @@ interface VerifyOptions {
 export function verifyCommand(io: CliIO, setExit: (code: number) => void): Command {
   return new Command('verify')
     .description('run Gatekeeper test suites (kind: Suite, test.gatekeeper.sh/v1alpha1) as gator verify does')
-    .argument('<files...>', 'Suite files')
+    .argument('<paths...>', 'Suite files, or directories whose Suite files to run')
     .option('--config <file>', 'configuration file for the rego settings (default: parapet.yaml, if present)')
     .option('-f, --format <format>', 'text or json', 'text')
     .action(async (files: string[], options: VerifyOptions) => {
@@ -24,7 +24,7 @@ export function verifyCommand(io: CliIO, setExit: (code: number) => void): Comma
       const config = loadConfig({ cwd: process.cwd(), file: options.config });
       const settings = config?.settings ?? defaultSettings();
       // Every suite is read before any runs: a broken one is exit 2 before anything is reported.
-      const suites = files.map((file) => readSuite(file));
+      const suites = files.flatMap((file) => suiteFiles(file)).map((file) => readSuite(file));
       const results: SuiteResult[] = [];
       for (const suite of suites) results.push(await runSuite(suite, settings));
       let passed = 0;
