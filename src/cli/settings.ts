@@ -4,6 +4,7 @@ import { severities, type Policy, type Severity } from '../model/policy.js';
 import { defaultSettings, type Settings } from '../model/settings.js';
 import { parseApproval } from '../engine/approvals.js';
 import { createEngine, type Engine } from '../engine/engine.js';
+import { assertSelectorsMatch, type SelectorGroup } from '../engine/selection.js';
 import { loadPolicies } from '../policies/load.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { collect } from './io.js';
@@ -75,6 +76,17 @@ export function buildSettings(
   return settings;
 }
 
+/** Where each selector in effect was given: the command line, or the configuration file. */
+export function selectorGroups(options: PolicyOptions, config: LoadedConfig | undefined): SelectorGroup[] {
+  const groups: SelectorGroup[] = [];
+  if (options.select.length) groups.push({ origin: '--select', selectors: options.select });
+  else if (config)
+    groups.push({ origin: `${config.file}: policies.select`, selectors: config.settings.select });
+  if (config) groups.push({ origin: `${config.file}: policies.skip`, selectors: config.settings.skip });
+  groups.push({ origin: '--skip', selectors: options.skip });
+  return groups;
+}
+
 export interface LoadedEngine {
   engine: Engine;
   policies: Policy[];
@@ -97,6 +109,7 @@ export async function engineFromOptions(options: PolicyOptions): Promise<LoadedE
         : (config?.settings.domains.rego as { namespaces?: string[] } | undefined)?.namespaces,
     },
   });
+  assertSelectorsMatch(policies, selectorGroups(options, config));
   if (policies.length === 0) {
     throw new ParapetError(
       'PARAPET_USAGE',

@@ -1,4 +1,6 @@
 import { minimatch } from 'minimatch';
+import { distance } from 'fastest-levenshtein';
+import { ParapetError } from '../model/errors.js';
 import { equivalentSchemes, type EquivalentScheme, type Policy } from '../model/policy.js';
 
 const schemes = new Set<string>(equivalentSchemes);
@@ -35,4 +37,51 @@ export function lastMatching<T extends { policy: string }>(entries: T[], policyI
     if (entry && minimatch(policyId, entry.policy)) return entry;
   }
   return undefined;
+}
+
+/** Selectors and where they were given, for messages (`--select`, `parapet.yaml: policies.skip`). */
+export interface SelectorGroup {
+  origin: string;
+  selectors: string[];
+}
+
+/** Up to three of `candidates` closest to `wanted` by edit distance, when close enough to be a typo. */
+export function closestNames(wanted: string, candidates: Iterable<string>): string[] {
+  const plain = wanted.replace(/[*?[\]{}!]/g, '');
+  const limit = Math.max(2, Math.floor(plain.length / 3));
+  const scored: Array<[number, string]> = [];
+  for (const candidate of new Set(candidates)) {
+    const score = distance(plain, candidate);
+    if (score <= limit) scored.push([score, candidate]);
+  }
+  scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return scored.slice(0, 3).map(([, name]) => name);
+}
+
+/**
+ * Throws when a selector matches no loaded policy: a mistyped `--select` would otherwise run
+ * nothing and pass, and a mistyped `--skip` would run what the user meant to skip.
+ */
+export function assertSelectorsMatch(policies: Policy[], groups: SelectorGroup[]): void {
+  for (const { origin, selectors } of groups) {
+    for (const selector of selectors) {
+      if (policies.some((policy) => selectorMatches(selector, policy))) continue;
+      const colon = selector.indexOf(':');
+      const scheme = colon > 0 ? selector.slice(0, colon) : '';
+      const named = scheme === 'tag' || schemes.has(scheme);
+      const candidates = !named
+        ? policies.map((policy) => policy.id)
+        : scheme === 'tag'
+          ? policies.flatMap((policy) => policy.tags)
+          : policies.flatMap((policy) => policy.equivalents?.[scheme as EquivalentScheme] ?? []);
+      const closest = closestNames(named ? selector.slice(colon + 1) : selector, candidates).map((name) =>
+        named ? `${scheme}:${name}` : name,
+      );
+      const what = !named ? 'policy id' : scheme === 'tag' ? 'policy tag' : `${scheme} id`;
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        `${origin}: "${selector}" matches no ${what}${closest.length ? ` (did you mean ${closest.join(', ')}?)` : ''}; run "parapet policies" for the list`,
+      );
+    }
+  }
 }

@@ -82,7 +82,7 @@ export function parseYamlDocuments(file: string, text: string): YamlDocument[] {
       throw new ParapetError(
         'PARAPET_INPUT_PARSE',
         `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`,
-        { file },
+        { file, line: pos.line },
       );
     }
   }

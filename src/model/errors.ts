@@ -8,6 +8,7 @@ export const errorCodes = {
   PARAPET_INPUT_PARSE: 'input is not well-formed',
   PARAPET_INPUT_FORMAT: 'input format is not supported',
   PARAPET_INPUT_TOO_LARGE: 'input is too large',
+  PARAPET_INPUT_EMPTY: 'nothing to check',
   PARAPET_POLICY_READ: 'cannot read policy',
   PARAPET_POLICY_INVALID: 'policy file is invalid',
   PARAPET_POLICY_DUPLICATE: 'policy id is defined twice',
@@ -32,12 +33,19 @@ export class ParapetError extends Error {
   readonly code: ErrorCode;
   /** The file (or `-` for stdin, or a URL) the error is about, when there is one. */
   readonly file?: string;
+  /** The 1-based line in `file` the error is at, when known. */
+  readonly line?: number;
 
-  constructor(code: ErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { file?: string; line?: number; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ParapetError';
     this.code = code;
     this.file = options.file;
+    this.line = options.line;
   }
 }
 

@@ -11,14 +11,30 @@ export interface Summary {
   findings: number;
   byStatus: Record<FindingStatus, number>;
   bySeverity: Record<Severity, number>;
+  /**
+   * With `--baseline`: findings the baseline records (`known`) and findings it does not (`new`,
+   * counting every status a baseline records: fail, warn, audit, unknown, error).
+   */
+  baseline?: { new: number; known: number };
 }
 
-/** A note about the run that is not a finding: skipped files, expired waivers, stale waivers ... */
+/**
+ * A note about the run that is not a finding: skipped files, expired waivers, stale waivers ...
+ * Level `error` is an input that could not be read or parsed: the other inputs are still checked
+ * and reported, and the run exits 2.
+ */
 export interface Notice {
-  level: 'info' | 'warning';
+  level: 'info' | 'warning' | 'error';
   code: string;
   message: string;
   file?: string;
+  /** 1-based line in `file`, when the notice is about one place in it. */
+  line?: number;
+}
+
+/** The notices of inputs that could not be read or parsed. */
+export function inputErrors(result: Pick<Result, 'notices'>): Notice[] {
+  return result.notices.filter((notice) => notice.level === 'error');
 }
 
 export interface Result {

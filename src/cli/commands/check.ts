@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ParapetError } from '../../model/errors.js';
-import { exitCode } from '../../model/result.js';
+import { exitCode, inputErrors, type Notice } from '../../model/result.js';
 import { loadInputs, readStdin } from '../../inputs/load.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../../engine/baseline.js';
 import { collect, type CliIO } from '../io.js';
@@ -18,6 +18,18 @@ interface CheckOptions extends PolicyOptions, ImageCliOptions {
   baseline?: string;
   writeBaseline?: string;
   namespace: string[];
+  allowEmpty?: boolean;
+}
+
+/** Why a run found nothing to check, in one line. */
+function emptyRunReason(paths: string[], notices: Notice[]): string {
+  const skipped = notices.filter((notice) => notice.file !== undefined);
+  const first = skipped[0];
+  const hint =
+    first === undefined
+      ? ''
+      : `; ${first.message}${skipped.length > 1 ? ` (and ${skipped.length - 1} more skipped)` : ''}`;
+  return `nothing to check: no Kubernetes, Terraform or AdmissionReview resource in ${paths.join(', ')}${hint} (pass --allow-empty if an empty run should pass)`;
 }
 
 /** `parapet check [PATH...]`: evaluate inputs against the policies; exit 0, 1 (findings) or 2 (errors). */
@@ -48,6 +60,7 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
       collect,
       [],
     )
+    .option('--allow-empty', 'a run that finds no resource to check passes instead of exiting 2')
     .option(
       '--namespace <package>',
       'Conftest namespace (Rego package) to run from --policies directories (default: main; repeatable)',
@@ -86,6 +99,8 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
       if (paths.length)
         await loadInputs(paths, {
           readStdin: () => readStdin(io.stdin),
+          collectErrors: true,
+          allowEmptyStdin: options.allowEmpty === true,
           each: (output) => session.add(output.resources, output.notices),
         });
       await session.add(images);
@@ -95,15 +110,27 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
     } finally {
       progress.stop();
     }
+    const errors = inputErrors(result);
+    if (result.summary.resources === 0 && errors.length === 0 && !options.allowEmpty)
+      throw new ParapetError('PARAPET_INPUT_EMPTY', emptyRunReason(paths, result.notices));
     if (baseline) result = applyBaseline(result, baseline, options.baseline!);
     writeOutputs(io, result, targets, { failOn: settings.failOn, tool: toolInfo });
-    if (options.writeBaseline !== undefined) writeBaseline(result, options.writeBaseline);
+    // A baseline records findings, so one written from a run that could not read every input
+    // would forget the findings of the unreadable files.
+    if (options.writeBaseline !== undefined && errors.length === 0)
+      writeBaseline(result, options.writeBaseline);
+    // On stderr as well as in the reports: a log that keeps only stderr still says what was missed.
+    for (const error of errors) io.stderr(`error: ${error.message}\n`);
+    if (errors.length && options.writeBaseline !== undefined)
+      io.stderr(`error: ${options.writeBaseline}: not written: some inputs could not be read\n`);
     setExit(
-      exitCode(result, {
-        failOn: settings.failOn,
-        unknown: settings.unknown,
-        baseline: baseline !== undefined,
-      }),
+      errors.length
+        ? 2
+        : exitCode(result, {
+            failOn: settings.failOn,
+            unknown: settings.unknown,
+            baseline: baseline !== undefined,
+          }),
     );
   });
   return command;

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { ParapetError } from '../../model/errors.js';
 import { loadPolicies } from '../../policies/load.js';
-import { lastMatching, selectPolicies } from '../../engine/selection.js';
+import { assertSelectorsMatch, lastMatching, selectPolicies } from '../../engine/selection.js';
 import { loadConfig } from '../../config/load.js';
 import type { CliIO } from '../io.js';
-import { addPolicyOptions, buildSettings, type PolicyOptions } from '../settings.js';
+import { addPolicyOptions, buildSettings, selectorGroups, type PolicyOptions } from '../settings.js';
 
 interface PoliciesOptions extends PolicyOptions {
   format: string;
@@ -30,6 +30,7 @@ export function policiesCommand(io: CliIO): Command {
       paths: [...(config?.policyPaths ?? []), ...options.policies],
       builtin: options.builtin && (config?.builtin ?? true),
     });
+    assertSelectorsMatch(loaded, selectorGroups(options, config));
     const policies = selectPolicies(loaded, settings.select, settings.skip).map((p) => ({
       ...p,
       severity: lastMatching(settings.severity, p.id)?.severity ?? p.severity,

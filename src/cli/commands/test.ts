@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { describeError } from '../../model/errors.js';
+import { describeError, ParapetError } from '../../model/errors.js';
 import type { Policy, PolicyTestCase } from '../../model/policy.js';
 import { defaultSettings } from '../../model/settings.js';
 import { createEngine } from '../../engine/engine.js';
 import { loadInputs } from '../../inputs/load.js';
 import { builtinPolicyDir } from '../../policies/paths.js';
 import { loadPolicies } from '../../policies/load.js';
-import { selectPolicies } from '../../engine/selection.js';
+import { assertSelectorsMatch, selectPolicies } from '../../engine/selection.js';
 import { findKyvernoTests, runKyvernoTest, type KyvernoTestOutcome } from '../../kyverno/test-runner.js';
 import { kyvernoPodSecurity } from '../../engine/rules/kyverno.js';
 import { colorEnabled, collect, type CliIO } from '../io.js';
@@ -89,6 +89,14 @@ export async function runPolicyTests(policy: Policy): Promise<PolicyTestOutcome>
   return { policyId: policy.id, file: policy.file, cases, ok: cases.length > 0 && cases.every((c) => c.ok) };
 }
 
+function policyTestCount(policy: Policy): number {
+  return (
+    (policy.tests?.fail?.length ?? 0) +
+    (policy.tests?.pass?.length ?? 0) +
+    (policy.tests?.unknown?.length ?? 0)
+  );
+}
+
 interface TestOptions {
   select: string[];
   skip: string[];
@@ -113,17 +121,29 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
         const podSecurity = await kyvernoPodSecurity();
         for (const file of kyvernoTests) kyverno.push(runKyvernoTest(file, { podSecurity }));
       }
-      const policies =
-        dirs.length > 0 && nativeDirs.length === 0
-          ? []
-          : selectPolicies(
-              await loadPolicies({
-                paths: nativeDirs.length ? nativeDirs : [builtinPolicyDir],
-                builtin: false,
-              }),
-              options.select,
-              options.skip,
-            ).filter((policy) => !('kyverno' in policy.rule));
+      let policies: Policy[] = [];
+      if (dirs.length === 0 || nativeDirs.length > 0) {
+        const loaded = await loadPolicies({
+          paths: nativeDirs.length ? nativeDirs : [builtinPolicyDir],
+          builtin: false,
+        });
+        assertSelectorsMatch(loaded, [
+          { origin: '--select', selectors: options.select },
+          { origin: '--skip', selectors: options.skip },
+        ]);
+        policies = selectPolicies(loaded, options.select, options.skip).filter(
+          (policy) => !('kyverno' in policy.rule),
+        );
+      }
+      // A test run that tests nothing must not pass: a wrong directory would otherwise be green.
+      const where = dirs.length ? dirs.join(', ') : 'the built-in library';
+      if (kyverno.length === 0 && policies.every((policy) => policyTestCount(policy) === 0))
+        throw new ParapetError(
+          'PARAPET_USAGE',
+          policies.length === 0
+            ? `test: no policy to test in ${where}`
+            : `test: no test cases in ${where}: declare tests.fail and tests.pass fixtures in the policies`,
+        );
       const outcomes: PolicyTestOutcome[] = [];
       for (const policy of policies) outcomes.push(await runPolicyTests(policy));
       const failed = outcomes.filter((o) => !o.ok);
