@@ -11,10 +11,31 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * A write to a stream whose reader has gone (`parapet policies | head -1`) is dropped: the run
+ * finishes quietly with its usual exit code instead of dying with an EPIPE stack trace.
+ */
+function pipeWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let gone = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') gone = true;
+    else throw error;
+  });
+  return (text) => {
+    if (gone) return;
+    try {
+      stream.write(text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+      gone = true;
+    }
+  };
+}
+
 export function processIO(): CliIO {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: pipeWriter(process.stdout),
+    stderr: pipeWriter(process.stderr),
     stdin: process.stdin,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),

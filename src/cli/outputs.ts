@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../model/atomic-write.js';
 import path from 'node:path';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Result } from '../model/result.js';
@@ -54,6 +54,19 @@ export function parseOutputTargets(formats: string[], output: string | undefined
   return targets;
 }
 
+/** Writes `chunks` to standard output in pieces of about a megabyte. */
+function writeToStdout(io: CliIO, chunks: Iterable<string>): void {
+  let pending = '';
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= 1 << 20) {
+      io.stdout(pending);
+      pending = '';
+    }
+  }
+  if (pending) io.stdout(pending);
+}
+
 /** Renders every target and writes it; files get their parent directories created. */
 export function writeOutputs(
   io: CliIO,
@@ -63,14 +76,13 @@ export function writeOutputs(
 ): void {
   for (const target of targets) {
     const color = target.reporter.name === 'text' && colorEnabled(io, target.file === undefined);
-    const text = target.reporter.render(result, { ...options, color });
+    const chunks = target.reporter.chunks(result, { ...options, color });
     if (target.file === undefined) {
-      io.stdout(text);
+      writeToStdout(io, chunks);
       continue;
     }
     try {
-      mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
-      writeFileSync(target.file, text);
+      writeFileAtomically(target.file, chunks);
     } catch (error) {
       throw new ParapetError(
         'PARAPET_USAGE',

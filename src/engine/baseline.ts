@@ -1,4 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../model/atomic-write.js';
+import { jsonChunks, JsonStream } from '../reporters/json-stream.js';
 import { ParapetError } from '../model/errors.js';
 import type { Finding, FindingStatus } from '../model/finding.js';
 import { fingerprint, type Notice, type Result } from '../model/result.js';
@@ -52,7 +54,11 @@ export function baselineOf(result: Result): Baseline {
 /** Writes the baseline of `result` to `file` as JSON (stable bytes for the same findings). */
 export function writeBaseline(result: Result, file: string): void {
   try {
-    writeFileSync(file, `${JSON.stringify(baselineOf(result), null, 2)}\n`);
+    const baseline = baselineOf(result);
+    writeFileAtomically(file, [
+      ...jsonChunks({ version: baseline.version, entries: new JsonStream(baseline.entries) }),
+      '\n',
+    ]);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ParapetError('PARAPET_BASELINE_INVALID', `${file}: cannot write baseline: ${reason}`, {
@@ -145,7 +151,14 @@ export function applyBaseline(result: Result, baseline: Baseline, file: string):
       file,
     });
   }
-  return { ...result, findings, notices };
+  let fresh = 0;
+  for (const finding of findings) if (!finding.baseline && recordedStatuses.has(finding.status)) fresh += 1;
+  return {
+    ...result,
+    findings,
+    notices,
+    summary: { ...result.summary, baseline: { new: fresh, known: knownCount } },
+  };
 }
 
 function compare(a: string, b: string): number {

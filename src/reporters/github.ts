@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import type { Result } from '../model/result.js';
-import type { Reporter } from './types.js';
+import { defineReporter, type Reporter } from './types.js';
 
 /**
  * GitHub Actions workflow commands: `::error file=...,line=...,title=...::message` lines that the
@@ -47,15 +47,26 @@ function command(finding: Finding): string | undefined {
   return `::${level} ${properties.join(',')}::${escapeData(`${finding.resource.id}: ${finding.message}${detail}`)}`;
 }
 
-export const githubReporter: Reporter = {
+export const githubReporter: Reporter = defineReporter({
   name: 'github',
   description: 'GitHub Actions workflow commands: annotations on the changed files',
   machine: true,
-  render(result: Result) {
-    const lines: string[] = [];
+  *chunks(result: Result) {
+    let lines: string[] = [];
+    for (const notice of result.notices) {
+      if (notice.level !== 'error') continue;
+      const where = notice.file
+        ? ` file=${escapeProperty(notice.file)},${notice.line !== undefined ? `line=${notice.line},` : ''}`
+        : ' ';
+      lines.push(`::error${where}title=parapet (input not checked)::${escapeData(notice.message)}`);
+    }
     for (const finding of result.findings) {
       const line = command(finding);
       if (line) lines.push(line);
+      if (lines.length >= 4096) {
+        yield `${lines.join('\n')}\n`;
+        lines = [];
+      }
     }
     for (const notice of result.notices) {
       if (notice.level !== 'warning') continue;
@@ -72,9 +83,13 @@ export const githubReporter: Reporter = {
       `${s.waived} waived`,
       `${s.approved} approved`,
     ];
+    const baseline = result.summary.baseline;
+    if (baseline) parts.push(`${baseline.new} new, ${baseline.known} known from the baseline`);
+    const unreadable = result.notices.filter((notice) => notice.level === 'error').length;
+    if (unreadable) parts.unshift(`${unreadable} unreadable inputs`);
     lines.push(
       `parapet: ${result.summary.resources} resources, ${result.summary.policies} policies: ${parts.join(', ')}`,
     );
-    return `${lines.join('\n')}\n`;
+    yield `${lines.join('\n')}\n`;
   },
-};
+});

@@ -2,7 +2,7 @@ import type { Finding, FindingStatus, Waiver } from '../model/finding.js';
 import { severities, severityRank, type PolicyInfo, type Severity } from '../model/policy.js';
 import type { Result } from '../model/result.js';
 import { costSummary, money } from './markdown.js';
-import type { Reporter } from './types.js';
+import { defineReporter, type Reporter } from './types.js';
 
 /**
  * One self-contained HTML file for security review: summary charts (inline SVG), a filterable,
@@ -238,7 +238,7 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
 .sev-critical{background:${severityColor.critical}}.sev-high{background:${severityColor.high}}.sev-medium{background:${severityColor.medium}}.sev-low{background:${severityColor.low}}.sev-info{background:${severityColor.info}}
 .status-fail,.status-error{background:#dc2626}.status-unknown,.status-warn{background:#d97706}.status-audit{background:#6b7280}.status-waived,.status-approved{background:#0f766e}
 .empty{color:var(--muted);padding:12px 0}.expired{color:#b91c1c;font-weight:600}.soon{color:#b45309;font-weight:600}
-ul.notices{padding-left:18px}.notice-warning::marker{color:#d97706}
+ul.notices{padding-left:18px}.notice-warning::marker{color:#d97706}.notice-error{color:#b91c1c}
 @media print{.filters{display:none}th{position:static}}
 `;
 
@@ -308,11 +308,11 @@ const script = `
 })();
 `;
 
-export const htmlReporter: Reporter = {
+export const htmlReporter: Reporter = defineReporter({
   name: 'html',
   description: 'Self-contained HTML report for security review: charts, filterable table, waivers',
   machine: false,
-  render(result: Result, opts) {
+  *chunks(result: Result, opts) {
     const policies = new Map(result.policies.map((policy) => [policy.id, policy]));
     const categoryOf = (finding: Finding) => policies.get(finding.policyId)?.category ?? 'uncategorised';
     const s = result.summary;
@@ -325,9 +325,14 @@ export const htmlReporter: Reporter = {
       ? `<span class="verdict-fail">${failing} finding${failing === 1 ? '' : 's'} must be fixed</span>`
       : '<span class="verdict-pass">No failing findings</span>';
 
+    const unreadable = result.notices.filter((n) => n.level === 'error');
     const cards = [
       ['Resources', s.resources],
       ['Policies', s.policies],
+      ...(unreadable.length ? [['Unreadable inputs', unreadable.length] as const] : []),
+      ...(s.baseline
+        ? [['New', s.baseline.new] as const, ['Known from baseline', s.baseline.known] as const]
+        : []),
       ...statusOrder.map((status) => [statusLabel[status], s.byStatus[status]] as const),
     ]
       .map(([label, value]) => `<div class="card"><b>${value}</b><span>${label}</span></div>`)
@@ -335,9 +340,12 @@ export const htmlReporter: Reporter = {
 
     const values = (key: (f: Finding) => string) => [...new Set(result.findings.map(key))].sort();
     const severityValues = severities.filter((sev) => s.bySeverity[sev] > 0);
-    const rows = result.findings.map((finding, index) =>
-      findingRow(finding, index, policies.get(finding.policyId), categoryOf(finding)),
-    );
+    const count = result.findings.length;
+    const unreadableHtml = unreadable.length
+      ? `<section id="unreadable"><h2>Inputs not checked (${unreadable.length})</h2><p>These files could not be read or parsed; their resources are missing from this report.</p><ul class="notices">${unreadable
+          .map((n) => `<li class="notice-error">${htmlEscape(n.message)}</li>`)
+          .join('')}</ul></section>`
+      : '';
 
     const cost = costSummary(result.extras);
     const costHtml = cost
@@ -379,7 +387,7 @@ export const htmlReporter: Reporter = {
         : '') +
       '</section>';
 
-    const otherNotices = result.notices.filter((n) => !n.code.startsWith('waiver-'));
+    const otherNotices = result.notices.filter((n) => !n.code.startsWith('waiver-') && n.level !== 'error');
     const noticesHtml = otherNotices.length
       ? `<section id="notices"><h2>Notices</h2><ul class="notices">${otherNotices
           .map((n) => `<li class="notice-${n.level}">${htmlEscape(n.message)}</li>`)
@@ -402,7 +410,7 @@ export const htmlReporter: Reporter = {
         return `<tr id="policy-${htmlEscape(policy.id)}"><td><code>${htmlEscape(policy.id)}</code></td><td>${htmlEscape(policy.title)}${policy.description ? `<div class="sub">${htmlEscape(policy.description)}</div>` : ''}</td><td><span class="sev sev-${policy.severity}">${policy.severity}</span></td><td>${htmlEscape(policy.category)}</td><td>${htmlEscape(policy.remediation ?? '')}</td><td>${refs}</td></tr>`;
       });
 
-    return `<!doctype html>
+    yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -418,7 +426,7 @@ export const htmlReporter: Reporter = {
 <div class="meta">${htmlEscape(tool)} · ${htmlEscape(now.toISOString().slice(0, 16).replace('T', ' '))} UTC · ${s.resources} resources · ${s.policies} policies${opts.failOn && opts.failOn !== 'info' ? ` · gate: ${htmlEscape(opts.failOn)} and above` : ''}</div>
 </header>
 <main>
-<section id="summary"><h2>Summary</h2><div class="cards">${cards}</div><div class="charts">
+${unreadableHtml}<section id="summary"><h2>Summary</h2><div class="cards">${cards}</div><div class="charts">
 ${charts(result, categoryOf)}
 </div></section>
 ${costHtml}
@@ -436,15 +444,27 @@ ${costHtml}
     )}</select>
 <select id="filter-category" aria-label="Category">${options(values(categoryOf), 'All categories')}</select>
 <button type="button" id="filter-reset">Reset</button>
-<span id="finding-count">Showing ${rows.length} of ${rows.length} findings</span>
+<span id="finding-count">Showing ${count} of ${count} findings</span>
 </div>
 <table id="findings">
 <thead><tr><th data-sort="statusRank" data-numeric="true"><button type="button">Status</button></th><th data-sort="severityRank" data-numeric="true"><button type="button">Severity</button></th><th data-sort="policy"><button type="button">Policy</button></th><th data-sort="resource"><button type="button">Resource</button></th><th data-sort="location"><button type="button">Location</button></th><th>Message</th></tr></thead>
 <tbody>
-${rows.join('\n')}
-</tbody>
+`;
+    // Rows go out in batches: the table of a million findings is never one string.
+    let batch: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const finding = result.findings[index]!;
+      batch.push(findingRow(finding, index, policies.get(finding.policyId), categoryOf(finding)));
+      if (batch.length >= 2048) {
+        yield `${batch.join('\n')}\n`;
+        batch = [];
+      }
+    }
+    if (batch.length) yield `${batch.join('\n')}\n`;
+    else if (count === 0) yield '\n';
+    yield `</tbody>
 </table>
-<p id="no-match" class="empty"${rows.length ? ' hidden' : ''}>${rows.length ? 'No finding matches the filters.' : 'No findings.'}</p>
+<p id="no-match" class="empty"${count ? ' hidden' : ''}>${count ? 'No finding matches the filters.' : 'No findings.'}</p>
 </section>
 ${waiversHtml}
 ${noticesHtml}
@@ -458,4 +478,4 @@ ${policyRows.join('\n')}
 </html>
 `;
   },
-};
+});

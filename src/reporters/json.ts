@@ -1,6 +1,7 @@
 import type { Finding } from '../model/finding.js';
 import { fingerprintOf } from '../model/result.js';
-import type { Reporter } from './types.js';
+import { jsonChunks, JsonStream } from './json-stream.js';
+import { defineReporter, type Reporter } from './types.js';
 
 /** The stable JSON report, version 1 (documented in the README). Key order is fixed. */
 function findingJson(finding: Finding): Record<string, unknown> {
@@ -21,19 +22,24 @@ function findingJson(finding: Finding): Record<string, unknown> {
   return out;
 }
 
-export const jsonReporter: Reporter = {
+function* findingsJson(findings: Finding[]): Generator<Record<string, unknown>> {
+  for (const finding of findings) yield findingJson(finding);
+}
+
+export const jsonReporter: Reporter = defineReporter({
   name: 'json',
   description: 'Stable JSON report (version 1): summary, every resource evaluated, every finding',
   machine: true,
-  render(result) {
+  *chunks(result) {
     const report: Record<string, unknown> = {
       version: 1,
       summary: result.summary,
-      resources: result.resources,
-      findings: result.findings.map(findingJson),
+      resources: new JsonStream(result.resources),
+      findings: new JsonStream(findingsJson(result.findings)),
       notices: result.notices,
     };
     for (const [key, value] of Object.entries(result.extras)) report[key] = value;
-    return JSON.stringify(report, null, 2) + '\n';
+    yield* jsonChunks(report);
+    yield '\n';
   },
-};
+});

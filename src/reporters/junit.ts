@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
-import type { Result } from '../model/result.js';
-import type { Reporter } from './types.js';
+import type { Notice, Result } from '../model/result.js';
+import { defineReporter, type Reporter } from './types.js';
 
 /**
  * JUnit XML for CI test tabs (GitLab, Jenkins, Azure DevOps): one test suite per input file, one
@@ -77,70 +77,122 @@ function renderCase(testCase: Case): { outcome: Outcome; xml: string } {
   return { outcome, xml: `${open}>\n${body.join('\n')}\n    </testcase>` };
 }
 
-export const junitReporter: Reporter = {
+/** How a test case came out, without rendering it (the totals come before the cases). */
+function outcomeOf(findings: Finding[]): Outcome {
+  if (findings.some((f) => f.status === 'error')) return 'error';
+  if (findings.some((f) => f.status === 'fail' && !f.baseline)) return 'failure';
+  const skipped = findings.some((f) => skipReason(f) !== undefined);
+  const notes = findings.some((f) => f.status === 'warn' || f.status === 'audit');
+  return skipped && !notes ? 'skipped' : 'passed';
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The test cases of the report, file by file, built one resource at a time: a case per policy
+ * evaluated against the resource or reporting on it. Cases are never all held at once (a large
+ * run has millions), so the report walks them twice: once to count, once to write.
+ */
+class CaseIndex {
+  readonly files: string[];
+  private readonly resourcesByFile = new Map<string, string[]>();
+  private readonly findingsByResource = new Map<string, Finding[]>();
+
+  constructor(private readonly result: Result) {
+    const fileOf = new Map<string, string>();
+    const addResource = (file: string, id: string) => {
+      if (fileOf.has(id)) return;
+      fileOf.set(id, file);
+      let list = this.resourcesByFile.get(file);
+      if (!list) this.resourcesByFile.set(file, (list = []));
+      list.push(id);
+    };
+    for (const resource of result.resources) addResource(resource.file, resource.id);
+    for (const finding of result.findings) {
+      // A derived resource (an image) may point into another file; the case belongs with its resource.
+      addResource(finding.resource.file, finding.resource.id);
+      let list = this.findingsByResource.get(finding.resource.id);
+      if (!list) this.findingsByResource.set(finding.resource.id, (list = []));
+      list.push(finding);
+    }
+    for (const list of this.resourcesByFile.values()) list.sort(compare);
+    this.files = [...this.resourcesByFile.keys()].sort(compare);
+  }
+
+  /** The cases of one file, sorted by resource and policy. */
+  *cases(file: string): Generator<Case> {
+    for (const resource of this.resourcesByFile.get(file) ?? []) {
+      const byPolicy = new Map<string, Finding[]>();
+      for (const policy of this.result.evaluated.get(resource) ?? []) byPolicy.set(policy, []);
+      for (const finding of this.findingsByResource.get(resource) ?? []) {
+        let list = byPolicy.get(finding.policyId);
+        if (!list) byPolicy.set(finding.policyId, (list = []));
+        list.push(finding);
+      }
+      for (const policy of [...byPolicy.keys()].sort(compare))
+        yield { file, resource, policy, findings: byPolicy.get(policy)! };
+    }
+  }
+}
+
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function count(into: Counts, outcome: Outcome): void {
+  into.tests += 1;
+  if (outcome === 'error') into.errors += 1;
+  else if (outcome === 'failure') into.failures += 1;
+  else if (outcome === 'skipped') into.skipped += 1;
+}
+
+/** Inputs that could not be read, as a suite of erroring cases: a CI test tab shows them red. */
+function unreadableSuite(notices: Notice[], timestamp: string): string {
+  const cases = notices.map(
+    (notice) =>
+      `    <testcase name="read input" classname="${xmlEscape(notice.file ?? 'input')}" file="${xmlEscape(notice.file ?? '')}" time="0">\n      <error message="${xmlEscape(notice.message)}" type="${xmlEscape(notice.code)}">${xmlEscape(notice.message)}</error>\n    </testcase>`,
+  );
+  return `  <testsuite name="inputs not checked" tests="${notices.length}" failures="0" errors="${notices.length}" skipped="0" time="0"${timestamp}>\n${cases.join('\n')}\n  </testsuite>\n`;
+}
+
+export const junitReporter: Reporter = defineReporter({
   name: 'junit',
   description: 'JUnit XML: one test case per policy and resource, for CI test reports',
   machine: true,
-  render(result: Result, options) {
-    const cases = new Map<string, Case>();
-    const key = (file: string, resource: string, policy: string) => `${file}\0${resource}\0${policy}`;
-    for (const resource of result.resources) {
-      for (const policy of result.evaluated.get(resource.id) ?? []) {
-        cases.set(key(resource.file, resource.id, policy), {
-          file: resource.file,
-          resource: resource.id,
-          policy,
-          findings: [],
-        });
-      }
-    }
-    const fileOf = new Map(result.resources.map((resource) => [resource.id, resource.file]));
-    for (const finding of result.findings) {
-      // A derived resource (an image) may point into another file; the case belongs with its resource.
-      const home = fileOf.get(finding.resource.id) ?? finding.resource.file;
-      const k = key(home, finding.resource.id, finding.policyId);
-      let testCase = cases.get(k);
-      if (!testCase) {
-        testCase = { file: home, resource: finding.resource.id, policy: finding.policyId, findings: [] };
-        cases.set(k, testCase);
-      }
-      testCase.findings.push(finding);
-    }
-    const byFile = new Map<string, Case[]>();
-    for (const testCase of cases.values()) {
-      const list = byFile.get(testCase.file) ?? [];
-      list.push(testCase);
-      byFile.set(testCase.file, list);
-    }
-    const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const totals = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-    const suites: string[] = [];
-    for (const file of [...byFile.keys()].sort(compare)) {
-      const list = byFile
-        .get(file)!
-        .sort((a, b) => compare(a.resource, b.resource) || compare(a.policy, b.policy));
-      const rendered = list.map(renderCase);
-      const count = { tests: list.length, failures: 0, errors: 0, skipped: 0 };
-      for (const { outcome } of rendered) {
-        if (outcome === 'error') count.errors += 1;
-        else if (outcome === 'failure') count.failures += 1;
-        else if (outcome === 'skipped') count.skipped += 1;
-      }
-      totals.tests += count.tests;
-      totals.failures += count.failures;
-      totals.errors += count.errors;
-      totals.skipped += count.skipped;
-      suites.push(
-        `  <testsuite name="${xmlEscape(file)}" tests="${count.tests}" failures="${count.failures}" errors="${count.errors}" skipped="${count.skipped}" time="0"${options.now ? ` timestamp="${options.now.toISOString().slice(0, 19)}"` : ''}>\n${rendered.map((r) => r.xml).join('\n')}\n  </testsuite>`,
-      );
+  *chunks(result: Result, options) {
+    const index = new CaseIndex(result);
+    const unreadable = result.notices.filter((notice) => notice.level === 'error');
+    const totals: Counts = { tests: unreadable.length, failures: 0, errors: unreadable.length, skipped: 0 };
+    const perFile = new Map<string, Counts>();
+    for (const file of index.files) {
+      const counts: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+      for (const testCase of index.cases(file)) count(counts, outcomeOf(testCase.findings));
+      perFile.set(file, counts);
+      totals.tests += counts.tests;
+      totals.failures += counts.failures;
+      totals.errors += counts.errors;
+      totals.skipped += counts.skipped;
     }
     const tool = options.tool ? ` (${options.tool.name} ${options.tool.version})` : '';
-    return [
-      '<?xml version="1.0" encoding="UTF-8"?>',
-      `<testsuites name="parapet${xmlEscape(tool)}" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="0">`,
-      ...suites,
-      '</testsuites>',
-      '',
-    ].join('\n');
+    const timestamp = options.now ? ` timestamp="${options.now.toISOString().slice(0, 19)}"` : '';
+    yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="parapet${xmlEscape(tool)}" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="0">\n`;
+    if (unreadable.length) yield unreadableSuite(unreadable, timestamp);
+    for (const file of index.files) {
+      const counts = perFile.get(file)!;
+      yield `  <testsuite name="${xmlEscape(file)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0"${timestamp}>\n`;
+      let batch: string[] = [];
+      for (const testCase of index.cases(file)) {
+        batch.push(renderCase(testCase).xml);
+        if (batch.length >= 2048) {
+          yield `${batch.join('\n')}\n`;
+          batch = [];
+        }
+      }
+      yield `${batch.length ? `${batch.join('\n')}\n` : '\n'}  </testsuite>\n`;
+    }
+    yield '</testsuites>\n';
   },
-};
+});

@@ -2,7 +2,7 @@ import type { Finding } from '../model/finding.js';
 import type { PolicyInfo } from '../model/policy.js';
 import type { ResourceRef } from '../model/resource.js';
 import { fingerprintOf, type Result } from '../model/result.js';
-import type { Reporter } from './types.js';
+import { defineReporter, type Reporter } from './types.js';
 
 /**
  * Kubernetes PolicyReports (`wgpolicyk8s.io/v1alpha2`, the format Kyverno and Policy Reporter
@@ -86,12 +86,6 @@ function properties(
   return props;
 }
 
-function summaryOf(results: ReportResult[]): Record<PolicyResult, number> {
-  const summary: Record<PolicyResult, number> = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
-  for (const result of results) summary[result.result] += 1;
-  return summary;
-}
-
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Strings YAML reads back as themselves without quotes (and not as booleans, nulls or numbers). */
@@ -140,30 +134,89 @@ function toYaml(value: unknown, indent: string, out: string[]): void {
   }
 }
 
+/** One (resource, policy) pair of the report and its findings (none: the pair passed). */
+interface Pair {
+  resource: ResourceRef;
+  policyId: string;
+  findings: Finding[];
+}
+
 /**
- * The PolicyReport and ClusterPolicyReport objects of a result: one PolicyReport per namespace, and
- * one ClusterPolicyReport (always present) for everything else. `parapet audit
- * --write-policy-reports` applies these to the cluster.
+ * The report's pairs by namespace ('' for the cluster report), produced one resource at a time in
+ * report order: a large run has millions of pairs, which are never all held at once.
  */
-export function policyReportDocuments(
-  result: Result,
-  now: Date = new Date(),
-): Array<Record<string, unknown>> {
+class PairIndex {
+  readonly namespaces: string[];
+  private readonly byNamespace = new Map<string, ResourceRef[]>();
+  private readonly findingsByResource = new Map<string, Finding[]>();
+
+  constructor(private readonly result: Result) {
+    const seen = new Set<string>();
+    const addResource = (resource: ResourceRef) => {
+      if (seen.has(resource.id)) return;
+      seen.add(resource.id);
+      const namespace = subjectOf(resource).namespace ?? '';
+      let list = this.byNamespace.get(namespace);
+      if (!list) this.byNamespace.set(namespace, (list = []));
+      list.push(resource);
+    };
+    for (const resource of result.resources) addResource(resource);
+    for (const finding of result.findings) {
+      // Findings on resources the list does not hold (set rules over derived resources).
+      addResource(finding.resource);
+      let list = this.findingsByResource.get(finding.resource.id);
+      if (!list) this.findingsByResource.set(finding.resource.id, (list = []));
+      list.push(finding);
+    }
+    const subjectKey = (resource: ResourceRef) => {
+      const ref = subjectOf(resource).ref;
+      return ref ? `${ref.kind}/${ref.name}` : resource.id;
+    };
+    for (const list of this.byNamespace.values()) {
+      const keys = new Map(list.map((resource) => [resource, subjectKey(resource)]));
+      list.sort((a, b) => compare(keys.get(a)!, keys.get(b)!));
+    }
+    this.namespaces = [...this.byNamespace.keys()].filter((ns) => ns !== '').sort(compare);
+  }
+
+  /** The pairs of one namespace, by subject, policy and path. */
+  *pairs(namespace: string): Generator<Pair> {
+    for (const resource of this.byNamespace.get(namespace) ?? []) {
+      const byPolicy = new Map<string, Finding[]>();
+      for (const policyId of this.result.evaluated.get(resource.id) ?? []) byPolicy.set(policyId, []);
+      for (const finding of this.findingsByResource.get(resource.id) ?? []) {
+        let list = byPolicy.get(finding.policyId);
+        if (!list) byPolicy.set(finding.policyId, (list = []));
+        list.push(finding);
+      }
+      for (const policyId of [...byPolicy.keys()].sort(compare)) {
+        const findings = byPolicy.get(policyId)!;
+        if (findings.length > 1) findings.sort((a, b) => compare(a.path, b.path));
+        yield { resource, policyId, findings };
+      }
+    }
+  }
+}
+
+/** One report document: its head (everything but `results`) and its results, produced on demand. */
+interface ReportDocument {
+  head: Record<string, unknown>;
+  count: number;
+  results(): Generator<ReportResult>;
+}
+
+/**
+ * The documents of a result in order: one PolicyReport per namespace, then the ClusterPolicyReport
+ * (always present). Each namespace's pairs are walked twice, to count for the summary that heads
+ * the document and then to produce its results.
+ */
+function* reportDocuments(result: Result, now: Date): Generator<ReportDocument> {
   const seconds = Math.floor(now.getTime() / 1000);
   const policies = new Map<string, PolicyInfo>(result.policies.map((policy) => [policy.id, policy]));
-  const findingsByPair = new Map<string, Finding[]>();
-  for (const finding of result.findings) {
-    const key = `${finding.resource.id}\0${finding.policyId}`;
-    const list = findingsByPair.get(key) ?? [];
-    list.push(finding);
-    findingsByPair.set(key, list);
-  }
-  // Namespace ('' for the cluster report) -> results.
-  const groups = new Map<string, ReportResult[]>();
-  const add = (resource: ResourceRef, policyId: string, finding: Finding | undefined) => {
+  const entry = (resource: ResourceRef, policyId: string, finding: Finding | undefined): ReportResult => {
     const subject = subjectOf(resource);
     const policy = policies.get(policyId);
-    const entry: ReportResult = {
+    return {
       source: 'parapet',
       policy: policyId,
       ...(policy ? { category: policy.category } : {}),
@@ -175,76 +228,81 @@ export function policyReportDocuments(
       message: finding ? finding.message : policy ? `${policy.title}: passed` : 'passed',
       properties: properties(finding, resource, subject),
     };
-    const key = subject.namespace ?? '';
-    const list = groups.get(key) ?? [];
-    list.push(entry);
-    groups.set(key, list);
   };
-  const seen = new Set<string>();
-  for (const resource of result.resources) {
-    for (const policyId of result.evaluated.get(resource.id) ?? []) {
-      const key = `${resource.id}\0${policyId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const findings = findingsByPair.get(key);
-      if (!findings) add(resource, policyId, undefined);
-      else for (const finding of findings) add(resource, policyId, finding);
-    }
-  }
-  // Findings on pairs the evaluated map does not list (set rules over derived resources).
-  for (const [key, findings] of findingsByPair) {
-    if (seen.has(key)) continue;
-    for (const finding of findings) add(finding.resource, finding.policyId, finding);
-  }
-
+  const index = new PairIndex(result);
   const labels = { 'app.kubernetes.io/managed-by': 'parapet' };
-  const documents: Array<Record<string, unknown>> = [];
-  const namespaces = [...groups.keys()].filter((ns) => ns !== '').sort(compare);
-  for (const namespace of [...namespaces, '']) {
-    const results = groups.get(namespace);
-    if (!results && namespace !== '') continue;
-    const subjectKey = (r: ReportResult) =>
-      r.resources?.[0] ? `${r.resources[0].kind}/${r.resources[0].name}` : (r.properties?.resource ?? '');
-    const list = (results ?? []).sort(
-      (a, b) =>
-        compare(subjectKey(a), subjectKey(b)) ||
-        compare(a.policy, b.policy) ||
-        compare(a.properties?.path ?? '', b.properties?.path ?? ''),
-    );
-    documents.push(
+  for (const namespace of [...index.namespaces, '']) {
+    const summary: Record<PolicyResult, number> = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+    let count = 0;
+    for (const pair of index.pairs(namespace)) {
+      if (pair.findings.length === 0) summary.pass += 1;
+      for (const finding of pair.findings) summary[resultOf(finding)] += 1;
+      count += Math.max(1, pair.findings.length);
+    }
+    if (count === 0 && namespace !== '') continue;
+    const head =
       namespace === ''
         ? {
             apiVersion: 'wgpolicyk8s.io/v1alpha2',
             kind: 'ClusterPolicyReport',
             metadata: { name: 'parapet-cluster', labels },
-            summary: summaryOf(list),
-            results: list,
+            summary,
           }
         : {
             apiVersion: 'wgpolicyk8s.io/v1alpha2',
             kind: 'PolicyReport',
             metadata: { name: 'parapet', namespace, labels },
             scope: { kind: 'Namespace', name: namespace },
-            summary: summaryOf(list),
-            results: list,
-          },
-    );
+            summary,
+          };
+    yield {
+      head,
+      count,
+      *results() {
+        for (const pair of index.pairs(namespace)) {
+          if (pair.findings.length === 0) yield entry(pair.resource, pair.policyId, undefined);
+          else for (const finding of pair.findings) yield entry(pair.resource, pair.policyId, finding);
+        }
+      },
+    };
   }
-  return documents;
 }
 
-export const policyReportReporter: Reporter = {
+/**
+ * The PolicyReport and ClusterPolicyReport objects of a result: one PolicyReport per namespace, and
+ * one ClusterPolicyReport (always present) for everything else. `parapet audit
+ * --write-policy-reports` applies these to the cluster.
+ */
+export function policyReportDocuments(
+  result: Result,
+  now: Date = new Date(),
+): Array<Record<string, unknown>> {
+  return [...reportDocuments(result, now)].map((doc) => ({ ...doc.head, results: [...doc.results()] }));
+}
+
+export const policyReportReporter: Reporter = defineReporter({
   name: 'policy-report',
   description:
     'Kubernetes PolicyReport/ClusterPolicyReport (wgpolicyk8s.io/v1alpha2) YAML, one per namespace',
   machine: true,
-  render(result: Result, options) {
-    return policyReportDocuments(result, options.now ?? new Date())
-      .map((doc) => {
-        const lines: string[] = [];
-        toYaml(doc, '', lines);
-        return `${lines.join('\n')}\n`;
-      })
-      .join('---\n');
+  *chunks(result: Result, options) {
+    let first = true;
+    for (const doc of reportDocuments(result, options.now ?? new Date())) {
+      const lines: string[] = [];
+      toYaml(doc.head, '', lines);
+      lines.push(doc.count === 0 ? 'results: []' : 'results:');
+      yield `${first ? '' : '---\n'}${lines.join('\n')}\n`;
+      first = false;
+      // Results go out in batches of lines: a namespace of a million results is never one string.
+      let batch: string[] = [];
+      for (const item of doc.results()) {
+        toYaml([item], '', batch);
+        if (batch.length >= 16_384) {
+          yield `${batch.join('\n')}\n`;
+          batch = [];
+        }
+      }
+      if (batch.length) yield `${batch.join('\n')}\n`;
+    }
   },
-};
+});

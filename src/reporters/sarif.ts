@@ -1,7 +1,8 @@
 import type { Finding } from '../model/finding.js';
 import type { PolicyInfo, Severity } from '../model/policy.js';
 import { fingerprintOf, type Notice, type Result } from '../model/result.js';
-import type { Reporter } from './types.js';
+import { jsonChunks, JsonStream } from './json-stream.js';
+import { defineReporter, type Reporter } from './types.js';
 
 /**
  * SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. Policies become rules (with help
@@ -145,12 +146,15 @@ function resultOf(finding: Finding, ruleIndex: number, withBaseline: boolean): R
 
 function noticeNotification(notice: Notice): Record<string, unknown> {
   const notification: Record<string, unknown> = {
-    level: notice.level === 'warning' ? 'warning' : 'note',
+    level: notice.level === 'info' ? 'note' : notice.level,
     message: { text: notice.message },
     descriptor: { id: notice.code },
   };
-  if (notice.file)
-    notification.locations = [{ physicalLocation: { artifactLocation: artifactUri(notice.file) } }];
+  if (notice.file) {
+    const location: Record<string, unknown> = { artifactLocation: artifactUri(notice.file) };
+    if (notice.line !== undefined) location.region = { startLine: Math.max(1, notice.line) };
+    notification.locations = [{ physicalLocation: location }];
+  }
   return notification;
 }
 
@@ -163,11 +167,27 @@ function errorNotification(finding: Finding, ruleIndex: number): Record<string, 
   };
 }
 
-export const sarifReporter: Reporter = {
+function* sarifResults(
+  findings: Finding[],
+  index: Map<string, number>,
+  withBaseline: boolean,
+): Generator<Record<string, unknown>> {
+  for (const finding of findings)
+    if (finding.status !== 'error') yield resultOf(finding, index.get(finding.policyId) ?? 0, withBaseline);
+}
+
+function* notifications(result: Result, index: Map<string, number>): Generator<Record<string, unknown>> {
+  for (const notice of result.notices) if (notice.level === 'error') yield noticeNotification(notice);
+  for (const finding of result.findings)
+    if (finding.status === 'error') yield errorNotification(finding, index.get(finding.policyId) ?? 0);
+  for (const notice of result.notices) if (notice.level !== 'error') yield noticeNotification(notice);
+}
+
+export const sarifReporter: Reporter = defineReporter({
   name: 'sarif',
   description: 'SARIF 2.1.0 for GitHub code scanning and other SARIF viewers',
   machine: true,
-  render(result: Result, options) {
+  *chunks(result: Result, options) {
     const policies = [...result.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const index = new Map(policies.map((policy, i) => [policy.id, i]));
     // A finding whose policy is not listed (should not happen) still needs a rule to point at.
@@ -186,7 +206,9 @@ export const sarifReporter: Reporter = {
       });
     }
     const withBaseline = result.findings.some((finding) => finding.baseline);
-    const errors = result.findings.filter((finding) => finding.status === 'error');
+    const failed =
+      result.findings.some((finding) => finding.status === 'error') ||
+      result.notices.some((notice) => notice.level === 'error');
     const tool = options.tool ?? { name: 'parapet', version: '0.0.0' };
     const run: Record<string, unknown> = {
       tool: {
@@ -199,16 +221,11 @@ export const sarifReporter: Reporter = {
       },
       invocations: [
         {
-          executionSuccessful: errors.length === 0,
-          toolExecutionNotifications: [
-            ...errors.map((finding) => errorNotification(finding, index.get(finding.policyId) ?? 0)),
-            ...result.notices.map(noticeNotification),
-          ],
+          executionSuccessful: !failed,
+          toolExecutionNotifications: new JsonStream(notifications(result, index)),
         },
       ],
-      results: result.findings
-        .filter((finding) => finding.status !== 'error')
-        .map((finding) => resultOf(finding, index.get(finding.policyId) ?? 0, withBaseline)),
+      results: new JsonStream(sarifResults(result.findings, index, withBaseline)),
       columnKind: 'unicodeCodePoints',
       properties: { summary: result.summary },
     };
@@ -217,6 +234,7 @@ export const sarifReporter: Reporter = {
       version: '2.1.0',
       runs: [run],
     };
-    return `${JSON.stringify(log, null, 2)}\n`;
+    yield* jsonChunks(log);
+    yield '\n';
   },
-};
+});

@@ -2,7 +2,7 @@ import { createColors } from 'picocolors';
 import type { Finding, FindingStatus } from '../model/finding.js';
 import type { Severity } from '../model/policy.js';
 import type { Result } from '../model/result.js';
-import type { Reporter } from './types.js';
+import { defineReporter, type Reporter } from './types.js';
 
 const statusLabel: Record<FindingStatus, string> = {
   fail: 'FAIL',
@@ -19,11 +19,11 @@ function plural(n: number, word: string): string {
 }
 
 /** Human-readable report: findings grouped by file and resource, then a summary line. */
-export const textReporter: Reporter = {
+export const textReporter: Reporter = defineReporter({
   name: 'text',
   description: 'Readable report grouped by resource (colour on a TTY unless NO_COLOR is set)',
   machine: false,
-  render(result: Result, options) {
+  *chunks(result: Result, options) {
     const c = createColors(options.color ?? false);
     const paintStatus = (status: FindingStatus, text: string) =>
       status === 'fail' || status === 'error'
@@ -37,14 +37,28 @@ export const textReporter: Reporter = {
         : severity === 'medium'
           ? c.yellow(text)
           : c.dim(text);
-    const lines: string[] = [];
+    // Lines are handed out in batches: a million findings never become one string here.
+    let lines: string[] = [];
+    let written = false;
+    const flush = function* () {
+      if (lines.length === 0) return;
+      yield `${written ? '\n' : ''}${lines.join('\n')}`;
+      written = true;
+      lines = [];
+    };
+    const empty = () => !written && lines.length === 0;
+    // Inputs that could not be read come first: the findings below are missing theirs.
+    for (const notice of result.notices) {
+      if (notice.level === 'error') lines.push(`${c.red(c.bold('error:'))} ${notice.message}`);
+    }
     let file: string | undefined;
     let resource: string | undefined;
     for (const finding of result.findings as Finding[]) {
+      if (lines.length >= 4096) yield* flush();
       if (finding.resource.file !== file) {
         file = finding.resource.file;
         resource = undefined;
-        if (lines.length) lines.push('');
+        if (!empty()) lines.push('');
         lines.push(c.bold(c.underline(file)));
       }
       if (finding.resource.id !== resource) {
@@ -53,14 +67,15 @@ export const textReporter: Reporter = {
           `  ${c.bold(resource)} ${c.dim(finding.resource.kind === finding.resource.source ? `(${finding.resource.kind})` : `(${finding.resource.kind}, ${finding.resource.source})`)}`,
         );
       }
-      const label = statusLabel[finding.status].padEnd(8);
+      // A finding the baseline knows is shown as KNOWN: only new findings read as FAIL.
+      const label = (finding.baseline ? 'KNOWN' : statusLabel[finding.status]).padEnd(8);
       const where = c.dim(
         finding.path
           ? ` (at ${finding.path}, line ${finding.resource.line})`
           : ` (line ${finding.resource.line})`,
       );
       lines.push(
-        `    ${paintStatus(finding.status, label)} ${paintSeverity(finding.severity, finding.severity.padEnd(8))} ${c.cyan(finding.policyId)}`,
+        `    ${finding.baseline ? c.dim(label) : paintStatus(finding.status, label)} ${paintSeverity(finding.severity, finding.severity.padEnd(8))} ${c.cyan(finding.policyId)}`,
       );
       lines.push(`      ${finding.message}${where}`);
       if (finding.waiver)
@@ -75,21 +90,45 @@ export const textReporter: Reporter = {
     }
     for (const notice of result.notices) {
       if (notice.level === 'warning')
-        lines.push(`${lines.length ? '\n' : ''}${c.yellow('warning:')} ${notice.message}`);
+        lines.push(`${empty() ? '' : '\n'}${c.yellow('warning:')} ${notice.message}`);
     }
     const s = result.summary;
+    // With a baseline, the status counts are of new findings and the known ones are counted apart.
+    const byStatus = s.baseline ? newByStatus(result.findings) : s.byStatus;
     const counts = (['fail', 'error', 'unknown', 'warn', 'audit', 'approved', 'waived'] as const)
-      .filter((status) => s.byStatus[status] > 0)
-      .map((status) => paintStatus(status, `${s.byStatus[status]} ${status === 'fail' ? 'failed' : status}`));
+      .filter((status) => byStatus[status] > 0)
+      .map((status) => paintStatus(status, `${byStatus[status]} ${status === 'fail' ? 'failed' : status}`));
+    if (s.baseline?.known) counts.push(c.dim(`${s.baseline.known} known from the baseline`));
+    const inputErrors = result.notices.filter((n) => n.level === 'error').length;
+    if (inputErrors) counts.unshift(c.red(c.bold(plural(inputErrors, 'unreadable input'))));
     const skipped = result.notices.filter(
       (n) => n.code === 'not-kubernetes' || n.code === 'not-recognised',
     ).length;
-    if (lines.length) lines.push('');
+    if (!empty()) lines.push('');
+    const verdict = counts.length
+      ? counts.join(', ')
+      : c.green(s.baseline ? 'no new findings' : 'no findings');
     lines.push(
       `${plural(s.resources, 'resource')} checked against ${plural(s.policies, 'policy').replace('policys', 'policies')}: ` +
-        (counts.length ? counts.join(', ') : c.green('no findings')) +
+        verdict +
         (skipped ? c.dim(` (${plural(skipped, 'document')} skipped: not Kubernetes objects)`) : ''),
     );
-    return lines.join('\n') + '\n';
+    yield* flush();
+    yield '\n';
   },
-};
+});
+
+/** Counts by status of the findings a baseline does not know. */
+function newByStatus(findings: readonly Finding[]): Record<FindingStatus, number> {
+  const counts: Record<FindingStatus, number> = {
+    fail: 0,
+    warn: 0,
+    audit: 0,
+    unknown: 0,
+    waived: 0,
+    approved: 0,
+    error: 0,
+  };
+  for (const finding of findings) if (!finding.baseline) counts[finding.status] += 1;
+  return counts;
+}

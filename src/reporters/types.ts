@@ -17,5 +17,23 @@ export interface Reporter {
   description: string;
   /** Output is meant for machines (no progress bars or colour around it). */
   machine: boolean;
+  /**
+   * The report as a lazy sequence of pieces that join to the whole report: a run with a million
+   * findings is written piece by piece and never held as one string (V8 caps strings at 512 MiB).
+   */
+  chunks(result: Result, options: ReportOptions): Iterable<string>;
+  /** The whole report as one string (`chunks` joined), for small results and tests. */
   render(result: Result, options: ReportOptions): string;
+}
+
+/** A reporter from its `chunks`; `render` joins them. */
+export function defineReporter(reporter: Omit<Reporter, 'render'>): Reporter {
+  return {
+    ...reporter,
+    render(result, options) {
+      let text = '';
+      for (const chunk of reporter.chunks(result, options)) text += chunk;
+      return text;
+    },
+  };
 }
