@@ -52,7 +52,39 @@ function groupVersion(object: Obj): { group: string; version: string } {
 }
 
 /** `Pod`, `v1/Pod`, `apps/v1/Deployment`, `Pod/exec`, `*`; a lowercase last part is a subresource. */
+interface KindSpec {
+  group: string;
+  version: string;
+  kind: string;
+  sub: string | undefined;
+}
+
+const kindSpecs = new Map<string, KindSpec>();
+
+function kindSpec(spec: string): KindSpec {
+  let parsed = kindSpecs.get(spec);
+  if (!parsed) {
+    parsed = parseKindSpec(spec);
+    if (kindSpecs.size > 10_000) kindSpecs.clear();
+    kindSpecs.set(spec, parsed);
+  }
+  return parsed;
+}
+
 export function matchesKind(spec: string, object: Obj, subresource: string | undefined): boolean {
+  const { group, version, kind, sub } = kindSpec(spec);
+  const actual = typeof object.kind === 'string' ? object.kind : '';
+  if (!wildcardMatch(kind, actual)) return false;
+  if (version !== '*' || group !== '*') {
+    const gv = groupVersion(object);
+    if (version !== '*' && !wildcardMatch(version, gv.version)) return false;
+    if (group !== '*' && !wildcardMatch(group, gv.group)) return false;
+  }
+  if (sub !== undefined) return subresource !== undefined && wildcardMatch(sub, subresource);
+  return subresource === undefined || subresource === '' || kind === '*';
+}
+
+function parseKindSpec(spec: string): KindSpec {
   const parts = spec.split('/');
   let sub: string | undefined;
   if (
@@ -66,16 +98,10 @@ export function matchesKind(spec: string, object: Obj, subresource: string | und
   const group =
     parts.length > 0
       ? parts.join('/')
-      : parts.length === 0 && version !== '*' && spec.split('/').length === 2
+      : version !== '*' && spec.split('/').length - (sub ? 1 : 0) === 2
         ? ''
         : '*';
-  const actual = typeof object.kind === 'string' ? object.kind : '';
-  if (!wildcardMatch(kind, actual)) return false;
-  const gv = groupVersion(object);
-  if (version !== '*' && !wildcardMatch(version, gv.version)) return false;
-  if (group !== '*' && !wildcardMatch(group, gv.group)) return false;
-  if (sub !== undefined) return subresource !== undefined && wildcardMatch(sub, subresource);
-  return subresource === undefined || subresource === '' || kind === '*';
+  return { group, version, kind, sub };
 }
 
 /** A label selector; matchLabels values may hold wildcards, as Kyverno allows. */

@@ -24,10 +24,16 @@ const ANCHOR = /^([+<=X^])?\((.+)\)$/;
 
 /** The anchor a pattern key is, or undefined for a plain key. */
 export function parseAnchor(text: string): Anchor | undefined {
+  if (anchors.has(text)) return anchors.get(text);
   const match = ANCHOR.exec(text.trim());
-  if (!match) return undefined;
-  return { modifier: (match[1] ?? '') as AnchorType, key: match[2]! };
+  const anchor = match ? { modifier: (match[1] ?? '') as AnchorType, key: match[2]! } : undefined;
+  if (anchors.size > 10_000) anchors.clear();
+  anchors.set(text, anchor);
+  return anchor;
 }
+
+// Pattern keys repeat on every resource: parse each once.
+const anchors = new Map<string, Anchor | undefined>();
 
 type ErrorKind = 'plain' | 'conditional' | 'global' | 'negation';
 
@@ -230,8 +236,19 @@ function combine(errors: Mismatch[]): string {
   return errors.map((error) => error.message).join('; ');
 }
 
-function map(resource: Obj, given: Obj, path: string, tracker: AnchorTracker): Failure {
-  const pattern = expandMetadata(given, resource);
+interface MapPlan {
+  /** Condition, existence, equality and negation anchors, in key order. */
+  anchors: string[];
+  /** The other keys: global anchors and keys holding anchors first, then the rest, each in key order. */
+  rest: string[];
+}
+
+const plans = new WeakMap<Obj, MapPlan>();
+
+/** How a pattern map is walked, worked out once per pattern object. */
+function planOf(pattern: Obj): MapPlan {
+  let plan = plans.get(pattern);
+  if (plan) return plan;
   const anchors: string[] = [];
   const plain: string[] = [];
   for (const key of Object.keys(pattern)) {
@@ -247,10 +264,24 @@ function map(resource: Obj, given: Obj, path: string, tracker: AnchorTracker): F
     else plain.push(key);
   }
   anchors.sort();
+  const front: string[] = [];
+  const back: string[] = [];
+  for (const key of plain.sort()) {
+    if (parseAnchor(key)?.modifier === '<' || hasNestedAnchors(pattern[key])) front.unshift(key);
+    else back.push(key);
+  }
+  plan = { anchors, rest: [...front, ...back] };
+  plans.set(pattern, plan);
+  return plan;
+}
+
+function map(resource: Obj, given: Obj, path: string, tracker: AnchorTracker): Failure {
+  const pattern = expandMetadata(given, resource);
+  const plan = planOf(pattern);
   const skipErrors: Mismatch[] = [];
   let applied = 0;
   const skipSiblingExists = () => skipErrors.some((error) => !error.grouped);
-  for (const key of anchors) {
+  for (const key of plan.anchors) {
     const result = handle(key, pattern[key], resource, path, tracker);
     if (result) {
       if (isSkip(result[1])) {
@@ -264,15 +295,7 @@ function map(resource: Obj, given: Obj, path: string, tracker: AnchorTracker): F
   }
   if (skipErrors.length > 0 && (applied === 0 || skipSiblingExists()))
     return [path, new Mismatch(combine(skipErrors), 'plain', true)];
-  // Global anchors and keys holding anchors go first, each group in key order.
-  const sorted = [...plain].sort();
-  const front: string[] = [];
-  const back: string[] = [];
-  for (const key of sorted) {
-    if (parseAnchor(key)?.modifier === '<' || hasNestedAnchors(pattern[key])) front.unshift(key);
-    else back.push(key);
-  }
-  for (const key of [...front, ...back]) {
+  for (const key of plan.rest) {
     const result = handle(key, pattern[key], resource, path, tracker);
     if (result) return result;
   }

@@ -9,7 +9,7 @@ import { matchPattern } from './pattern.js';
 import type { Conditions, ContextEntry, ForEachValidation, KyvernoRule, Obj } from './types.js';
 import { query } from './jmespath.js';
 import { celPreconditionsHold, validateCel, type CelInputs } from './cel.js';
-import { setPath, substituteAll, SubstitutionError, type VariableScope } from './variables.js';
+import { hasVariables, setPath, substituteAll, SubstitutionError, type VariableScope } from './variables.js';
 
 export type RuleStatus = 'pass' | 'fail' | 'skip' | 'error' | 'unknown';
 
@@ -49,6 +49,31 @@ export interface RuleRequest extends MatchSubject {
 }
 
 class Unknown extends Error {}
+
+const variablesIn = new WeakMap<object, boolean>();
+const dataReaders = new WeakMap<KyvernoRule, boolean>();
+
+/** Whether a rule reads variables at all (most pattern rules do not: they skip building the data). */
+function readsData(rule: KyvernoRule): boolean {
+  let answer = dataReaders.get(rule);
+  if (answer === undefined) {
+    const validate = rule.validate ?? {};
+    answer =
+      hasVariables(rule) ||
+      Boolean(rule.context?.length || rule.preconditions || rule.celPreconditions?.length) ||
+      Boolean(validate.deny || validate.foreach || validate.cel);
+    dataReaders.set(rule, answer);
+  }
+  return answer;
+}
+
+/** Whether a pattern holds `{{ }}` variables, answered once per pattern object. */
+function holdsVariables(pattern: unknown): boolean {
+  if (typeof pattern !== 'object' || pattern === null) return hasVariables(pattern);
+  let answer = variablesIn.get(pattern);
+  if (answer === undefined) variablesIn.set(pattern, (answer = hasVariables(pattern)));
+  return answer;
+}
 
 function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -148,8 +173,17 @@ export function ruleData(request: RuleRequest): Obj {
     },
     serviceAccountName: sa ? sa[2] : '',
     serviceAccountNamespace: sa ? sa[1] : '',
-    images: imagesOf(request.object),
   };
+  // Parsing every image reference is the costliest part of the data: only rules that read it pay.
+  let images: Obj | undefined;
+  Object.defineProperty(data, 'images', {
+    enumerable: true,
+    configurable: true,
+    get: () => (images ??= imagesOf(request.object)),
+    set: (value: Obj) => {
+      images = value;
+    },
+  });
   for (const [key, value] of Object.entries(request.values?.global ?? {})) setPath(data, key, value);
   for (const [key, value] of Object.entries(request.values?.resource ?? {})) setPath(data, key, value);
   return data;
@@ -415,8 +449,16 @@ class Validator {
     let pattern: unknown;
     let anyPattern: unknown[] | undefined;
     try {
-      if (block.pattern !== undefined) pattern = substituteAll(block.pattern, scope, '/validate/pattern');
-      else anyPattern = substituteAll(block.anyPattern, scope, '/validate/anyPattern') as unknown[];
+      if (block.pattern !== undefined)
+        pattern = holdsVariables(block.pattern)
+          ? substituteAll(block.pattern, scope, '/validate/pattern')
+          : block.pattern;
+      else
+        anyPattern = (
+          holdsVariables(block.anyPattern)
+            ? substituteAll(block.anyPattern, scope, '/validate/anyPattern')
+            : block.anyPattern
+        ) as unknown[];
     } catch (error) {
       return { status: 'error', message: `variable substitution failed: ${describeError(error)}` };
     }
@@ -572,7 +614,7 @@ export function evaluateRule(rule: KyvernoRule, request: RuleRequest): RuleOutco
   if (!ruleMatches(rule.match, request) || ruleExcludes(rule.exclude, request)) return undefined;
   const validate = rule.validate;
   if (!validate) return undefined;
-  const data = ruleData(request);
+  const data = readsData(rule) ? ruleData(request) : {};
   if (rule.celPreconditions?.length) {
     const held = celPreconditionsHold(
       rule.celPreconditions as Array<{ name?: string; expression: string }>,
