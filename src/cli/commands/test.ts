@@ -9,7 +9,7 @@ import { builtinPolicyDir } from '../../policies/paths.js';
 import { loadPolicies } from '../../policies/load.js';
 import { assertSelectorsMatch, selectPolicies } from '../../engine/selection.js';
 import { findKyvernoTests, runKyvernoTest, type KyvernoTestOutcome } from '../../kyverno/test-runner.js';
-import { kyvernoPodSecurity } from '../../engine/rules/kyverno.js';
+import { kyvernoPodSecurity } from '../../kyverno/rule-type.js';
 import { colorEnabled, collect, type CliIO } from '../io.js';
 import { createColors } from 'picocolors';
 

@@ -1,60 +1,12 @@
 import type { Policy } from '../../model/policy.js';
-import { compileKyvernoRule } from '../../kyverno/rule.js';
-import { podSecurityCheck, standaloneContext } from '../../kyverno/pod-security.js';
-import type { KyvernoRuleSpec } from '../../kyverno/source.js';
-import type { PodSecurityCheck } from '../../kyverno/validate.js';
 import type { CompileContext, CompiledRule, RuleType } from './types.js';
-import { schemaRuleType } from './schema.js';
-import { checkRuleType } from './check.js';
-import { createRuleAjv } from '../ajv.js';
-import { defaultSettings } from '../../model/settings.js';
 
-let podSecurity: Promise<PodSecurityCheck> | undefined;
-
-/** The built-in PSS policies, compiled once for every podSecurity rule of a process. */
-function pssCheck(ctx: CompileContext): Promise<PodSecurityCheck> {
-  podSecurity ??= podSecurityCheck(async (policies) => {
-    const out = [];
-    for (const policy of policies) {
-      const [name, spec] = Object.entries(policy.rule)[0]!;
-      const type = name === 'schema' ? schemaRuleType : name === 'check' ? checkRuleType : undefined;
-      if (!type) continue;
-      const compiled = await type.compile(policy, spec as Record<string, unknown>, { ...ctx, params: {} });
-      out.push({
-        id: policy.id,
-        check(resource: Parameters<NonNullable<CompiledRule['evaluate']>>[0]) {
-          const evalCtx = standaloneContext();
-          const violations = compiled.evaluateOne
-            ? [compiled.evaluateOne(resource, evalCtx)].filter((v) => v !== undefined)
-            : compiled.evaluate!(resource, evalCtx);
-          return violations
-            .filter((v) => v.status !== 'unknown')
-            .map((v) => ({ path: v.path, message: v.message ?? policy.title }));
-        },
-      });
-    }
-    return out;
-  });
-  return podSecurity;
-}
-
-/** `kyverno`: a Kyverno ClusterPolicy / Policy validate rule. */
+/** `kyverno`: a Kyverno ClusterPolicy / Policy validate rule (src/kyverno/rule-type.ts). */
 export const kyvernoRuleType: RuleType = {
   name: 'kyverno',
-  async compile(_policy: Policy, rule: Record<string, unknown>, ctx: CompileContext): Promise<CompiledRule> {
-    const spec = rule as unknown as KyvernoRuleSpec;
-    const check = spec.rule.validate?.podSecurity ? await pssCheck(ctx) : undefined;
-    return compileKyvernoRule(spec, check);
+  async compile(policy: Policy, rule: Record<string, unknown>, ctx: CompileContext): Promise<CompiledRule> {
+    // The Kyverno front end (JMESPath, its own ajv) loads only for runs that have Kyverno rules.
+    const { kyvernoRuleType: implementation } = await import('../../kyverno/rule-type.js');
+    return implementation.compile(policy, rule, ctx);
   },
 };
-
-/** The podSecurity check on the built-in PSS policies, for callers outside an engine (`parapet test`). */
-export function kyvernoPodSecurity(): Promise<PodSecurityCheck> {
-  const settings = defaultSettings();
-  return pssCheck({
-    settings,
-    params: {},
-    ajv: createRuleAjv(),
-    ajvAllErrors: createRuleAjv({ allErrors: true }),
-  });
-}
