@@ -1,4 +1,4 @@
-import { Minimatch } from 'minimatch';
+import { globMatcher } from '../keywords/glob.js';
 import { ParapetError } from '../../model/errors.js';
 import { wildcard } from '../approvals.js';
 import type { Resource } from '../../model/resource.js';
@@ -58,7 +58,9 @@ export const tfDestructiveChangeCheck: CheckDefinition = {
         );
       }
     }
-    const kinds = stringList(options.kinds, 'kinds', policy.file).map((glob) => new Minimatch(glob));
+    const kindGlobs = stringList(options.kinds, 'kinds', policy.file);
+    // minimatch's own defaults (no dot files), as `new Minimatch(glob)` has them; compiled on first use.
+    const kinds = kindGlobs.length ? globMatcher(kindGlobs, {}) : undefined;
     const addresses = stringList(options.addresses, 'addresses', policy.file).map(addressMatcher);
     const label = typeof options.label === 'string' && options.label ? options.label : 'protected';
     const tagOption = options.tags ?? {};
@@ -78,7 +80,7 @@ export const tfDestructiveChangeCheck: CheckDefinition = {
 
     /** Why the resource is protected, or undefined. */
     const protection = (resource: Resource): string | undefined => {
-      if (kinds.some((glob) => glob.match(resource.kind))) return `${resource.kind} is a ${label} kind`;
+      if (kinds?.(resource.kind)) return `${resource.kind} is a ${label} kind`;
       const address = resource.id.replace(/ \(deposed [^)]*\)$/, '');
       if (addresses.some((matches) => matches(address))) return `its address is ${label}`;
       const resourceTags = (resource.facts.tags as Record<string, string> | undefined) ?? resource.labels;

@@ -103,10 +103,13 @@ export function globMatcher(
   patterns: string | string[],
   options: GlobOptions = globOptions,
 ): (subject: string) => boolean {
-  const globs = (Array.isArray(patterns) ? patterns : [patterns]).map((pattern) =>
-    compileGlob(pattern, options),
-  );
+  // Compiled on first use: a run compiles every policy, and most globs never meet a subject
+  // (a Kubernetes run never reaches the Terraform policies' globs).
+  let globs: CompiledGlob[] | undefined;
   return (subject) => {
+    globs ??= (Array.isArray(patterns) ? patterns : [patterns]).map((pattern) =>
+      compileGlob(pattern, options),
+    );
     if (!plainPath(subject)) {
       for (const glob of globs) if (glob.any(subject)) return true;
       return false;
