@@ -161,7 +161,7 @@ export async function createEngine(
  * and built-in ones whose parameters the configuration sets.
  */
 async function schemaCompilersFor(selected: Policy[], settings: Settings): Promise<RuleSchemaCompilers> {
-  const precompiled = selected.some(isPrecompiled) ? await loadPrecompiledValidators() : undefined;
+  const precompiled = selected.some(isPrecompiled) ? loadPrecompiledValidators() : undefined;
   const needsAjv =
     !precompiled ||
     selected.some((policy) => !isPrecompiled(policy) || settings.parameters[policy.id] !== undefined);

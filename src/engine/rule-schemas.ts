@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { AnySchema, ValidateFunction } from 'ajv';
 import { ParapetError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
+import { keywordRuntime } from './keywords/runtime.js';
 import { guardContains } from './schema-guard.js';
 
 /** What rules compile their schemas with (first-error and all-errors validators). */
@@ -14,7 +17,7 @@ export interface RuleSchemaCompilers {
   ajvAllErrors: SchemaCompiler;
 }
 
-/** Validators written out at build time (dist/library/validators.js), by schema key. */
+/** Validators written out at build time (dist/library/validators-*.cjs), by schema key. */
 export interface PrecompiledValidators {
   firstError(): Record<string, ValidateFunction>;
   allErrors(): Record<string, ValidateFunction>;
@@ -36,16 +39,29 @@ export function isPrecompiled(policy: Policy): boolean {
   return precompiledPolicies.has(policy);
 }
 
-const validatorsModule = new URL('../library/validators.js', import.meta.url);
+const requireCommonJs = createRequire(import.meta.url);
+const libraryDir = new URL('../library/', import.meta.url);
 
-/** The precompiled validators, when this is a built copy (dist/) that has them. */
-export async function loadPrecompiledValidators(): Promise<PrecompiledValidators | undefined> {
+type ValidatorTable = (keywords: typeof keywordRuntime) => Record<string, ValidateFunction>;
+
+/** One table of precompiled validators, or undefined when this copy has none (running from src/). */
+function validatorTable(name: string): ValidatorTable | undefined {
   try {
-    return (await import(validatorsModule.href)) as PrecompiledValidators;
+    return requireCommonJs(fileURLToPath(new URL(name, libraryDir))) as ValidatorTable;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
     throw error;
   }
+}
+
+/** The precompiled validators, when this is a built copy (dist/) that has them. */
+export function loadPrecompiledValidators(): PrecompiledValidators | undefined {
+  const firstError = validatorTable('validators-first-error.cjs');
+  if (!firstError) return undefined;
+  return {
+    firstError: () => firstError(keywordRuntime),
+    allErrors: () => validatorTable('validators-all-errors.cjs')!(keywordRuntime),
+  };
 }
 
 function lookup(

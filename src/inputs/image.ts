@@ -1,6 +1,5 @@
 import { ParapetError } from '../model/errors.js';
 import type { Resource } from '../model/resource.js';
-import { readDockerArchive } from '../images/docker-archive.js';
 import { imageMetadataFromConfig, type ImageMetadata } from '../images/image-config.js';
 import {
   attachMetadata,
@@ -117,7 +116,10 @@ export async function imageResourcesFromArguments(args: string[], now = new Date
       const path = colon === -1 ? rest : rest.slice(0, colon);
       const name = colon === -1 ? undefined : rest.slice(colon + 1);
       const local: LocalImage =
-        kind === 'oci' ? await readOciLayout(path, name) : await readDockerArchive(path, name);
+        kind === 'oci'
+          ? await readOciLayout(path, name)
+          : // tar is loaded only for `docker save` archives.
+            await (await import('../images/docker-archive.js')).readDockerArchive(path, name);
       const written =
         local.references[0] ??
         (local.metadata.digest ? `${kind}:${path}@${local.metadata.digest}` : `${kind}:${path}`);

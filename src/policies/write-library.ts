@@ -42,23 +42,25 @@ export async function writePolicyLibrary(outDir: string = path.dirname(policyLib
     for (const key of keys) ajv.addSchema(schemas.get(key)!, key);
     return standaloneCode.default(ajv, Object.fromEntries(keys.map((key) => [key, key])));
   };
-  // ajv writes CommonJS (its runtime helpers are `require`d); each table is built on first use.
-  const table = (name: string, allErrors: boolean) =>
-    `export function ${name}() {\n  const exports = {};\n${moduleCode(allErrors)}\n  return exports;\n}\n`;
-  const validators = [
-    '// Written by `npm run build` (src/policies/write-library.ts) from policies/: do not edit.',
-    "import { createRequire } from 'node:module';",
-    `import { keywordRuntime as ${keywordRuntimeName.str} } from '../engine/keywords/runtime.js';`,
-    'const require = createRequire(import.meta.url);',
-    table('firstError', false),
-    table('allErrors', true),
-  ].join('\n');
+  // ajv writes CommonJS (its runtime helpers are `require`d). Each table is a factory taking the
+  // keywords' runtime, in its own file, so the all-errors one is read only when a rule fails.
+  const table = (allErrors: boolean) =>
+    [
+      '// Written by `npm run build` (src/policies/write-library.ts) from policies/: do not edit.',
+      `module.exports = function validators(${keywordRuntimeName.str}) {`,
+      'const exports = {};',
+      moduleCode(allErrors),
+      'return exports;',
+      '};',
+      '',
+    ].join('\n');
   const library: PolicyLibrary = {
     files: libraryFileDigests(builtinPolicyDir),
     policies: policies.map((policy) => ({ ...policy, file: path.relative(builtinPolicyDir, policy.file) })),
   };
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'validators.js'), validators);
+  writeFileSync(path.join(outDir, 'validators-first-error.cjs'), table(false));
+  writeFileSync(path.join(outDir, 'validators-all-errors.cjs'), table(true));
   writeFileSync(path.join(outDir, 'policies.json'), JSON.stringify(library));
 }
 
