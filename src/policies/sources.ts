@@ -17,4 +17,8 @@ export const policySourceLoaders: PolicySourceLoader[] = [
     load: async (dir, files, ctx) =>
       (await import('../kyverno/source.js')).kyvernoPolicySource.load(dir, files, ctx),
   },
+  {
+    name: 'validating-admission-policy',
+    load: async (dir, files, ctx) => (await import('../vap/source.js')).vapPolicySource.load(dir, files, ctx),
+  },
 ];

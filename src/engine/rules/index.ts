@@ -5,6 +5,7 @@ import { regoRuleType } from './rego.js';
 import { relationRuleType } from './relation.js';
 import { schemaRuleType } from './schema.js';
 import type { RuleType } from './types.js';
+import { vapRuleType } from './vap.js';
 
 /** Every rule type, by the key a policy's `rule` uses. */
 export const ruleTypes: RuleType[] = [
@@ -14,6 +15,7 @@ export const ruleTypes: RuleType[] = [
   checkRuleType,
   regoRuleType,
   kyvernoRuleType,
+  vapRuleType,
 ];
 
 export type {
