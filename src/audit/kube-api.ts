@@ -19,7 +19,7 @@ export interface ClusterOptions {
 }
 
 export interface KubeRequest {
-  method?: 'GET' | 'PATCH' | 'DELETE' | 'POST';
+  method?: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT';
   /** The path with its query, e.g. `/api/v1/pods?limit=500`. */
   path: string;
   body?: unknown;

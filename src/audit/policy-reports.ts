@@ -91,7 +91,7 @@ function explained(error: unknown): unknown {
   if (error instanceof KubeApiError && error.status === 404)
     return new ParapetError(
       'PARAPET_CLUSTER',
-      `${error.message} (are the wgpolicyk8s.io/v1alpha2 CRDs installed? kubectl apply -f webhooks/policy-report-crds.yaml)`,
+      `${error.message} (are the wgpolicyk8s.io/v1alpha2 CRDs installed? kubectl apply -f webhooks/audit/policy-report-crds.yaml)`,
     );
   return error;
 }

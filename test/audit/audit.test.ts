@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asManifest } from '../../src/audit/audit.js';
+import { parseInterval } from '../../src/audit/background.js';
 import { connect } from '../../src/audit/kube-api.js';
 import { splitReports } from '../../src/audit/policy-reports.js';
 
@@ -91,5 +92,17 @@ describe('connect', () => {
     await expect(api.request({ path: '/api' })).rejects.toThrow(
       /^GET https:\/\/127\.0\.0\.1:1\/api: connect ECONNREFUSED/,
     );
+  });
+});
+
+describe('parseInterval', () => {
+  it('reads seconds, minutes and hours of at least a minute', () => {
+    expect(parseInterval('1h')).toBe(3_600_000);
+    expect(parseInterval('30m')).toBe(1_800_000);
+    expect(parseInterval('90s')).toBe(90_000);
+    expect(parseInterval('120')).toBe(120_000);
+    expect(parseInterval('30s')).toBeUndefined();
+    expect(parseInterval('1d')).toBeUndefined();
+    expect(parseInterval('soon')).toBeUndefined();
   });
 });

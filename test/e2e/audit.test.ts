@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
+import { startBackgroundAudit } from '../../src/audit/background.js';
+import { connect } from '../../src/audit/kube-api.js';
 import { missingPrerequisite, startCluster, binaries, type Cluster } from './cluster.js';
 import { repoPath } from '../helpers.js';
 
@@ -61,7 +64,7 @@ describe.skipIf(missing !== undefined)('parapet audit of a real kube-apiserver',
       '--no-builtin',
       `--policies=${repoPath('fixtures/admission/policies')}`,
     ]);
-    await kubectlOk(['apply', '-f', 'webhooks/policy-report-crds.yaml']);
+    await kubectlOk(['apply', '-f', 'webhooks/audit/policy-report-crds.yaml']);
     await kubectlOk([
       'wait',
       '--for=condition=Established',
@@ -195,5 +198,59 @@ describe.skipIf(missing !== undefined)('parapet audit of a real kube-apiserver',
     ]);
     await write();
     expect(await polr('data')).toEqual([]);
+  }, 300_000);
+
+  it('runs the background audit on the one replica that holds the Lease, and hands over when it stops', async () => {
+    await kubectlOk(['create', 'namespace', 'parapet-system']);
+    const api = await connect({ kubeconfig: cluster.kubeconfig });
+    const replicas = ['replica-a', 'replica-b'].map((identity) => {
+      const registry = new Registry();
+      const audit = startBackgroundAudit({
+        api,
+        intervalMs: 3_600_000,
+        namespace: 'parapet-system',
+        identity,
+        leaseSeconds: 3,
+        auditArgs: [`--kubeconfig=${cluster.kubeconfig}`],
+        cli: binaries.parapet,
+        registry,
+        log: () => {},
+      });
+      return { identity, registry, audit };
+    });
+    const until = async (what: string, ok: () => Promise<boolean> | boolean) => {
+      const deadline = Date.now() + 120_000;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+    const runs = async (r: (typeof replicas)[number]) =>
+      (await r.registry.getSingleMetric('parapet_audit_runs_total')!.get()).values.reduce(
+        (n, v) => n + v.value,
+        0,
+      );
+    try {
+      await until('a leader', () => replicas.some((r) => r.audit.leading));
+      expect(replicas.filter((r) => r.audit.leading)).toHaveLength(1);
+      const [leader, follower] = replicas[0]!.audit.leading ? replicas : [replicas[1]!, replicas[0]!];
+      await until('the first background audit', async () => (await runs(leader!)) > 0);
+      const metrics = await leader!.registry.metrics();
+      expect(metrics).toMatch(/parapet_audit_runs_total\{result="findings"\} 1/);
+      expect(metrics).toMatch(
+        /parapet_audit_violations\{policy="pss-baseline-privileged",severity="critical",namespace="observability",status="fail"\} [1-9]/,
+      );
+      expect(await runs(follower!)).toBe(0);
+      const lease = JSON.parse(
+        await kubectlOk(['get', 'lease', 'parapet-audit', '-n', 'parapet-system', '-o', 'json']),
+      ) as { spec: { holderIdentity: string } };
+      expect(lease.spec.holderIdentity).toBe(leader!.identity);
+
+      await leader!.audit.stop();
+      await until('the other replica to take over', () => follower!.audit.leading);
+      await until('its own audit', async () => (await runs(follower!)) > 0);
+    } finally {
+      for (const r of replicas) await r.audit.stop();
+    }
   }, 300_000);
 });

@@ -205,6 +205,8 @@ export async function startCluster(
       'serve',
       '--host=127.0.0.1',
       `--port=${webhookPort}`,
+      // A free probe port: other servers (parallel suites) may hold the default.
+      '--probe-port=0',
       `--tls-cert=${webhook.cert}`,
       `--tls-key=${webhook.key}`,
       ...serveArgs,

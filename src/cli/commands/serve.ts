@@ -24,6 +24,29 @@ import {
 import { collect, type CliIO } from '../io.js';
 import { addPolicyOptions, buildSettings, engineFromOptions, type PolicyOptions } from '../settings.js';
 import { preflightImageFiles } from '../../images/preflight.js';
+import { parseInterval, type BackgroundAudit } from '../../audit/background.js';
+
+/** The background audit of `--audit-interval`, with the serve's own policy options passed on. */
+async function startAudit(options: ServeOptions, app: WebhookServer): Promise<BackgroundAudit> {
+  const { connect } = await import('../../audit/kube-api.js');
+  const { startBackgroundAudit } = await import('../../audit/background.js');
+  const api = await connect();
+  const auditArgs = [
+    ...(options.config ? ['--config', options.config] : []),
+    ...options.policies.flatMap((p) => ['--policies', p]),
+    ...options.select.flatMap((s) => ['--select', s]),
+    ...options.skip.flatMap((s) => ['--skip', s]),
+    ...(options.builtin ? [] : ['--no-builtin']),
+  ];
+  return startBackgroundAudit({
+    api,
+    intervalMs: parseInterval(options.auditInterval!)!,
+    namespace: process.env.POD_NAMESPACE ?? 'parapet-system',
+    auditArgs,
+    registry: app.webhookMetrics.registry,
+    log: (event, message) => app.log.info(event, message),
+  });
+}
 
 interface ServeOptions extends PolicyOptions {
   host: string;
@@ -45,6 +68,7 @@ interface ServeOptions extends PolicyOptions {
   workers: string;
   probePort: string;
   probeHost?: string;
+  auditInterval?: string;
 }
 
 /** The commander attribute of a `--long-flag`. */
@@ -174,6 +198,10 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
     .option('--tls-reload-interval <ms>', 'how often the TLS files are checked for changes', '2000')
     .option('--shutdown-timeout <ms>', 'how long in-flight requests may take after SIGTERM', '10000')
     .option(
+      '--audit-interval <duration>',
+      'also audit the cluster this often (1h, 30m; at least 1m) on one replica, chosen by a Lease, and keep PolicyReports',
+    )
+    .option(
       '--workers <n>',
       'processes answering on the port: a number, or auto for one per available CPU (give the container as many CPUs)',
       '1',
@@ -198,6 +226,11 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
     const reloadIntervalMs = positiveInteger(options.tlsReloadInterval, '--tls-reload-interval');
     const shutdownTimeoutMs = positiveInteger(options.shutdownTimeout, '--shutdown-timeout');
     const workers = workerCount(options.workers);
+    if (options.auditInterval !== undefined && parseInterval(options.auditInterval) === undefined)
+      throw new ParapetError(
+        'PARAPET_USAGE',
+        `--audit-interval: "${options.auditInterval}" is not a duration of at least a minute (90s, 30m, 1h)`,
+      );
     const role = workerRole(io.env);
     // The configuration file's `server:` section (Settings.domains.server) under the flags.
     const settings = serverSettings(options, serverSettingsFrom(buildSettings(options).domains));
@@ -295,6 +328,7 @@ async function serveOne(
   }
   // Threads start once both ports are open: a start-up that cannot listen loads no policies.
   pool.start();
+  const audit = options.auditInterval === undefined ? undefined : await startAudit(options, app);
   // Signals are honoured from the moment the port is open, while policies still compile.
   let stopping = false;
   let release = () => {};
@@ -308,6 +342,7 @@ async function serveOne(
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      void audit?.stop();
       app.drain();
       app.log.info({ event: 'shutdown', signal }, 'shutting down: finishing in-flight requests');
       void closeGracefully(app, shutdownTimeoutMs).then(() => {
