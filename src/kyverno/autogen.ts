@@ -192,6 +192,11 @@ export function computeRules(rules: KyvernoRule[], annotations: Record<string, s
   const generated: KyvernoRule[] = [];
   for (const rule of rules) {
     if (rule.name.startsWith('autogen-')) continue;
+    // Kyverno generates controller rules only for rules that match Pods (and exclude Pods, if they exclude kinds).
+    const matchKinds = descriptions(rule.match).flatMap((d) => d.kinds ?? []);
+    const excludeKinds = descriptions(rule.exclude).flatMap((d) => d.kinds ?? []);
+    if (!containsKind(matchKinds, 'Pod') || (excludeKinds.length > 0 && !containsKind(excludeKinds, 'Pod')))
+      continue;
     let forControllers: KyvernoRule | undefined;
     if (withoutCron.length > 0 || controllers.includes('CronJob')) {
       forControllers = generate(

@@ -112,7 +112,7 @@ function parseValues(raw: unknown): Values {
   if (isObject(raw.globalValues)) values.global = raw.globalValues;
   for (const policy of Array.isArray(raw.policies) ? raw.policies : []) {
     if (!isObject(policy) || typeof policy.name !== 'string') continue;
-    const entry = {
+    const entry = values.policies.get(policy.name) ?? {
       rules: new Map<string, Record<string, unknown>>(),
       resources: new Map<string, Record<string, unknown>>(),
     };

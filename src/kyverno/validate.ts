@@ -551,6 +551,11 @@ class Validator {
           deny: loop.deny,
           foreach: loop.foreach,
         };
+        if (loop.elementScope === true && !isObject(element))
+          return {
+            status: 'error',
+            message: `failed to process foreach: element ${index} is not an object, elementScope needs one`,
+          };
         const elementScope = loop.elementScope ?? true;
         const outcome = this.run(inner, scoped, elementScope ? element : undefined, nesting + 1, false);
         if (!outcome) continue;

@@ -72,7 +72,7 @@ function substituteString(value: string, scope: VariableScope, path: string): un
       if (text === whole) return resolved;
       if (shallow && typeof resolved === 'string') resolved = resolved.replace(/\{\{/g, '\\{{');
       const printed = typeof resolved === 'string' ? resolved : JSON.stringify(resolved ?? null);
-      const at = text.indexOf(whole, match.index);
+      const at = text.indexOf(whole);
       text = text.slice(0, at) + printed + text.slice(at + whole.length);
     }
     if (shallow) break;
@@ -109,9 +109,30 @@ export function substituteAll(document: unknown, scope: VariableScope, path = ''
   return document;
 }
 
+/** `a."b.c".d` as ['a', 'b.c', 'd'] (Kyverno reads value keys as CSV with '.' between fields). */
+function splitDotted(dotted: string): string[] {
+  const keys: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < dotted.length; i += 1) {
+    const ch = dotted[i]!;
+    if (ch === '"') {
+      if (quoted && dotted[i + 1] === '"') {
+        current += '"';
+        i += 1;
+      } else quoted = !quoted;
+    } else if (ch === '.' && !quoted) {
+      keys.push(current);
+      current = '';
+    } else current += ch;
+  }
+  keys.push(current);
+  return keys;
+}
+
 /** Set `value` at a dotted path (`request.object.metadata.name`) in a copy of `data`'s branches. */
 export function setPath(data: Obj, dotted: string, value: unknown): void {
-  const keys = dotted.split('.');
+  const keys = splitDotted(dotted);
   let current = data;
   for (let i = 0; i < keys.length - 1; i += 1) {
     const key = keys[i]!;

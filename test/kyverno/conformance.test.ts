@@ -22,14 +22,8 @@ const knownFailures: Record<string, string> = {
     'PolicyException conditions: Kyverno does not apply this exception, parapet does',
   'test/context-foreach/kyverno-test.yaml': 'imageRegistry context inside foreach is not mocked by the test',
   'test/custom-functions/kyverno-test.yaml': 'x509_decode is not implemented',
-  'test/deny-modify-platform-label-2/kyverno-test.yaml':
-    'UPDATE requests with oldObject from the test are not modelled',
-  'test/foreach-preconditions/kyverno-test.yaml': 'foreach preconditions over quantities differ',
-  'test/foreach/kyverno-test.yaml': 'foreach list evaluation error is reported as fail, Kyverno says error',
   'test/manifests/verify-signature/kyverno-test.yaml': 'validate.manifests (signed YAML) is not supported',
   'test/mock-apicall-responses/kyverno-test.yaml': 'apiCallResponses mocks in the test are not read',
-  'test/type/kyverno-test.yaml': 'JMESPath type coercion (abs on a string) differs from go-jmespath',
-  'test/update/kyverno-test.yaml': 'UPDATE requests with oldObject from the test are not modelled',
   'registry/kyverno-test.yaml': 'imageRegistry context needs the image registry; parapet reports it unknown',
   'test-fail/invalid-ns/kyverno-test.yaml':
     'Kyverno rejects this test for its namespace handling; parapet runs it and agrees with its results',
