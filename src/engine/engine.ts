@@ -92,6 +92,29 @@ function statusFor(mode: Mode, violation: Violation): FindingStatus {
   return mode === 'enforce' ? 'fail' : mode;
 }
 
+/**
+ * A policy whose site-specific parameters are not configured: no findings, and one notice per run
+ * that meets a resource it would check.
+ */
+function inactiveRule(policy: Policy, unset: string[]): CompiledRule {
+  const noticed = new WeakSet<object>();
+  const settingsNeeded = unset.map((name) => `parameters.${policy.id}.${name}`).join(', ');
+  return {
+    scope: 'resource',
+    evaluate(_resource, ctx) {
+      if (!noticed.has(ctx.notices)) {
+        noticed.add(ctx.notices);
+        ctx.notices.push({
+          level: 'info',
+          code: 'policy-inactive',
+          message: `${policy.id}: inactive until the configuration sets ${settingsNeeded} (parapet.yaml)`,
+        });
+      }
+      return [];
+    },
+  };
+}
+
 async function compilePolicy(
   policy: Policy,
   settings: Settings,
@@ -109,8 +132,15 @@ async function compilePolicy(
       },
     );
   }
-  const bound = substituteParameters(ruleSpec, params, policy) as Record<string, unknown>;
-  const rule = await type.compile(policy, bound, { ...ctx, params });
+  const unset = (policy.requiresParameters ?? []).filter(
+    (name) => settings.parameters[policy.id]?.[name] === undefined,
+  );
+  const rule = unset.length
+    ? inactiveRule(policy, unset)
+    : await type.compile(policy, substituteParameters(ruleSpec, params, policy) as Record<string, unknown>, {
+        ...ctx,
+        params,
+      });
   const { kind, resource } = compileMatch(policy);
   return {
     policy,

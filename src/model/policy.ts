@@ -172,6 +172,12 @@ export interface PolicyDocument {
    * checks replace some baseline ones; running both would judge twice, and differently).
    */
   overrides?: string[];
+  /**
+   * Parameters with no default worth running on (an organisation's registries, labels, budgets):
+   * until the configuration sets all of them, the policy is inactive and a run that meets its
+   * resources carries one notice saying so.
+   */
+  requiresParameters?: string[];
   /** The mode used when configuration sets none (Gatekeeper's enforcementAction maps here). Default `enforce`. */
   defaultMode?: Mode;
   /**

@@ -185,6 +185,11 @@ export const policySchema = {
     },
     overrides: { ...stringList, description: 'Ids of policies this one replaces when both are selected.' },
     defaultMode: { enum: ['enforce', 'warn', 'audit'] },
+    requiresParameters: {
+      ...stringList,
+      description:
+        'Parameters the configuration must set (parameters.<policy id>.<name>) before the policy runs; until then it is inactive, with a notice.',
+    },
     fix: {
       type: 'array',
       items: {

@@ -122,7 +122,24 @@ describe('cost findings in parapet check', () => {
 
   it('a plan over budget fails until it is approved', async () => {
     const over = 'policies/cost/tests/plan-over-budget.json';
-    const blocked = await runCli(['check', over, '--select', 'cost-plan-delta-budget', '--format', 'json']);
+    // The budget is site-specific: without one configured the policy is inactive.
+    const config = path.join(mkdtempSync(path.join(os.tmpdir(), 'parapet-budget-')), 'parapet.yaml');
+    writeFileSync(config, 'version: 1\nparameters: { cost-plan-delta-budget: { budget: 500 } }\n');
+    const inactive = await runCli(['check', over, '--select', 'cost-plan-delta-budget', '--format', 'json']);
+    expect(inactive.code).toBe(0);
+    expect(JSON.parse(inactive.stdout).notices).toContainEqual(
+      expect.objectContaining({ code: 'policy-inactive' }),
+    );
+    const blocked = await runCli([
+      'check',
+      over,
+      '--config',
+      config,
+      '--select',
+      'cost-plan-delta-budget',
+      '--format',
+      'json',
+    ]);
     expect(blocked.code).toBe(1);
     const finding = JSON.parse(blocked.stdout).findings[0];
     expect(finding).toMatchObject({
@@ -134,6 +151,8 @@ describe('cost findings in parapet check', () => {
     const approved = await runCli([
       'check',
       over,
+      '--config',
+      config,
       '--select',
       'cost-plan-delta-budget',
       '--approve',
