@@ -136,7 +136,6 @@ describe('the bundled fixtures (what `npm run demo` shows)', () => {
     expect(byResource.get('CronJob/shop/sitemap')).toEqual([]);
     expect([...new Set(byResource.get('Deployment/shop/checkout'))].sort()).toEqual([
       'k8s-automount-service-account-token',
-      'k8s-image-pull-policy',
       'k8s-image-tag',
       'k8s-liveness-probe',
       'k8s-network-policy-coverage',
