@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/cli/main.js');
-const manifest = path.join(root, 'fixtures/kubernetes/clean/web-deployment.yaml');
+const manifest = path.join(root, 'fixtures/clean/web-deployment.yaml');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 21);
 
 const cases = [
