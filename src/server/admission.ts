@@ -12,7 +12,7 @@ import type { Policy } from '../model/policy.js';
 import type { Resource } from '../model/resource.js';
 import { gates, type Result } from '../model/result.js';
 import { objectLimitViolation } from './limits.js';
-import { buildMutation } from './mutation.js';
+import { applyMutation, buildMutation, type MutationPlan } from './mutation.js';
 import { denial, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { ServerSettings } from './settings.js';
 
@@ -391,7 +391,7 @@ export async function decideAdmission(
 
   if (route === 'mutate') {
     // The mutating webhook never denies: it repairs what it can; the validating webhook judges.
-    const plan = buildMutation(resource, findings, ctx.policies, ctx.settings.mutate);
+    const plan = await verifiedMutation(request, resource, findings, ctx);
     const response: AdmissionResponse = { uid: request.uid, allowed: true };
     if (plan.patch.length > 0) {
       response.patchType = 'JSONPatch';
@@ -416,6 +416,47 @@ export async function decideAdmission(
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
   if (uniqueWarnings.length) response.warnings = uniqueWarnings;
   return finish(response, findings);
+}
+
+const MUTATING_STATUSES = new Set(['fail', 'warn', 'audit']);
+
+/**
+ * The mutation of `resource`, checked: the patched object is evaluated again, and the fixes of
+ * policies it still fails are left out (a fix that does not repair is no fix), so the patch the
+ * API server applies always passes the policies it names.
+ */
+async function verifiedMutation(
+  request: AdmissionRequest,
+  resource: Resource,
+  findings: Finding[],
+  ctx: AdmissionContext,
+): Promise<MutationPlan> {
+  const exclude = new Set<string>();
+  let plan = buildMutation(resource, findings, ctx.policies, ctx.settings.mutate);
+  for (let round = 0; round < 3; round += 1) {
+    if (plan.patch.length === 0) return plan;
+    const patched = applyMutation(resource.body, plan.patch);
+    const check = admissionResource(request, patched, resource.location);
+    const after = await ctx.engine.evaluate([check]);
+    const fixed = new Set(plan.policies);
+    const unrepaired = new Set(
+      after.findings
+        .filter((f) => fixed.has(f.policyId) && MUTATING_STATUSES.has(f.status))
+        .map((f) => f.policyId),
+    );
+    if (unrepaired.size === 0) return plan;
+    for (const id of unrepaired) exclude.add(id);
+    const skipped = plan.skipped;
+    plan = buildMutation(resource, findings, ctx.policies, ctx.settings.mutate, { exclude });
+    plan.skipped.unshift(
+      ...skipped,
+      ...[...unrepaired].map((policyId) => ({
+        policyId,
+        reason: `the fix of ${policyId} does not make ${resource.id} pass it`,
+      })),
+    );
+  }
+  return { patch: [], policies: [], skipped: plan.skipped };
 }
 
 function nameOf(object: Record<string, unknown> | undefined): string | undefined {

@@ -118,3 +118,59 @@ describe('buildMutation', () => {
     ]);
   });
 });
+
+describe('/mutate with the built-in restricted fixes', () => {
+  const restricted = [
+    'pss-restricted-capabilities',
+    'pss-restricted-privilege-escalation',
+    'pss-restricted-seccomp',
+  ];
+  let builtin: Engine;
+  let builtinPolicies: Map<string, Policy>;
+
+  beforeAll(async () => {
+    const loaded = await loadPolicies({ paths: [], builtin: true });
+    builtin = await createEngine(loaded, defaultSettings());
+    builtinPolicies = new Map(loaded.map((policy) => [policy.id, policy]));
+  });
+
+  function deployment(containers: Array<Record<string, unknown>>): Record<string, unknown> {
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers } },
+      },
+    };
+  }
+
+  async function mutateAndCheck(body: Record<string, unknown>) {
+    const resource = kubernetesResource(body, { file: 'test', line: 1 });
+    const before = await builtin.evaluate([resource]);
+    const mutation = buildMutation(resource, before.findings, builtinPolicies, restricted);
+    const patched = applyMutation(body, mutation.patch);
+    const after = await builtin.evaluate([kubernetesResource(patched, { file: 'test', line: 1 })]);
+    return { mutation, before, after };
+  }
+
+  it('repairs a container that adds NET_ADMIN: the patched object passes pss-restricted-capabilities', async () => {
+    const { mutation, before, after } = await mutateAndCheck(
+      deployment([
+        { name: 'app', image: 'shop/web:1.2.3', securityContext: { capabilities: { add: ['NET_ADMIN'] } } },
+      ]),
+    );
+    expect(before.findings.map((f) => f.policyId)).toContain('pss-restricted-capabilities');
+    expect(mutation.policies).toEqual(expect.arrayContaining(restricted));
+    expect(after.findings.filter((f) => restricted.includes(f.policyId))).toEqual([]);
+  });
+
+  it('patches thousands of containers in one pass, each fixed once, and the result passes', async () => {
+    const containers = Array.from({ length: 3000 }, (_, i) => ({ name: `c${i}`, image: `shop/web:1.${i}` }));
+    const { mutation, after } = await mutateAndCheck(deployment(containers));
+    // Per container: securityContext, allowPrivilegeEscalation, seccompProfile, capabilities, drop.
+    expect(mutation.patch.length).toBeGreaterThanOrEqual(3000 * 4);
+    expect(after.findings.filter((f) => restricted.includes(f.policyId))).toEqual([]);
+  });
+});
