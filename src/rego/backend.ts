@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { ParapetError } from '../model/errors.js';
 import type { RegoBundle } from './bundle.js';
 import { compileRego, type CompileRequest, type CompiledBundle } from './compiler.js';
@@ -17,12 +18,22 @@ export interface PreparedModule {
 const runtimes = new Map<string, RegoRuntime>();
 const prepared = new Map<string, PreparedModule>();
 
+/**
+ * Off the main thread (an evaluation thread of `parapet serve`) Rego runs inline: the calling
+ * thread is itself stopped at the review's budget, and a thread per thread would double the
+ * isolates the webhook's memory holds.
+ */
+function isolationFor(settings: RegoSettings): RegoSettings['isolation'] {
+  return isMainThread ? settings.isolation : 'inline';
+}
+
 function runtimeFor(settings: RegoSettings): RegoRuntime {
-  const key = `${settings.isolation}\0${settings.timeoutMs}\0${settings.memoryLimitMiB}\0${settings.print}`;
+  const isolation = isolationFor(settings);
+  const key = `${isolation}\0${settings.timeoutMs}\0${settings.memoryLimitMiB}\0${settings.print}`;
   let runtime = runtimes.get(key);
   if (!runtime) {
     runtime = new RegoRuntime({
-      isolation: settings.isolation,
+      isolation,
       timeoutMs: settings.timeoutMs,
       memoryLimitMiB: settings.memoryLimitMiB,
       print: settings.print ? (line) => process.stderr.write(`rego: ${line}\n`) : undefined,

@@ -333,16 +333,17 @@ export async function decideAdmission(
   record.evaluationMs = Math.round((performance.now() - evaluationStart) * 1000) / 1000;
 
   if (result.findings.length > ctx.settings.maxFindings) {
-    record.decision = route === 'mutate' ? 'allowed' : 'denied';
+    // Denied on both routes, as for the other limits.
+    record.decision = 'denied';
     record.reason = 'limit-exceeded';
-    const reason = `${resource.id} raised ${result.findings.length} findings, above the limit of ${ctx.settings.maxFindings} (server.maxFindings)`;
-    if (route === 'mutate')
-      return finish({
-        uid: request.uid,
-        allowed: true,
-        warnings: [shortLine(`parapet did not mutate ${reason}`)],
-      });
-    return finish(denial(request.uid, shortDenial(`parapet denied ${reason}`)));
+    return finish(
+      denial(
+        request.uid,
+        shortDenial(
+          `parapet denied ${resource.id}: it raised ${result.findings.length} findings, above the limit of ${ctx.settings.maxFindings} (server.maxFindings)`,
+        ),
+      ),
+    );
   }
 
   // Set-scoped rules (relations, aggregates) judge a whole input set; one admitted object is not one.

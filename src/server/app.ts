@@ -292,8 +292,12 @@ export function buildServer(
       request.log.error({ event: 'internal-error', error: describeError(error) }, 'request failed');
       return reply.code(500).send(errorBody(500, 'internal error; see the webhook log'));
     }
-    if (error.name === 'BodyError' || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    if (error.name === 'BodyError' || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // The rest of the body is not read: decrypting what a client keeps sending would cost this
+      // thread more than the answer. The connection ends as soon as the answer is out.
       reply.header('connection', 'close');
+      reply.raw.once('finish', () => request.raw.socket?.destroy());
+    }
     const message =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `request body is larger than ${settings.maxBodyBytes} bytes`

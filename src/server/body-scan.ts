@@ -54,7 +54,11 @@ function stringAt(body: Uint8Array, start: number, end: number): string | undefi
  * Scans `body` (UTF-8 JSON text). Malformed JSON is not reported here (the parser words that); the
  * counts are exact for well-formed text.
  */
-export function scanBody(body: Uint8Array, limits: BodyLimits): BodyScan {
+export function scanBody(
+  body: Uint8Array,
+  limits: BodyLimits,
+  options: { headerOnly?: boolean } = {},
+): BodyScan {
   const scan: BodyScan = {};
   // Per open container: is it an array, its items so far, and (objects) the key being read.
   const isArray: boolean[] = [];

@@ -11,13 +11,14 @@ import type { Worker } from 'node:worker_threads';
 import { needsTypescriptLoader, siblingModule, startModuleWorker } from '../engine/worker-thread.js';
 import { ParapetError } from '../model/errors.js';
 import { failureResponse, type AdmissionRoute } from './admission.js';
+import { scanBody } from './body-scan.js';
 import type {
   EngineLoader,
   EvaluationReply,
   EvaluationRequest,
   EvaluationWorkerData,
 } from './evaluation-worker.js';
-import type { PolicyCatalogue, ReviewAnswer, ReviewHeader } from './review-job.js';
+import { scannedHeader, type PolicyCatalogue, type ReviewAnswer, type ReviewHeader } from './review-job.js';
 import type { ServerSettings } from './settings.js';
 
 export interface EvaluationPoolOptions {
@@ -144,7 +145,7 @@ export class EvaluationPool {
         : {
             resourceLimits: {
               maxOldGenerationSizeMb: heap,
-              maxYoungGenerationSizeMb: Math.max(4, Math.min(16, Math.floor(heap / 8))),
+              maxYoungGenerationSizeMb: Math.max(2, Math.min(8, Math.floor(heap / 16))),
             },
           }),
       // The decision log and errors go through the HTTP thread; a thread's own output is noise.
@@ -242,11 +243,18 @@ export class EvaluationPool {
     const budget = this.options.settings.budgetMs;
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.settle(job, {
-        type: 'unavailable',
-        message: `no evaluation thread was free within the ${budget} ms budget`,
-        budgetExceeded: true,
-      });
+      // Its uid is read from the bytes (the API server writes it first) so that the answer is the
+      // configured failure decision, as for a review stopped while running.
+      const scan = scanBody(
+        job.body,
+        { maxValues: Infinity, maxListItems: Infinity, maxDepth: Infinity },
+        { headerOnly: true },
+      );
+      job.header = scannedHeader(job.route, scan);
+      this.settle(
+        job,
+        this.stopped(job, 'budget-exceeded', `no evaluation thread was free within the ${budget} ms budget`),
+      );
       return;
     }
     const thread = job.thread;

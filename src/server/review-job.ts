@@ -15,7 +15,7 @@ import {
   type AdmissionRoute,
   type DecisionRecord,
 } from './admission.js';
-import { scanBody } from './body-scan.js';
+import { scanBody, type BodyScan } from './body-scan.js';
 import {
   admissionApiVersions,
   denial,
@@ -89,6 +89,21 @@ export function parseBody(body: Uint8Array | string): unknown {
   }
 }
 
+/** The header of a review read by `scanBody` (apiVersion and uid only), when both were read. */
+export function scannedHeader(route: AdmissionRoute, scan: BodyScan): ReviewHeader | undefined {
+  const apiVersion = admissionApiVersions.find((version) => version === scan.apiVersion);
+  if (!apiVersion || scan.uid === undefined || scan.uid === '') return undefined;
+  const record = newDecisionRecord(route, {
+    uid: scan.uid,
+    kind: { group: '', version: '', kind: '' },
+    operation: 'CREATE',
+    userInfo: {},
+    dryRun: false,
+  });
+  record.operation = '';
+  return { apiVersion, uid: scan.uid, record };
+}
+
 /**
  * The answer to a body past the value, list or depth limits, read before parsing it: a denial
  * naming the request when its uid was read, HTTP 400 otherwise.
@@ -106,25 +121,17 @@ function refuseOversized(
     maxDepth: settings.maxDepth + 2,
   });
   if (!scan.violation) return undefined;
-  const apiVersion = admissionApiVersions.find((version) => version === scan.apiVersion);
-  if (!apiVersion || !scan.uid) return { type: 'invalid', message: `request refused: ${scan.violation}` };
-  const record = newDecisionRecord(route, {
-    uid: scan.uid,
-    kind: { group: '', version: '', kind: '' },
-    operation: 'CREATE',
-    userInfo: {},
-    dryRun: false,
-  });
-  record.operation = '';
-  record.decision = route === 'mutate' ? 'allowed' : 'denied';
+  const header = scannedHeader(route, scan);
+  if (!header) return { type: 'invalid', message: `request refused: ${scan.violation}` };
+  const { apiVersion, record } = header;
+  // Denied on both routes: padding an object must buy it neither a pass nor a skipped repair.
+  record.decision = 'denied';
   record.reason = 'limit-exceeded';
   record.durationMs = performance.now() - started;
-  const message = `parapet ${route === 'mutate' ? 'did not mutate' : 'denied'} the request: ${scan.violation}`;
   return {
     type: 'review',
     apiVersion,
-    response:
-      route === 'mutate' ? { uid: scan.uid, allowed: true, warnings: [message] } : denial(scan.uid, message),
+    response: denial(header.uid, `parapet denied the request: ${scan.violation}`),
     record,
     counts: [],
     logged: [],

@@ -67,14 +67,14 @@ export function defaultServerSettings(): ServerSettings {
     maxListItems: 2000,
     maxDepth: 64,
     maxValues: 200_000,
-    maxFindings: 1000,
+    maxFindings: 5000,
     maxDeniedFindings: 10,
     maxInflightBytes: 24 * 1024 * 1024,
     maxConnections: 256,
     requestTimeoutMs: 10_000,
     maxRequestsPerConnection: 1000,
     evaluationThreads: 2,
-    evaluationHeapMiB: 96,
+    evaluationHeapMiB: 64,
   };
 }
 
@@ -99,14 +99,14 @@ const limitDescriptions: Record<keyof typeof serverLimits, string> = {
   maxListItems: 'Items any one list in the object may hold (default 2000).',
   maxDepth: 'Nesting depth of the object (default 64).',
   maxValues: 'JSON values one request body may hold, object and oldObject together (default 200000).',
-  maxFindings: 'Findings one review may raise (default 1000).',
+  maxFindings: 'Findings one review may raise (default 5000).',
   maxDeniedFindings: 'Findings a denial message names (default 10).',
   maxInflightBytes: 'Request bytes held across all requests in flight (default 25165824).',
   maxConnections: 'Concurrent connections to the admission port (default 256).',
   requestTimeoutMs: 'Time a client has to send a whole request, in ms (default 10000).',
   maxRequestsPerConnection: 'Requests one keep-alive connection may carry (default 1000).',
   evaluationThreads: 'Evaluation threads of parapet serve (default 2).',
-  evaluationHeapMiB: 'Heap limit of each evaluation thread in MiB (default 96).',
+  evaluationHeapMiB: 'Heap limit of each evaluation thread in MiB (default 64).',
 };
 
 const limitProperties = Object.fromEntries(

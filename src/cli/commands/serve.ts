@@ -176,7 +176,7 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
     .option('--max-list-items <n>', 'items any list in the object may hold; more is denied (default 2000)')
     .option('--max-depth <n>', 'nesting depth of the object; deeper is denied (default 64)')
     .option('--max-values <n>', 'JSON values one request body may hold; more is denied (default 200000)')
-    .option('--max-findings <n>', 'findings one review may raise; more is denied (default 1000)')
+    .option('--max-findings <n>', 'findings one review may raise; more is denied (default 5000)')
     .option('--max-denied-findings <n>', 'findings a denial message names (default 10)')
     .option(
       '--max-inflight-bytes <bytes>',
@@ -186,7 +186,7 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
     .option('--request-timeout-ms <ms>', 'time a client has to send a whole request (default 10000)')
     .option('--max-requests-per-connection <n>', 'requests per keep-alive connection (default 1000)')
     .option('--evaluation-threads <n>', 'threads evaluating reviews, one review each at a time (default 2)')
-    .option('--evaluation-heap-mib <mib>', 'heap limit of each evaluation thread (default 96)')
+    .option('--evaluation-heap-mib <mib>', 'heap limit of each evaluation thread (default 64)')
     .option('--probe-port <port>', 'port of GET /healthz, /readyz and /metrics over plain HTTP', '8080')
     .option('--probe-host <address>', 'address of the probe port (default: --host)')
     .option('--fail-on <severity>', 'failing findings at or above this severity deny (default: any)')
