@@ -6,7 +6,7 @@ import { parseApproval } from '../engine/approvals.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { assertSelectorsMatch, type SelectorGroup } from '../engine/selection.js';
 import { loadPolicies } from '../policies/load.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, withTrustedConfig, type LoadedConfig } from '../config/load.js';
 import { collect } from './io.js';
 
 /** The policy-selection options `check`, `serve` and `policies` share. */
@@ -22,6 +22,8 @@ export interface PolicyOptions {
   approve?: string[];
   /** `--config FILE`; default: parapet.yaml (or .yml, or a dot file) in the working directory. */
   config?: string;
+  /** `--trusted-config FILE`: the CI job's own settings, over the repository's (see README, trust). */
+  trustedConfig?: string;
   /** `check`: Conftest namespaces (Rego packages) to run (`--namespace`, repeatable). */
   conftestNamespaces?: string[];
 }
@@ -40,6 +42,10 @@ export function addPolicyOptions(command: Command): Command {
     .option(
       '--config <file>',
       'configuration file (default: parapet.yaml in the working directory, if present)',
+    )
+    .option(
+      '--trusted-config <file>',
+      "the CI job's own configuration, over the repository's; only it may set rego.opa, rego.cacheDir, images.dockerConfig and paths outside the repository",
     );
 }
 
@@ -54,12 +60,23 @@ export function parseSeverity(value: string, option: string): Severity {
 }
 
 /**
+ * The configuration in force: the repository's (`--config`, or parapet.yaml in the working
+ * directory), read as untrusted, with the pipeline's `--trusted-config` over it.
+ */
+export function configFromOptions(options: PolicyOptions): LoadedConfig | undefined {
+  const repository = loadConfig({ cwd: process.cwd(), file: options.config });
+  if (options.trustedConfig === undefined) return repository;
+  const trusted = loadConfig({ cwd: process.cwd(), file: options.trustedConfig, trusted: true })!;
+  return withTrustedConfig(repository, trusted);
+}
+
+/**
  * Settings from the command line over `base`: by default the configuration file (`--config`, or
  * parapet.yaml in the working directory), else the defaults.
  */
 export function buildSettings(
   options: PolicyOptions,
-  base: Settings = loadConfig({ cwd: process.cwd(), file: options.config })?.settings ?? defaultSettings(),
+  base: Settings = configFromOptions(options)?.settings ?? defaultSettings(),
 ): Settings {
   const settings: Settings = { ...base };
   if (options.select.length) settings.select = options.select;
@@ -97,7 +114,7 @@ export interface LoadedEngine {
 
 /** Load policies and compile the engine exactly as `check` and `serve` both need it. */
 export async function engineFromOptions(options: PolicyOptions): Promise<LoadedEngine> {
-  const config = loadConfig({ cwd: process.cwd(), file: options.config });
+  const config = configFromOptions(options);
   const settings = buildSettings(options, config?.settings);
   const policies = await loadPolicies({
     paths: [...(config?.policyPaths ?? []), ...options.policies],

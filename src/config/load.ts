@@ -8,6 +8,7 @@ import { ParapetError } from '../model/errors.js';
 import type { Mode, Severity } from '../model/policy.js';
 import type { UnknownHandling } from '../model/result.js';
 import { defaultSettings, type Settings } from '../model/settings.js';
+import { isInside, realPathOf } from '../policies/paths.js';
 import { configSchema } from './schema.js';
 import { domainSections } from './sections.js';
 
@@ -38,6 +39,8 @@ export interface LoadedConfig {
   policyPaths: string[];
   /** Whether the built-in policy library is loaded. */
   builtin: boolean;
+  /** The validated file as written (for merging a --trusted-config over it). */
+  raw: ConfigFile;
 }
 
 /** File names looked for in the working directory, in this order. */
@@ -56,7 +59,12 @@ export function findConfigFile(cwd: string): string | undefined {
  * Loads `file` (or the configuration found in `cwd` when `file` is not given). Returns undefined
  * when no file is given and none is found; throws `PARAPET_CONFIG_*` errors naming file, line and field.
  */
-export function loadConfig(options: { cwd: string; file?: string }): LoadedConfig | undefined {
+export function loadConfig(options: {
+  cwd: string;
+  file?: string;
+  /** The pipeline's own file (`--trusted-config`): every setting allowed, paths anywhere. */
+  trusted?: boolean;
+}): LoadedConfig | undefined {
   const absolute = options.file ? path.resolve(options.cwd, options.file) : findConfigFile(options.cwd);
   if (!absolute) return undefined;
   // A file named on the command line is shown as given; a discovered one relative to the working directory.
@@ -72,11 +80,14 @@ export function loadConfig(options: { cwd: string; file?: string }): LoadedConfi
       cause: error,
     });
   }
-  return parseConfig(text, { file: display, path: absolute });
+  return parseConfig(text, { file: display, path: absolute, trusted: options.trusted });
 }
 
 /** Validates and normalises configuration text. `file` is used in messages, `path` to resolve relative paths. */
-export function parseConfig(text: string, source: { file: string; path: string }): LoadedConfig {
+export function parseConfig(
+  text: string,
+  source: { file: string; path: string; trusted?: boolean },
+): LoadedConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const yamlError = doc.errors[0];
@@ -96,7 +107,112 @@ export function parseConfig(text: string, source: { file: string; path: string }
     const position = positionOf(doc, lineCounter, segments, error);
     throw invalid(source.file, position.line, position.col, `${formatPath(segments)}: ${message}`);
   }
+  if (!source.trusted) assertRepositoryMaySet(value as ConfigFile, source, doc, lineCounter);
   return normalizeConfig(value as ConfigFile, source);
+}
+
+/**
+ * Settings a repository's own configuration may not set: each names a program parapet runs or a
+ * credential it reads, which a pull request under review must not choose. The CI job sets them in
+ * a `--trusted-config` file (or `PARAPET_OPA` for the opa binary).
+ */
+export const pipelineOnlySettings: Segment[][] = [
+  ['rego', 'opa'],
+  ['rego', 'cacheDir'],
+  ['images', 'dockerConfig'],
+];
+
+/** File settings a repository may set, confined to the tree of the configuration file's directory. */
+export const repositoryPathSettings: Segment[][] = [
+  ['policies', 'paths'],
+  ['cost', 'pricing'],
+  ['images', 'knownExploited'],
+  ['images', 'vulnerabilityReports'],
+  ['images', 'cosignKeys'],
+];
+
+function settingAt(value: unknown, segments: Segment[]): unknown {
+  let node = value;
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+function assertRepositoryMaySet(
+  config: ConfigFile,
+  source: { file: string; path: string },
+  doc: Document,
+  lineCounter: LineCounter,
+): void {
+  const at = (segments: Segment[]) =>
+    positionOf(doc, lineCounter, segments, { keyword: 'additionalProperties' } as ErrorObject);
+  for (const segments of pipelineOnlySettings) {
+    if (settingAt(config, segments) === undefined) continue;
+    const { line, col } = at(segments);
+    throw invalid(
+      source.file,
+      line,
+      col,
+      `${formatPath(segments)}: only the CI job may set this (in a --trusted-config file${segments[1] === 'opa' ? ', or PARAPET_OPA' : ''}): a repository's configuration cannot choose a program to run or a credential to read`,
+    );
+  }
+  const directory = path.dirname(source.path);
+  const root = realPathOf(directory);
+  for (const segments of repositoryPathSettings) {
+    const setting = settingAt(config, segments);
+    const entries = Array.isArray(setting) ? setting : setting === undefined ? [] : [setting];
+    entries.forEach((entry, index) => {
+      if (typeof entry !== 'string') return;
+      if (isInside(root, realPathOf(path.resolve(directory, entry)))) return;
+      const where = Array.isArray(setting) ? [...segments, index] : segments;
+      const { line, col } = positionOf(doc, lineCounter, where, { keyword: 'type' } as ErrorObject);
+      throw invalid(
+        source.file,
+        line,
+        col,
+        `${formatPath(where)}: "${entry}" is outside ${path.dirname(source.file) === '.' ? 'the directory' : path.dirname(source.file)} of ${path.basename(source.file)}; a repository's configuration reads only files in its own tree (name other files on the command line or in a --trusted-config file)`,
+      );
+    });
+  }
+}
+
+/** File settings that a trusted file may point anywhere: made absolute against its own directory. */
+const trustedPathSettings: Segment[][] = [
+  ...repositoryPathSettings,
+  ['rego', 'cacheDir'],
+  ['images', 'dockerConfig'],
+];
+
+/**
+ * The repository's configuration with the pipeline's `--trusted-config` over it: each top-level
+ * section merges key by key, the trusted file winning; lists and plain values are replaced whole.
+ */
+export function withTrustedConfig(repository: LoadedConfig | undefined, trusted: LoadedConfig): LoadedConfig {
+  const directory = path.dirname(trusted.path);
+  const raw = structuredClone(trusted.raw) as Record<string, unknown>;
+  for (const segments of [...trustedPathSettings, ['rego', 'opa']]) {
+    const parent = settingAt(raw, segments.slice(0, -1)) as Record<string, unknown> | undefined;
+    const key = segments.at(-1) as string;
+    const entry = parent?.[key];
+    if (entry === undefined || parent === undefined) continue;
+    const absolute = (item: unknown) => (typeof item === 'string' ? path.resolve(directory, item) : item);
+    // A bare opa name is looked up on PATH, not next to the file.
+    if (key === 'opa') {
+      if (typeof entry === 'string' && entry.includes('/')) parent[key] = absolute(entry);
+    } else parent[key] = Array.isArray(entry) ? entry.map(absolute) : absolute(entry);
+  }
+  const merged = structuredClone(repository?.raw ?? {}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(raw)) {
+    const base = merged[key];
+    merged[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
+  }
+  return normalizeConfig(merged as ConfigFile, repository ?? trusted);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function normalizeConfig(config: ConfigFile, source: { file: string; path: string }): LoadedConfig {
@@ -133,6 +249,7 @@ function normalizeConfig(config: ConfigFile, source: { file: string; path: strin
     settings,
     policyPaths: (config.policies?.paths ?? []).map((entry) => path.resolve(directory, entry)),
     builtin: config.policies?.builtin ?? true,
+    raw: config,
   };
 }
 

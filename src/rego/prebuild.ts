@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { policyFilePath } from '../policies/paths.js';
 import type { Policy } from '../model/policy.js';
 import { compileRego, writePrebuilt, type CompileRequest } from './compiler.js';
 import { conftestRequest, gatekeeperRequest, nativeRequest, normalizeEntrypoint, readData } from './rule.js';
@@ -31,10 +31,11 @@ export function compileRequests(policies: Policy[], settings: RegoSettings): Com
       typeof spec.entrypoint === 'string' &&
       !/\.(wasm|tar\.gz)$/.test(spec.module)
     ) {
-      const base = dirname(policy.file);
-      const data = readData(typeof spec.data === 'string' ? join(base, spec.data) : undefined);
+      const data = readData(
+        typeof spec.data === 'string' ? policyFilePath(policy.file, spec.data, 'data') : undefined,
+      );
       request = nativeRequest(
-        join(base, spec.module),
+        policyFilePath(policy.file, spec.module, 'module'),
         normalizeEntrypoint(spec.entrypoint),
         data,
         policy.id,

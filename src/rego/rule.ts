@@ -16,6 +16,7 @@ import {
   type AdmissionRequestLike,
 } from './gatekeeper.js';
 import type { Outcome } from './runtime.js';
+import { policyFilePath } from '../policies/paths.js';
 import { regoSettingsFrom, type RegoSettings } from './settings.js';
 import { compiledFolder, type ConftestRuleSpec, type GatekeeperRuleSpec } from './source.js';
 
@@ -235,13 +236,12 @@ function nativeViolations(value: unknown, file: string): Violation[] {
 
 function compileNative(policy: Policy, spec: NativeRuleSpec, ctx: CompileContext): CompiledRule {
   const settings = regoSettingsFrom(ctx.settings.domains);
-  const base = dirname(policy.file);
-  const file = join(base, spec.module);
+  const file = policyFilePath(policy.file, spec.module, 'module');
   const prepared = loadModuleFile(
     settings,
     file,
     spec.entrypoint,
-    readData(spec.data === undefined ? undefined : join(base, spec.data)),
+    readData(spec.data === undefined ? undefined : policyFilePath(policy.file, spec.data, 'data')),
     policy.id,
   );
   const params = ctx.params;

@@ -91,9 +91,10 @@ describe.skipIf(!haveRegistry)('a registry behind basic authentication (htpasswd
     const dir = mkdtempSync(join(tmpdir(), 'parapet-basic-check-'));
     const config = join(dir, 'parapet.yaml');
     writeFileSync(config, `images:\n  dockerConfig: ${dockerConfig(registry.host)}\n`);
+    // Credentials are the pipeline's to name, never the repository's.
     const { code, stdout, stderr } = await runCli([
       'check',
-      '--config',
+      '--trusted-config',
       config,
       '--registry',
       '--image',

@@ -118,9 +118,10 @@ describe('errors name the file', () => {
       join(scratch, 'parapet.yaml'),
       `rego:\n  opa: ${join(scratch, 'no-such-opa')}\n  cacheDir: ${join(scratch, 'cache')}\n`,
     );
+    // Only the pipeline's own configuration may name the opa binary and the cache.
     const missing = await runCli([
       'check',
-      '--config',
+      '--trusted-config',
       join(scratch, 'parapet.yaml'),
       '--no-builtin',
       '--policies',

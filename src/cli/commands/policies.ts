@@ -2,9 +2,14 @@ import { Command } from 'commander';
 import { ParapetError } from '../../model/errors.js';
 import { loadPolicies } from '../../policies/load.js';
 import { assertSelectorsMatch, lastMatching, selectPolicies } from '../../engine/selection.js';
-import { loadConfig } from '../../config/load.js';
 import type { CliIO } from '../io.js';
-import { addPolicyOptions, buildSettings, selectorGroups, type PolicyOptions } from '../settings.js';
+import {
+  addPolicyOptions,
+  buildSettings,
+  configFromOptions,
+  selectorGroups,
+  type PolicyOptions,
+} from '../settings.js';
 
 interface PoliciesOptions extends PolicyOptions {
   format: string;
@@ -24,7 +29,7 @@ export function policiesCommand(io: CliIO): Command {
       );
     }
     // The configuration's policy paths, selection and severity overrides apply, as they do in `check`.
-    const config = loadConfig({ cwd: process.cwd(), file: options.config });
+    const config = configFromOptions(options);
     const settings = buildSettings(options, config?.settings);
     const loaded = await loadPolicies({
       paths: [...(config?.policyPaths ?? []), ...options.policies],
