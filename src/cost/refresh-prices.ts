@@ -16,6 +16,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { isAlias, isNode, parseDocument } from 'yaml';
 import { builtinPricingDir, parsePricingFile } from './catalogue.js';
 
@@ -202,18 +203,32 @@ const sources = {
   },
 } as const;
 
+/** `SOURCE REGION... [--file PRICING.yaml]`, or undefined when that is not what `argv` holds. */
+export function parseRefreshArguments(
+  argv: string[],
+): { name: keyof typeof sources; regions: string[]; file?: string } | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { file: { type: 'string' } }, allowPositionals: true });
+  } catch {
+    return undefined;
+  }
+  const [name, ...regions] = parsed.positionals;
+  if (name === undefined || !(name in sources) || regions.length === 0) return undefined;
+  return { name: name as keyof typeof sources, regions, file: parsed.values.file };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const fileFlag = argv.indexOf('--file');
-  const explicitFile = fileFlag >= 0 ? argv[fileFlag + 1] : undefined;
-  const [name, ...regions] = argv.filter((_, index) => index !== fileFlag && index !== fileFlag + 1);
-  const source = sources[name as keyof typeof sources];
-  if (!source || regions.length === 0) {
+  const args = parseRefreshArguments(argv);
+  if (!args) {
     process.stderr.write(
       `usage: refresh-prices ${Object.keys(sources).join('|')} REGION... [--file PRICING.yaml]\n`,
     );
     return 2;
   }
-  const file = explicitFile ?? path.join(builtinPricingDir, source.file);
+  const { name, regions } = args;
+  const source = sources[name];
+  const file = args.file ?? path.join(builtinPricingDir, source.file);
   let text = readFileSync(file, 'utf8');
   const date = new Date().toISOString().slice(0, 10);
   for (const region of regions) {
