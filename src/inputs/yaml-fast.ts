@@ -1,14 +1,15 @@
 /**
  * A fast path for the YAML that manifests are made of: block mappings and sequences, plain and
  * quoted single-line scalars, one-line flow collections, literal and simple folded block scalars,
- * comments and `---` separators. It resolves scalars exactly as the `yaml` package's default
- * (YAML 1.2 core schema) does and records the line of every key and item.
+ * comments and `---` separators. It resolves scalars exactly as kubectl's sigs.k8s.io/yaml
+ * (go-yaml v2) does and records the line of every key and item.
  *
- * Anything else — anchors, aliases, tags, directives, multi-line plain or quoted scalars, complex
- * keys, tabs, duplicate keys, anything malformed — makes it give up (return undefined) so the
- * caller parses the file with the `yaml` package, which also words the errors. Giving up is always
- * safe; a wrong answer never is, and property tests hold the two parsers to the same values and
- * the same lines.
+ * Anything else — anchors, aliases, merge keys, tags, directives, multi-line plain or quoted
+ * scalars, complex or non-string keys, tabs, duplicate keys, `.inf`/`.nan`, anything malformed —
+ * makes it give up (return undefined) so the caller reads the file with the exact reader
+ * (src/inputs/kubernetes-yaml.ts), which also words the errors. Giving up is always safe; a wrong
+ * answer never is: property tests hold the two readers to the same values and lines, and the
+ * differential test holds both to the YAML oracle's answers.
  *
  * It is one pass over the text with character-code loops: no per-line strings or objects, and no
  * string at all for numbers, booleans and nulls. Lines go to flat side tables, not to one Map per
@@ -16,6 +17,7 @@
  */
 
 import { unescapePointerToken } from '../engine/pointer.js';
+import { resolveGoPlain } from './kubernetes-scalars.js';
 
 /** One parsed document of a file that took the fast path. */
 export interface FastDocument {
@@ -32,12 +34,6 @@ class GiveUp extends Error {}
 const giveUp = (): never => {
   throw new GiveUp();
 };
-
-const INT_OCT = /^0o[0-7]+$/;
-const INT_HEX = /^0x[0-9a-fA-F]+$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
-const NAN = /^\.(?:nan|NaN|NAN)$/;
 
 const KEY_CACHE_MASK = 1023;
 const VALUE_CACHE_MASK = 4095;
@@ -288,7 +284,9 @@ class Parser {
       }
       const c = t.charCodeAt(i);
       if (i === pos) {
-        if (c === DASH && t.startsWith('---', pos) && (end === pos + 3 || t.charCodeAt(pos + 3) === SPACE)) {
+        if (c === DASH && t.startsWith('---', pos)) {
+          // Any other line starting `---` splits the stream where kubectl reads it: not ours.
+          if (end !== pos + 3 && t.charCodeAt(pos + 3) !== SPACE) giveUp();
           this.eod = true;
           this.sepAt = pos;
           this.sepEnd = end;
@@ -445,7 +443,8 @@ class Parser {
     // Keys that resolve to something other than a string come out stringified by the full
     // parser; leave them to it.
     const key = this.plain(s, r);
-    if (typeof key !== 'string') giveUp();
+    // A plain `<<` is a merge key: not ours.
+    if (typeof key !== 'string' || key === '<<') giveUp();
     if (r === sep) {
       this.keyCache[slot] = key as string;
     }
@@ -615,48 +614,41 @@ class Parser {
     return value;
   }
 
-  /** Resolve the plain scalar `s..e` under the YAML 1.2 core schema. */
+  /**
+   * Resolve the plain scalar `s..e` as go-yaml v2 does (src/inputs/kubernetes-scalars.ts). What
+   * JSON cannot hold (.nan, .inf) is not ours: the exact reader words the error.
+   */
   private plain(s: number, e: number): unknown {
     const t = this.t;
     if (s === e) return null;
     const c = t.charCodeAt(s);
-    // Most scalars start with a letter that cannot begin a number, null or bool.
+    // Most scalars start with a letter that cannot begin a bool or null (y n t f o, any case).
     if (
-      (c >= 97 && c <= 122 && c !== 110 && c !== 116 && c !== 102) ||
-      (c >= 65 && c <= 90 && c !== 78 && c !== 84 && c !== 70)
+      (c >= 97 && c <= 122 && c !== 121 && c !== 110 && c !== 116 && c !== 102 && c !== 111) ||
+      (c >= 65 && c <= 90 && c !== 89 && c !== 78 && c !== 84 && c !== 70 && c !== 79)
     )
       return this.cachedSlice(s, e);
     const length = e - s;
-    if (length === 1 && c === 126 /* ~ */) return null;
-    if (length === 4 && (c === 110 || c === 78)) {
-      if (t.startsWith('null', s) || t.startsWith('Null', s) || t.startsWith('NULL', s)) return null;
-    } else if (length === 4 && (c === 116 || c === 84)) {
-      if (t.startsWith('true', s) || t.startsWith('True', s) || t.startsWith('TRUE', s)) return true;
-    } else if (length === 5 && (c === 102 || c === 70)) {
-      if (t.startsWith('false', s) || t.startsWith('False', s) || t.startsWith('FALSE', s)) return false;
-    }
-    if ((c >= 48 && c <= 57) || c === DASH || c === 43 /* + */) {
-      // A decimal integer: [-+]?[0-9]+ (parseInt past 15 digits, where sums would round differently).
+    if ((c >= 49 && c <= 57) || c === DASH || c === 43 /* + */) {
+      // A decimal integer without a leading zero (`0644` is octal here): [-+]?[1-9][0-9]*.
       let k = c === DASH || c === 43 ? s + 1 : s;
-      let v = 0;
-      const digits = e - k;
-      for (; k < e; k += 1) {
-        const d = t.charCodeAt(k) - 48;
-        if (d < 0 || d > 9) break;
-        v = v * 10 + d;
+      const first = t.charCodeAt(k);
+      if (first >= 49 && first <= 57) {
+        let v = 0;
+        const digits = e - k;
+        for (; k < e; k += 1) {
+          const d = t.charCodeAt(k) - 48;
+          if (d < 0 || d > 9) break;
+          v = v * 10 + d;
+        }
+        if (k === e && digits <= 15) return c === DASH ? -v : v;
       }
-      if (k === e && digits > 0) {
-        if (digits > 15) return parseInt(t.slice(s, e), 10);
-        return c === DASH ? -v : v;
-      }
-    } else if (c !== 46 /* . */) return t.slice(s, e);
-    const text = t.slice(s, e);
-    if (INT_OCT.test(text)) return parseInt(text.slice(2), 8);
-    if (INT_HEX.test(text)) return parseInt(text.slice(2), 16);
-    if (FLOAT.test(text)) return parseFloat(text);
-    if (INF.test(text)) return c === DASH ? -Infinity : Infinity;
-    if (NAN.test(text)) return NaN;
-    return text;
+    }
+    if (length > 5 && c !== 46 && c !== DASH && c !== 43 && (c < 48 || c > 57)) return this.cachedSlice(s, e);
+    const resolved = resolveGoPlain(t.slice(s, e));
+    if (resolved.type === 'float' && !Number.isFinite(resolved.value)) giveUp();
+    if (resolved.type === 'str') return this.cachedSlice(s, e);
+    return resolved.value;
   }
 
   /** A double-quoted scalar starting at `s` (the quote), ending on this line; `end` is set after it. */
@@ -682,7 +674,7 @@ class Parser {
           const hex = t.slice(i + 2, i + 2 + len);
           if (!/^[0-9a-fA-F]+$/.test(hex)) giveUp();
           const code = parseInt(hex, 16);
-          if (code > 0x10ffff) giveUp();
+          if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) giveUp();
           out += String.fromCodePoint(code);
           i += 2 + len;
         } else {
@@ -878,7 +870,7 @@ class Parser {
     this.checkPlain(start, p);
     const value = this.plain(start, p);
     if (isKey) {
-      if (typeof value !== 'string') giveUp();
+      if (typeof value !== 'string' || value === '<<') giveUp();
       // Only a key read with the same checks as in block mappings (`?` starts no key there).
       if (p === this.end && c !== 63) {
         this.keyCache[slot] = value as string;
@@ -901,7 +893,7 @@ const ESCAPES: Record<string, string> = {
   e: '\x1b',
   ' ': ' ',
   '"': '"',
-  '/': '/',
+  "'": "'",
   '\\': '\\',
   N: '\u0085',
   _: '\u00a0',

@@ -1,15 +1,6 @@
-import {
-  isMap,
-  isNode,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  parseDocument,
-  type Document,
-  type Node,
-} from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ParapetError } from '../model/errors.js';
+import { readKubernetesYaml } from './kubernetes-yaml.js';
 import { parseYamlFast } from './yaml-fast.js';
 
 /** One parsed YAML document: its value, its first line, and a lookup of any field's line. */
@@ -62,50 +53,14 @@ function tooDeep<T>(file: string, step: () => T): T {
 }
 
 /**
- * Parse a (multi-document) YAML text: the fast path for the plain YAML manifests are made of, the
- * `yaml` package for everything else. A syntax error is a ParapetError naming file, line and column.
+ * Read a (multi-document) Kubernetes YAML text as kubectl reads it (sigs.k8s.io/yaml, see
+ * src/inputs/kubernetes-yaml.ts): the fast path for the plain YAML manifests are made of, the exact
+ * reader for everything else. An error is a ParapetError naming file and line.
  */
 export function parseYamlDocuments(file: string, text: string): YamlDocument[] {
   const fast = parseYamlFast(text);
   if (fast) return fast;
-  const lineCounter = new LineCounter();
-  const parsed = tooDeep(file, () => parseAllDocuments(text, { lineCounter }));
-  const docs = Array.isArray(parsed) ? parsed : [];
-  for (const doc of docs) {
-    const error = doc.errors[0];
-    if (error) {
-      const pos = lineCounter.linePos(error.pos[0]);
-      const reason = error.message
-        .split('\n')[0]!
-        .replace(/ at line \d+, column \d+:?$/, '')
-        .replace(/^Maximum call stack size exceeded$/, 'collections are nested too deeply');
-      throw new ParapetError(
-        'PARAPET_INPUT_PARSE',
-        `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`,
-        { file, line: pos.line },
-      );
-    }
-  }
-  return docs.map((doc) => {
-    let value: unknown;
-    try {
-      value = tooDeep(file, () => doc.toJS({ maxAliasCount: 100 }));
-    } catch (error) {
-      if (error instanceof ParapetError) throw error;
-      // Alias bombs ("billion laughs") stop here instead of exhausting memory.
-      throw new ParapetError(
-        'PARAPET_INPUT_PARSE',
-        `${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`,
-        { file },
-      );
-    }
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    return {
-      value,
-      line: lineCounter.linePos(start).line,
-      lineAt: (tokens: string[]) => astLineAt(doc, lineCounter, tokens),
-    };
-  });
+  return tooDeep(file, () => readKubernetesYaml(file, text));
 }
 
 /**

@@ -10,8 +10,9 @@
 //
 // and on an accepted stream two flags where they hold: "duplicate" when a mapping states the same
 // key twice (sigs.k8s.io/yaml keeps the last silently, YAMLToJSONStrict and yaml.v3 readers such as
-// kustomize reject it), and "collision" when two different keys become the same JSON key (`1` and
-// `"1"`, `on` and `true`), where the value kept depends on Go's map order.
+// kustomize reject it), "collision" when two different keys become the same JSON key (`1` and
+// `"1"`, `on` and `true`), where the value kept depends on Go's map order, and "strict" with the
+// first error of sigs.k8s.io/yaml's YAMLToJSONStrict (repeated keys, merges over a set key).
 package main
 
 import (
@@ -36,6 +37,7 @@ type answer struct {
 	Error     string            `json:"error,omitempty"`
 	Duplicate bool              `json:"duplicate,omitempty"`
 	Collision bool              `json:"collision,omitempty"`
+	Strict    string            `json:"strict,omitempty"`
 }
 
 func main() {
@@ -92,6 +94,9 @@ func read(text string) (a answer) {
 			return answer{Error: err.Error()}
 		}
 		a.Docs = append(a.Docs, converted)
+		if _, serr := yaml.YAMLToJSONStrict(doc); serr != nil && a.Strict == "" {
+			a.Strict = serr.Error()
+		}
 		var tree interface{}
 		if goyaml.Unmarshal(doc, &tree) == nil && collides(tree) {
 			a.Collision = true
@@ -161,17 +166,24 @@ type directKeys struct {
 }
 
 func (d *directKeys) UnmarshalYAML(unmarshal func(interface{}) error) error {
-	var ms goyaml.MapSlice
-	if unmarshal(&ms) == nil {
-		d.duplicate = repeated(ms)
+	// A sequence of mappings also decodes into a MapSlice (as MapItem structs): ask the kind first.
+	var kind interface{}
+	if unmarshal(&kind) != nil {
 		return nil
 	}
-	var seq []directKeys
-	if unmarshal(&seq) == nil {
-		for _, item := range seq {
-			d.duplicate = d.duplicate || item.duplicate
+	switch kind.(type) {
+	case map[interface{}]interface{}:
+		var ms goyaml.MapSlice
+		if unmarshal(&ms) == nil {
+			d.duplicate = repeated(ms)
 		}
-		return nil
+	case []interface{}:
+		var seq []directKeys
+		if unmarshal(&seq) == nil {
+			for _, item := range seq {
+				d.duplicate = d.duplicate || item.duplicate
+			}
+		}
 	}
 	return nil
 }
