@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { firstAmbiguousScalar } from '../inputs/kubernetes-scalars.js';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Approval, Waiver } from '../model/finding.js';
 import { ParapetError } from '../model/errors.js';
@@ -95,6 +96,11 @@ export function parseConfig(
     const { line, col } = lineCounter.linePos(yamlError.pos[0]);
     const message = yamlError.message.split('\n')[0] ?? yamlError.code;
     throw invalid(source.file, line, col, `not valid YAML: ${message}`);
+  }
+  const ambiguous = firstAmbiguousScalar(doc);
+  if (ambiguous) {
+    const { line, col } = lineCounter.linePos(ambiguous.offset);
+    throw invalid(source.file, line, col, ambiguous.message);
   }
   const value: unknown = doc.toJS() ?? {};
   if (typeof value !== 'object' || Array.isArray(value)) {

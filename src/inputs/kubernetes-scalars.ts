@@ -6,6 +6,8 @@
  * differential test against the YAML oracle (test/yaml-oracle).
  */
 
+import { isScalar, visit, type Document } from 'yaml';
+
 /** A resolved scalar with its Go type, which decides map-key identity and the JSON key it makes. */
 export type GoScalar =
   | { type: 'null'; value: null }
@@ -134,4 +136,53 @@ export function goFloat32Key(v: number): string {
   if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
   if (digits.length <= exponent + 1) return `${sign}${digits}${'0'.repeat(exponent + 1 - digits.length)}`;
   return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+}
+
+/** A plain scalar of a YAML 1.2 document (parapet's own files) that kubectl would read otherwise. */
+export interface AmbiguousScalar {
+  offset: number;
+  message: string;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : String(value);
+}
+
+/**
+ * The first plain, untagged scalar whose YAML 1.2 value (the `yaml` package's core schema, which
+ * parapet's own files use) differs from go-yaml's (which kubectl uses for manifests): `on`, `yes`,
+ * `0644`, `1_000`, a `<<` key. Such a value must not pass silently: it means one thing here and
+ * another in a manifest beside it.
+ */
+export function firstAmbiguousScalar(doc: Document): AmbiguousScalar | undefined {
+  let found: AmbiguousScalar | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key;
+      if (isScalar(key) && key.type === 'PLAIN' && key.tag === undefined && key.source === '<<' && !found)
+        found = {
+          offset: key.range?.[0] ?? 0,
+          message:
+            '"<<" is a plain key here (YAML 1.2) but a merge key in Kubernetes manifests (YAML 1.1): quote it, or write the keys out',
+        };
+    },
+    Scalar(_key, node) {
+      if (found || node.type !== 'PLAIN' || node.tag !== undefined || typeof node.source !== 'string') return;
+      if (node.source === '<<') return;
+      const go = resolveGoPlain(node.source);
+      const here: unknown = node.value;
+      const same =
+        go.type === 'str'
+          ? typeof here === 'string'
+          : go.type === 'null'
+            ? here === null
+            : typeof here === (go.type === 'bool' ? 'boolean' : 'number') && Object.is(here, go.value);
+      if (!same)
+        found = {
+          offset: node.range?.[0] ?? 0,
+          message: `${JSON.stringify(node.source)} is ${describe(here)} here (YAML 1.2) but ${describe(go.type === 'str' ? node.source : go.value)} in Kubernetes manifests (YAML 1.1): quote it, or write it as one reads it`,
+        };
+    },
+  });
+  return found;
 }

@@ -65,7 +65,9 @@ interface Part {
 
 /**
  * Split a stream where k8s.io/apimachinery's YAMLReader does: at every line that starts with
- * `---`, where only spaces and a comment may follow. Lines end at `\n` (a `\r` before it goes).
+ * `---`, where only spaces and a comment may follow. The separator that ends a document is
+ * dropped; one read while no document has begun (the first line, say) stays in the next one.
+ * Lines end at `\n` (a `\r` before it goes).
  */
 export function splitKubernetesStream(file: string, text: string): Part[] {
   const parts: Part[] = [];
@@ -87,8 +89,14 @@ export function splitKubernetesStream(file: string, text: string): Part[] {
           `${file}:${no}: invalid YAML: invalid document separator: ${rest}`,
           { file, line: no },
         );
-      if (buffer.length > 0) parts.push({ text: buffer.join(''), line: start });
-      buffer = [];
+      if (buffer.length > 0) {
+        parts.push({ text: buffer.join(''), line: start });
+        buffer = [];
+      } else {
+        // A separator that ends no document stays in the next one (as `---`, a document start).
+        start = no;
+        buffer.push(line + '\n');
+      }
     } else {
       if (buffer.length === 0) start = no;
       buffer.push(line + '\n');
@@ -104,20 +112,24 @@ export function splitKubernetesStream(file: string, text: string): Part[] {
  * go-yaml reads quoted scalars and flow collections that continue on a line at (or left of) the
  * key's indentation, which YAML 1.2 and the `yaml` package refuse. Indenting such continuation
  * lines changes no value (their leading white space is dropped) and keeps every line number.
+ * A lone `-` inside a flow collection is quoted for the same reason.
  */
 export function indentFlowContinuations(text: string): string {
   const lines = text.split('\n');
   let quote = 0; // the open quote character, or 0
   let depth = 0; // open flow collections
   let pad = 0; // indentation to give continuation lines
-  let blockIndent = -1; // inside a block scalar: the indentation of its header's line
+  let blockIndent = -1; // inside a block scalar: the column of its parent node
+  let contentIndent = -1; // and of its first content line, once read
   let changed = false;
   for (let l = 0; l < lines.length; l += 1) {
     const line = lines[l]!;
     let i = 0;
     while (i < line.length && line.charCodeAt(i) === 32) i += 1;
     if (blockIndent >= 0) {
-      if (i === line.length || i > blockIndent) continue;
+      if (i === line.length) continue;
+      if (contentIndent < 0 && i > blockIndent) contentIndent = i;
+      if (contentIndent >= 0 && i >= contentIndent) continue;
       blockIndent = -1;
     }
     if (quote !== 0 || depth > 0) {
@@ -129,10 +141,15 @@ export function indentFlowContinuations(text: string): string {
     }
     // Scan the line for quotes, brackets, comments and block scalar headers.
     let k = 0;
-    const s = lines[l]!;
+    let s = lines[l]!;
     let token = true; // at a position where a scalar may start
+    let nodeStart = -1; // where the block node this line holds starts (after any `- `)
+    let lastDash = -1;
+    let keyed = false; // a `key:` at depth 0 was read on this line
     while (k < s.length) {
       const c = s[k]!;
+      if (nodeStart < 0 && c !== ' ' && !(c === '-' && (s[k + 1] === ' ' || k + 1 === s.length)))
+        nodeStart = k;
       if (quote !== 0) {
         if (quote === 39 && c === "'") {
           if (s[k + 1] === "'") k += 1;
@@ -166,10 +183,21 @@ export function indentFlowContinuations(text: string): string {
         token = true;
         k += 1;
         continue;
+      } else if (c === '-' && token && depth > 0 && ',]}'.includes(s[k + 1] ?? ' ')) {
+        // A lone `-` before a flow indicator is a plain scalar for go-yaml, a block sequence for
+        // the `yaml` package; quoted, it is the same string.
+        s = s.slice(0, k) + '"-"' + s.slice(k + 1);
+        lines[l] = s;
+        changed = true;
+        continue;
       } else if ((c === '|' || c === '>') && token && depth === 0) {
-        blockIndent = i;
+        // Its content is indented past the mapping holding its key, or past its `- `.
+        blockIndent = keyed ? nodeStart : lastDash >= 0 ? lastDash : i;
+        contentIndent = -1;
         break;
       } else if ((c === '-' || c === '?' || c === ':') && (s[k + 1] === ' ' || k + 1 === s.length)) {
+        if (depth === 0 && c === ':') keyed = true;
+        if (depth === 0 && c === '-' && nodeStart < 0) lastDash = k;
         token = true;
         k += 1;
         continue;
@@ -296,7 +324,51 @@ function goBase64(text: string): string {
   const clean = text.replace(/[\r\n]/g, '');
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(clean))
     throw new ReadError('!!binary value contains invalid base64 data', undefined);
-  return Buffer.from(clean, 'base64').toString('utf8');
+  return goString(Buffer.from(clean, 'base64'));
+}
+
+/** Bytes as a Go string prints in JSON: each byte of an invalid UTF-8 sequence is one U+FFFD. */
+function goString(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let size = 0;
+    let code = 0;
+    let min = 0;
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i += 1;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      size = 2;
+      code = b & 0x1f;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      size = 3;
+      code = b & 0x0f;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      size = 4;
+      code = b & 0x07;
+      min = 0x10000;
+    }
+    let ok = size > 0 && i + size <= bytes.length;
+    for (let k = 1; ok && k < size; k += 1) {
+      const c = bytes[i + k]!;
+      if ((c & 0xc0) !== 0x80) ok = false;
+      else code = (code << 6) | (c & 0x3f);
+    }
+    if (ok && (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))) ok = false;
+    if (ok) {
+      out += String.fromCodePoint(code);
+      i += size;
+    } else {
+      out += '\ufffd';
+      i += 1;
+    }
+  }
+  return out;
 }
 
 /** go-yaml's aliasing limit (allowedAliasRatio): how much of a document may come from aliases. */
@@ -309,6 +381,10 @@ function allowedAliasRatio(decodeCount: number): number {
 /** A key of a mapping being built: its Go identity, its JSON key, its value and line. */
 interface Entry {
   json: string;
+  /** Why sigs.k8s.io/yaml cannot make a JSON key of it (checked only if the entry is kept). */
+  bad?: string;
+  /** Where its key is written. */
+  offset: number;
   value: unknown;
   line: number;
   /** The key as written, for messages. */
@@ -321,6 +397,8 @@ class Decoder {
   aliasDepth = 0;
   private readonly active = new Set<Alias>();
   readonly lines = new WeakMap<object, Lines>();
+  /** Mappings sigs.k8s.io/yaml cannot turn into JSON objects (a key it cannot convert, a collision). */
+  readonly problems = new WeakMap<object, ReadError>();
 
   constructor(
     private readonly source: string,
@@ -392,6 +470,8 @@ class Decoder {
   scalar(node: Scalar): GoScalar {
     const tag = node.tag ?? '';
     const text = this.text(node);
+    if (node.type === 'PLAIN' && NO_TOKEN.has(text[0] ?? ''))
+      throw new ReadError('found character that cannot start any token', node.range?.[0]);
     // go-yaml's "plain implicit": untagged plain scalars, and the non-specific tag `!`.
     const implicit = (tag === '' && node.type === 'PLAIN') || tag === '!';
     if (tag === '' && !implicit) return { type: 'str', value: text };
@@ -419,9 +499,10 @@ class Decoder {
         throw error;
       }
     }
-    // The `yaml` package may hand a plain `<<` over as its merge-key symbol.
-    if (typeof node.value === 'symbol') return node.source ?? '<<';
-    if (node.type === 'PLAIN') return node.source ?? String(node.value ?? '');
+    // The text before any tag is applied (the `yaml` package resolves !!binary even in failsafe).
+    if (typeof node.source === 'string') return node.source;
+    // It may hand a plain `<<` over as its merge-key symbol.
+    if (typeof node.value === 'symbol') return '<<';
     return String(node.value ?? '');
   }
 
@@ -470,7 +551,7 @@ class Decoder {
         seen.set(key.id, line);
       }
       entries.delete(key.id);
-      entries.set(key.id, { json: key.json, value, line, shown: key.shown });
+      entries.set(key.id, { json: key.json, value, line, shown: key.shown, bad: key.bad, offset: keyOffset });
     }
   }
 
@@ -501,7 +582,7 @@ class Decoder {
   }
 
   /** A key's Go identity and JSON key (sigs.k8s.io/yaml's convertToJSONableObject). */
-  private key(node: Node | null, at: number): { id: string; json: string; shown: string } {
+  private key(node: Node | null, at: number): { id: string; json: string; shown: string; bad?: string } {
     let target: Node | null = node;
     if (target && isAlias(target)) {
       const resolved = this.aliasTarget(target);
@@ -532,9 +613,14 @@ class Decoder {
           shown,
         };
       case 'uint':
-        throw new ReadError(`unsupported map key ${shown}: ${scalar.text} is past int64`, at);
+        return {
+          id: `u${scalar.text}`,
+          json: scalar.text,
+          shown,
+          bad: `unsupported map key ${shown}: ${scalar.text} is past int64`,
+        };
       case 'null':
-        throw new ReadError('unsupported map key: a null key has no JSON form', at);
+        return { id: 'null', json: '', shown, bad: 'unsupported map key: a null key has no JSON form' };
     }
   }
 
@@ -542,9 +628,11 @@ class Decoder {
   private object(node: Node, entries: Map<string, Entry>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const lines = new Map<string, number>();
+    let problem: ReadError | undefined;
     for (const entry of entries.values()) {
+      if (entry.bad) problem ??= new ReadError(entry.bad, entry.offset);
       if (lines.has(entry.json))
-        throw new ReadError(
+        problem ??= new ReadError(
           `keys at lines ${lines.get(entry.json)} and ${entry.line} both become the JSON key ${JSON.stringify(entry.json)}`,
           node.range?.[0],
         );
@@ -559,35 +647,59 @@ class Decoder {
       else out[entry.json] = entry.value;
     }
     this.lines.set(out, lines);
+    // Only what survives into the document is turned into JSON (a later key may replace this).
+    if (problem) this.problems.set(out, problem);
     return out;
   }
 }
 
+/** Go's time.Parse with go-yaml's timestamp layouts (date, date and time, RFC 3339 with `t`). */
 function isTimestamp(text: string): boolean {
-  return /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]| )\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[-+]\d{2}:\d{2})?)?$/.test(
-    text,
-  );
+  const match =
+    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.\d+)?(?:Z|[-+]\d{2}:\d{2}))|(?: ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.\d+)?))?$/.exec(
+      text,
+    );
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const hour = Number(match[4] ?? match[7] ?? 0);
+  const minute = Number(match[5] ?? match[8] ?? 0);
+  const second = Number(match[6] ?? match[9] ?? 0);
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60;
 }
 
-/** A value JSON cannot hold (NaN, ±Infinity): sigs.k8s.io/yaml fails on it, so does parapet. */
-function unrepresentable(value: unknown, lines: WeakMap<object, Lines>, line: number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : line;
+/**
+ * What sigs.k8s.io/yaml's conversion to JSON fails on, in the document as it stands: a mapping
+ * with a key it cannot convert or two keys making one, and numbers JSON cannot hold (NaN,
+ * ±Infinity). The problem's place, as an offset or a line.
+ */
+function unconvertible(
+  value: unknown,
+  decoder: Decoder,
+  line: number,
+): { error: ReadError; line: number } | undefined {
+  if (typeof value === 'number')
+    return Number.isFinite(value)
+      ? undefined
+      : { error: new ReadError('NaN and infinite numbers (.nan, .inf) have no JSON form', undefined), line };
   if (value === null || typeof value !== 'object') return undefined;
-  const known = lines.get(value);
+  const problem = decoder.problems.get(value);
+  if (problem) return { error: problem, line };
+  const known = decoder.lines.get(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) {
-      const found = unrepresentable(value[i], lines, (known as number[] | undefined)?.[i] ?? line);
-      if (found !== undefined) return found;
+      const found = unconvertible(value[i], decoder, (known as number[] | undefined)?.[i] ?? line);
+      if (found) return found;
     }
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    const found = unrepresentable(
+    const found = unconvertible(
       (value as Record<string, unknown>)[key],
-      lines,
+      decoder,
       (known as Map<string, number> | undefined)?.get(key) ?? line,
     );
-    if (found !== undefined) return found;
+    if (found) return found;
   }
   return undefined;
 }
@@ -619,14 +731,32 @@ function lineIn(
 /** The `yaml` package's errors that go-yaml does not raise: the value is still read the same. */
 const LENIENT = new Set(['BAD_DQ_ESCAPE']);
 
-function firstError(doc: Document): { offset: number; message: string } | undefined {
-  // go-yaml reads one node per document and stops: what follows the root node is never read.
-  const end = doc.contents?.range?.[1] ?? Infinity;
-  const error = doc.errors.find(
-    (e) =>
-      !LENIENT.has(e.code) &&
-      (e.pos[0] < end || !(e.code === 'UNEXPECTED_TOKEN' || /^Unexpected /.test(e.message))),
-  );
+/**
+ * The first error of a document that go-yaml would raise too. go-yaml reads one root node per
+ * document and stops: content after a root scalar or flow collection (or after an indented root
+ * block collection, on a line left of it) is never read, so errors there do not count.
+ */
+function firstError(
+  doc: Document,
+  lineCounter: LineCounter,
+  text: string,
+): { offset: number; message: string } | undefined {
+  const root = doc.contents as Node | null;
+  const end = root?.range?.[1] ?? Infinity;
+  const c = root?.range ? text[root.range[0]] : undefined;
+  const closed = root !== null && (isScalar(root) || isAlias(root) || c === '[' || c === '{');
+  const column = root?.range ? lineCounter.linePos(root.range[0]).col - 1 : 0;
+  const ignored = (offset: number): boolean => {
+    if (offset < end) return false;
+    if (closed) return true;
+    if (column === 0) return false;
+    const { line } = lineCounter.linePos(offset);
+    const start = lineCounter.lineStarts[line - 1] ?? 0;
+    let indent = 0;
+    while (text[start + indent] === ' ') indent += 1;
+    return indent < column;
+  };
+  const error = doc.errors.find((e) => !LENIENT.has(e.code) && !ignored(e.pos[0]));
   if (!error) return undefined;
   return {
     offset: error.pos[0],
@@ -637,16 +767,36 @@ function firstError(doc: Document): { offset: number; message: string } | undefi
   };
 }
 
+const ANCHOR_NAME = /^[0-9A-Za-z_-]+$/;
+const TAG = /^[0-9A-Za-z_\-;/?:@&=+$,.!~*'()[\]%]*$/;
+
+/** go-yaml's scanner: characters that start no token in a plain scalar's place. */
+const NO_TOKEN = new Set([']', '}', ',', '@', '`', '%']);
+
+/** Whether a document starts with `...` before any content, which go-yaml rejects. */
+function endsBeforeContent(text: string): number | undefined {
+  const match = /^(?:[ \t]*(?:#[^\n]*)?\n)*(\.\.\.)(?:[ \t\n]|$)/.exec(text);
+  return match ? match[0].length - match[0].replace(/^[\s\S]*?\.\.\./, '').length - 3 : undefined;
+}
+
 function parseFirst(text: string, lineCounter: LineCounter): Document | undefined {
-  const docs = parseAllDocuments(text, {
-    lineCounter,
-    schema: 'failsafe',
-    uniqueKeys: false,
-    strict: false,
-    merge: false,
-    prettyErrors: false,
-  });
-  return Array.isArray(docs) ? docs[0] : undefined;
+  // The `yaml` package makes an Error for every problem it recovers from; their stack traces,
+  // never read, were most of the cost of reading a broken file.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const docs = parseAllDocuments(text, {
+      lineCounter,
+      schema: 'failsafe',
+      uniqueKeys: false,
+      strict: false,
+      merge: false,
+      prettyErrors: false,
+    });
+    return Array.isArray(docs) ? docs[0] : undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Read one part of the stream (go-yaml reads its first document only). */
@@ -654,13 +804,15 @@ function readPart(file: string, part: Part): KubernetesYamlDocument {
   let text = part.text;
   let lineCounter = new LineCounter();
   let doc = parseFirst(text, lineCounter);
-  let error = doc && firstError(doc);
-  if (error) {
+  let error = doc && firstError(doc, lineCounter, text);
+  if (doc && doc.errors.length > 0) {
+    // Quoted scalars and flow collections over lines at any indentation, as go-yaml reads them;
+    // tried first, since such a line also ends an indented root collection for the `yaml` package.
     const indented = indentFlowContinuations(text);
     if (indented !== text) {
       const counter = new LineCounter();
       const again = parseFirst(indented, counter);
-      if (again && !firstError(again)) {
+      if (again && !firstError(again, counter, indented)) {
         text = indented;
         lineCounter = counter;
         doc = again;
@@ -679,15 +831,27 @@ function readPart(file: string, part: Part): KubernetesYamlDocument {
     });
   };
   if (error) fail(error.message, error.offset);
+  const early = endsBeforeContent(text);
+  if (early !== undefined) fail('did not find expected node content', early);
   if (!doc || doc.contents === null) return { value: null, line: part.line, lineAt: () => part.line };
   // Aliases name the latest anchor before them in the text, as go-yaml's parser records them.
   const anchors = new Map<string, Node>();
   const targets = new Map<Alias, Node | undefined>();
+  let scanError: ReadError | undefined;
   visit(doc, (_key, node) => {
-    if (!node || isPair(node)) return;
-    if (isAlias(node)) targets.set(node, anchors.get(node.source));
-    else if ((node as Node).anchor) anchors.set((node as Node).anchor!, node as Node);
+    if (!node || isPair(node) || scanError) return;
+    const n = node as Node;
+    // libyaml's scanner: anchor names are [0-9A-Za-z_-]; tags are URI characters.
+    const name = isAlias(n) ? n.source : n.anchor;
+    if (name !== undefined && !ANCHOR_NAME.test(name))
+      scanError = new ReadError('did not find expected alphabetic or numeric character', n.range?.[0]);
+    const tag = isAlias(n) ? undefined : n.tag;
+    if (tag !== undefined && !TAG.test(tag.startsWith(TAG_PREFIX) ? tag.slice(TAG_PREFIX.length) : tag))
+      scanError = new ReadError('did not find expected whitespace or line break', n.range?.[0]);
+    if (isAlias(n)) targets.set(n, anchors.get(n.source));
+    else if (n.anchor) anchors.set(n.anchor, n);
   });
+  if (scanError) fail(scanError.message, scanError.offset);
   const decoder = new Decoder(text, targets, fileLine);
   const start = doc.contents.range?.[0] ?? 0;
   const line = fileLine(start);
@@ -700,8 +864,8 @@ function readPart(file: string, part: Part): KubernetesYamlDocument {
     if (error instanceof RangeError) fail('collections are nested too deeply', start);
     throw error;
   }
-  const bad = unrepresentable(value, decoder.lines, line);
-  if (bad !== undefined) fail('NaN and infinite numbers (.nan, .inf) have no JSON form', undefined, bad);
+  const bad = unconvertible(value, decoder, line);
+  if (bad) fail(bad.error.message, bad.error.offset, bad.line);
   return { value, line, lineAt: (tokens) => lineIn(value, decoder.lines, line, tokens) };
 }
 

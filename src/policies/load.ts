@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
+import { firstAmbiguousScalar } from '../inputs/kubernetes-scalars.js';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Policy, PolicyDocument } from '../model/policy.js';
 import { policyDirectoryFiles } from './files.js';
@@ -80,6 +81,13 @@ export function loadPolicyFile(file: string, options: { builtin?: boolean; text?
       `${file}:${pos.line}:${pos.col}: invalid YAML: ${reason}`,
       { file },
     );
+  }
+  const ambiguous = firstAmbiguousScalar(doc);
+  if (ambiguous) {
+    const pos = lineCounter.linePos(ambiguous.offset);
+    throw new ParapetError('PARAPET_POLICY_INVALID', `${file}:${pos.line}:${pos.col}: ${ambiguous.message}`, {
+      file,
+    });
   }
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const validate = policyValidator();

@@ -207,6 +207,11 @@ const KEYS = [
 ];
 /** Keys sigs.k8s.io/yaml cannot turn into JSON keys (null, NaN, past int64). */
 const BAD_KEYS = ['null', '~', '.nan', '9223372036854775808', ''];
+/** Keys that are not strings for go-yaml (bools, numbers), or read as one once stringified. */
+const YAML11_KEYS = KEYS.filter(
+  (k) => !/^[A-Za-z_][\w./ -]*$/.test(k) || /^(on|off|y|n|yes|no|true|false)$/.test(k),
+);
+const NAME_KEYS = KEYS.filter((k) => !YAML11_KEYS.includes(k));
 
 const ESC = [
   '\\t',
@@ -232,9 +237,17 @@ class Writer {
   lines: string[] = [];
   anchors: string[] = [];
   anchorCount = 0;
+  /** Anchors of mappings, the only ones a merge may name without an error. */
+  mapAnchors: string[] = [];
+  /** A wild stream also draws what go-yaml rejects; a clean one only what it reads. */
+  wild = false;
   constructor(readonly r: Rng) {}
   chance(p: number): boolean {
     return this.r() < p;
+  }
+  /** A chance of something go-yaml rejects (or that makes it arbitrary): wild streams only. */
+  risk(p: number): boolean {
+    return this.wild && this.r() < p;
   }
   int(n: number): number {
     return Math.floor(this.r() * n);
@@ -249,51 +262,70 @@ class Writer {
     if (this.chance(0.04)) this.lines.push(`${' '.repeat(this.int(indent + 3))}# comment`);
     if (this.chance(0.03)) this.lines.push('');
   }
-  /** Anchor and tag properties for a node. */
-  props(): string {
+  /**
+   * Anchor and tag properties for a node. A scalar's anchor can be named at once; a collection's
+   * only once it is written (go-yaml rejects an alias inside its own anchor's node): `done()`.
+   */
+  props(collection = false): string {
     let out = '';
+    this.open = undefined;
     if (this.chance(0.06)) {
       const name = `a${this.anchorCount++ % 4}`;
-      this.anchors.push(name);
+      if (collection) this.open = name;
+      else {
+        this.anchors.push(name);
+        this.mapAnchors = this.mapAnchors.filter((a) => a !== name);
+      }
       out += `&${name} `;
     }
-    if (this.chance(0.015))
+    if (this.risk(0.03) || this.chance(0.004))
       out += `${this.pick(['!!str', '!!int', '!!float', '!!bool', '!!null', '!', '!custom', '!!binary', '!!timestamp', '!!map', '!!merge'])} `;
     return out;
   }
+  open: string | undefined;
+  done(name: string | undefined, map: boolean): void {
+    if (name === undefined) return;
+    this.anchors.push(name);
+    this.mapAnchors = this.mapAnchors.filter((a) => a !== name);
+    if (map) this.mapAnchors.push(name);
+  }
   alias(): string | undefined {
-    if (this.anchors.length === 0 && !this.chance(0.02)) return undefined;
-    return `*${this.anchors.length === 0 ? 'nope' : this.pick(this.anchors)}`;
+    if (this.risk(0.02)) return `*${this.pick(['nope', 'a0', 'a1'])}`;
+    if (this.anchors.length === 0) return undefined;
+    return `*${this.pick(this.anchors)}`;
+  }
+  /** An alias a merge can take: of a mapping (in wild streams, of anything). */
+  mapAlias(): string | undefined {
+    if (this.wild) return this.alias();
+    return this.mapAnchors.length === 0 ? undefined : `*${this.pick(this.mapAnchors)}`;
   }
   /** A scalar in some style; multi-line styles push extra lines and return undefined then. */
   scalar(indent: number, prefix: string): void {
-    const text = this.chance(0.03) ? this.randomText() : this.pick(WORDS);
+    const text = this.risk(0.06) ? this.randomText() : this.pick(WORDS);
     const style = this.r();
     const props = this.props();
     const risky =
-      !/^[\w./+~=$é日本ü😀 ,'"-]*$/.test(text) ||
+      !/^[\w./+~=$é日本ü😀 ,'"-]*$/u.test(text) ||
       /^[-'"]|^$| $|^ /.test(text) ||
       /^[-+]?\.(inf|nan)/i.test(text);
-    if (style < 0.5 && (!risky || this.chance(0.05))) {
+    if (style < 0.5 && (!risky || this.risk(0.1))) {
       this.lines.push(`${prefix}${props}${text}${this.comment()}`);
     } else if (style < 0.68 || (style < 0.5 && this.chance(0.5))) {
-      this.lines.push(`${prefix}${props}'${text.replace(/'/g, "''")}'${this.comment()}`);
       if (this.chance(0.15)) this.multiline(indent, prefix + props, "'", text.replace(/'/g, "''"));
+      else this.lines.push(`${prefix}${props}'${text.replace(/'/g, "''")}'${this.comment()}`);
     } else if (style < 0.88) {
       let body = text.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-      if (this.chance(0.3)) body += this.pick(this.chance(0.1) ? BAD_ESC : ESC);
+      if (this.chance(0.3)) body += this.pick(this.risk(0.2) ? BAD_ESC : ESC);
       if (this.chance(0.2)) this.multiline(indent, prefix + props, '"', body);
       else this.lines.push(`${prefix}${props}"${body}"${this.comment()}`);
     } else {
-      const header = this.chance(0.05)
-        ? this.pick(['|2', '>1'])
-        : this.pick(['|', '|-', '|+', '>', '>-', '>+']);
+      const header = this.risk(0.1) ? this.pick(['|2', '>1']) : this.pick(['|', '|-', '|+', '>', '>-', '>+']);
       this.lines.push(`${prefix}${props}${header}${this.comment()}`);
       const step = 1 + this.int(3);
       const rows = 1 + this.int(3);
       for (let i = 0; i < rows; i += 1) {
         if (this.chance(0.15)) this.lines.push('');
-        const extra = this.chance(0.1) ? ' '.repeat(1 + this.int(2)) : '';
+        const extra = i > 0 && this.chance(0.1) ? ' '.repeat(1 + this.int(2)) : '';
         this.lines.push(`${' '.repeat(indent + step)}${extra}${this.pick(WORDS) || 'x'}`);
       }
       if (this.chance(0.1)) this.lines.push('');
@@ -315,11 +347,13 @@ class Writer {
     return s;
   }
   key(used: string[]): string {
-    if (used.length > 0 && this.chance(0.005)) return this.pick(used);
-    let key = this.chance(0.01) ? this.pick(BAD_KEYS) : this.pick(KEYS);
-    if (this.chance(0.15)) key = `"${key}"`;
-    else if (this.chance(0.05)) key = `'${key}'`;
+    if (used.length > 0 && this.risk(0.01)) return this.pick(used);
+    let key = '';
+    for (let tries = 0; tries < 6 && (key === '' || used.includes(key)); tries += 1)
+      key = this.risk(0.02) ? this.pick(BAD_KEYS) : this.pick(this.chance(0.12) ? YAML11_KEYS : NAME_KEYS);
     used.push(key);
+    if (this.chance(0.15)) return `"${key}"`;
+    if (this.chance(0.05)) return `'${key}'`;
     return key;
   }
   flow(depth: number): string {
@@ -338,7 +372,7 @@ class Writer {
     const n = this.int(4);
     const used: string[] = [];
     const items = Array.from({ length: n }, () => {
-      if (this.chance(0.08)) return `<<: ${this.alias() ?? '{m: 1}'}`;
+      if (this.chance(0.08)) return `<<: ${this.mapAlias() ?? '{m: 1}'}`;
       return `${this.key(used)}: ${this.flow(depth + 1)}`;
     });
     return `{${items.join(', ')}}`;
@@ -352,11 +386,18 @@ class Writer {
       if (this.chance(0.15) && text.includes(', ')) {
         // A flow collection over lines, continuation at any indentation.
         const [head, ...rest] = text.split(', ');
-        this.lines.push(`${prefix}${this.props()}${head},`);
+        const props = this.props(true);
+        const anchor = this.open;
+        this.lines.push(`${prefix}${props}${head},`);
         rest.forEach((part, i) =>
           this.lines.push(`${' '.repeat(this.int(indent + 3))}${part}${i < rest.length - 1 ? ',' : ''}`),
         );
-      } else this.lines.push(`${prefix}${this.props()}${text}${this.comment()}`);
+        this.done(anchor, text.startsWith('{'));
+      } else {
+        const props = this.props(true);
+        this.lines.push(`${prefix}${props}${text}${this.comment()}`);
+        this.done(this.open, text.startsWith('{'));
+      }
       return;
     }
     if (roll < 0.62) {
@@ -366,10 +407,12 @@ class Writer {
         return;
       }
     }
-    const props = this.props();
+    const props = this.props(true);
+    const anchor = this.open;
     this.lines.push(`${prefix}${props}`.trimEnd() + this.comment());
     if (roll < 0.82) this.mapping(indent + step, depth + 1);
     else this.sequence(this.chance(0.4) && prefix.endsWith(': ') ? indent : indent + step, depth + 1);
+    this.done(anchor, roll < 0.82);
   }
   mapping(indent: number, depth: number, first?: string): void {
     const n = 1 + this.int(4);
@@ -381,12 +424,14 @@ class Writer {
       if (this.chance(0.07)) {
         const roll = this.r();
         if (roll < 0.4) {
-          const a = this.chance(0.5) ? this.alias() : undefined;
+          const a = this.chance(0.3) ? this.mapAlias() : undefined;
           this.lines.push(`${lead}<<: ${a ?? '{merged: 1, privileged: on}'}`);
         } else if (roll < 0.7) {
-          const list = [this.alias(), '{m: 2, privileged: yes}', this.alias()].filter(
-            (x) => x !== undefined && this.chance(0.6),
-          );
+          const list = [
+            this.chance(0.3) ? this.mapAlias() : undefined,
+            '{m: 2, privileged: yes}',
+            this.chance(0.3) ? this.mapAlias() : undefined,
+          ].filter((x) => x !== undefined && this.chance(0.6));
           this.lines.push(`${lead}<<: [${list.join(', ') || '{m: 1}'}]`);
         } else {
           this.lines.push(`${lead}<<:`);
@@ -408,6 +453,7 @@ class Writer {
   }
   document(): void {
     this.anchors = [];
+    this.mapAnchors = [];
     const roll = this.r();
     if (roll < 0.85) {
       this.lines.push(`apiVersion: v1${this.comment()}`);
@@ -419,11 +465,18 @@ class Writer {
   }
 }
 
-/** One YAML stream of 1-3 documents from a seed. */
-export function yamlStream(seed: number): string {
+/** A generated stream and how many documents it was written with. */
+export interface GeneratedStream {
+  text: string;
+  documents: number;
+}
+
+/** One YAML stream of 1-5 documents from a seed. */
+export function yamlStream(seed: number): GeneratedStream {
   const w = new Writer(mulberry(seed));
+  w.wild = w.chance(0.3);
   if (w.chance(0.2)) w.lines.push(w.pick(['---', '--- # first', '---  ']));
-  const docs = 1 + w.int(3);
+  const docs = 1 + w.int(5);
   for (let d = 0; d < docs; d += 1) {
     if (d > 0)
       w.lines.push(
@@ -434,10 +487,10 @@ export function yamlStream(seed: number): string {
     w.document();
   }
   if (w.chance(0.05)) w.lines.push('...');
-  return w.lines.join('\n') + (w.chance(0.9) ? '\n' : '');
+  return { text: w.lines.join('\n') + (w.chance(0.9) ? '\n' : ''), documents: docs };
 }
 
 /** `count` streams, reproducibly: fast-check draws the seeds. */
-export function yamlStreams(count: number, seed = 20261207): string[] {
+export function yamlStreams(count: number, seed = 20261207): GeneratedStream[] {
   return fc.sample(fc.integer(), { numRuns: count, seed }).map(yamlStream);
 }

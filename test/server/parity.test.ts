@@ -2,14 +2,18 @@
  * Parity: the same manifests through `parapet check` and, wrapped as AdmissionReviews, through
  * `/validate` give the same verdicts. Set-scoped policies (relations, aggregates) need the whole
  * input, which one admission request does not carry; they are compared out, by design.
+ * `check` reads each document as written (YAML 1.1 words, merge keys, anchors); the webhook gets the
+ * object as kubectl would send it, read with sigs.k8s.io/yaml's rules (proven against it by
+ * test/inputs/yaml-oracle.test.ts).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFromOptions } from '../../src/cli/settings.js';
+import { splitKubernetesStream } from '../../src/inputs/kubernetes-yaml.js';
+import { parseYamlDocuments } from '../../src/inputs/yaml.js';
 import { buildServer, type WebhookServer } from '../../src/server/app.js';
 import { repoPath, runCli } from '../helpers.js';
 
@@ -17,7 +21,10 @@ const manifestFiles = [
   'fixtures/admission/manifests/shop.yaml',
   'fixtures/admission/policies/tests/privileged-pod.yaml',
   'fixtures/admission/policies/tests/hardened-pod.yaml',
+  'fixtures/admission/manifests/yaml-1.1.yaml',
 ];
+/** Objects that only read as privileged or host-bound with YAML 1.1 rules: all must be denied. */
+const yaml11Names = new Set(['switch-on', 'host-yes', 'merged', 'anchored']);
 const policyOptions = {
   select: [],
   skip: [],
@@ -52,11 +59,21 @@ afterAll(async () => {
   await app.close();
 });
 
-function objects(): Array<Record<string, unknown>> {
+interface Manifest {
+  /** The document as written, for `check`. */
+  text: string;
+  /** The object as kubectl sends it, for `/validate`. */
+  object: Record<string, unknown>;
+}
+
+function manifests(): Manifest[] {
   return manifestFiles.flatMap((file) =>
-    parseAllDocuments(readFileSync(repoPath(file), 'utf8'))
-      .map((doc) => doc.toJS() as Record<string, unknown> | null)
-      .filter((value): value is Record<string, unknown> => value !== null),
+    splitKubernetesStream(file, readFileSync(repoPath(file), 'utf8')).flatMap((part) =>
+      parseYamlDocuments(file, part.text)
+        .map((doc) => doc.value as Record<string, unknown> | null)
+        .filter((value): value is Record<string, unknown> => value !== null)
+        .map((object) => ({ text: part.text, object })),
+    ),
   );
 }
 
@@ -84,12 +101,13 @@ function wrap(object: Record<string, unknown>, index: number): Record<string, un
 
 describe('parity between parapet check and /validate', () => {
   it('gives every manifest the same gating and warning policies, and the same verdict', async () => {
-    const all = objects();
-    expect(all.length).toBeGreaterThanOrEqual(7);
-    // One object per file, so check's findings (images included) are attributed to their object.
+    const read = manifests();
+    const all = read.map((manifest) => manifest.object);
+    expect(all.length).toBeGreaterThanOrEqual(11);
+    // One document per file, so check's findings (images included) are attributed to their object.
     const dir = mkdtempSync(path.join(tmpdir(), 'parapet-parity-'));
-    all.forEach((object, index) =>
-      writeFileSync(path.join(dir, `${String(index).padStart(2, '0')}.yaml`), stringify(object)),
+    read.forEach((manifest, index) =>
+      writeFileSync(path.join(dir, `${String(index).padStart(2, '0')}.yaml`), manifest.text),
     );
     const run = await runCli([
       'check',
@@ -127,6 +145,8 @@ describe('parity between parapet check and /validate', () => {
         warn: [...new Set(expected.warn)].sort(),
       });
       expect(answer.allowed, label).toBe(expected.gating.length === 0);
+      if (yaml11Names.has((object.metadata as { name: string }).name))
+        expect(answer.allowed, label).toBe(false);
       if (!answer.allowed) denied += 1;
     }
     // The fixtures exercise both verdicts.
