@@ -81,7 +81,7 @@ function compare(names: string[], texts: string[]): Comparison {
     const wanted =
       answer.error !== undefined || answer.duplicate || answer.collision
         ? undefined
-        : answer.docs!.filter((doc) => doc !== null);
+        : (answer.docs ?? []).filter((doc) => doc !== null);
     if (wanted) result.documents += wanted.length;
     else result.rejected += 1;
     // Parapet's duplicate-key error stands where strict decoding also fails on a repeated key.
