@@ -88,8 +88,26 @@ describe('webhooks/ (the deploy manifests)', () => {
       'kubernetes.io/hostname',
     );
     const container = pod.containers[0]!;
-    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/readyz', scheme: 'HTTPS' });
-    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/healthz', scheme: 'HTTPS' });
+    // Probes go to the plain-HTTP probe port, which needs no client certificate.
+    expect(container.readinessProbe.httpGet).toMatchObject({
+      path: '/readyz',
+      port: 'probes',
+      scheme: 'HTTP',
+    });
+    expect(container.livenessProbe.httpGet).toMatchObject({
+      path: '/healthz',
+      port: 'probes',
+      scheme: 'HTTP',
+    });
+    const args = (container as unknown as { args: string[] }).args;
+    expect(args).toContain('--probe-port=8080');
+    expect((container as unknown as { lifecycle: unknown }).lifecycle).toEqual({
+      preStop: { sleep: { seconds: 5 } },
+    });
+    // Three replicas on three nodes with required anti-affinity: a surge pod could not be scheduled.
+    expect((spec as unknown as { strategy: unknown }).strategy).toMatchObject({
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
     expect(container.resources.limits.memory).toBeDefined();
     expect(container.resources.requests.cpu).toBeDefined();
     const [pdb] = documents('poddisruptionbudget.yaml');
