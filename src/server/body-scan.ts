@@ -100,6 +100,7 @@ export function scanBody(
       if (!startValue(depth)) return scan;
       if (depth === 1 && keys[0] === 'apiVersion') scan.apiVersion = stringAt(body, start, i);
       else if (depth === 2 && keys[0] === 'request' && keys[1] === 'uid') scan.uid = stringAt(body, start, i);
+      if (options.headerOnly && scan.uid !== undefined && scan.apiVersion !== undefined) return scan;
     } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
       if (!startValue(depth)) return scan;
       if (depth + 1 > limits.maxDepth) {
