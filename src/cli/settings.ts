@@ -8,6 +8,8 @@ import { assertSelectorsMatch, type SelectorGroup } from '../engine/selection.js
 import { loadPolicies } from '../policies/load.js';
 import { loadConfig, withTrustedConfig, type LoadedConfig } from '../config/load.js';
 import { collect } from './io.js';
+import { withPssVersion } from '../pss/settings.js';
+import { parsePssVersion } from '../pss/version.js';
 
 /** The policy-selection options `check`, `serve` and `policies` share. */
 export interface PolicyOptions {
@@ -24,6 +26,8 @@ export interface PolicyOptions {
   config?: string;
   /** `--trusted-config FILE`: the CI job's own settings, over the repository's (see README, trust). */
   trustedConfig?: string;
+  /** `--pss-version latest|v1.N`: the Kubernetes version whose Pod Security Admission PSS policies follow. */
+  pssVersion?: string;
   /** `check`: Conftest namespaces (Rego packages) to run (`--namespace`, repeatable). */
   conftestNamespaces?: string[];
 }
@@ -39,6 +43,10 @@ export function addPolicyOptions(command: Command): Command {
     .option('--skip <glob>', 'skip policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
     .option('--policies <path>', 'also load policies from this directory or file (repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in policy library')
+    .option(
+      '--pss-version <version>',
+      "Pod Security Standards as this Kubernetes version's Pod Security Admission checks them: latest or v1.N (default: pss.version, else latest)",
+    )
     .option(
       '--config <file>',
       'configuration file (default: parapet.yaml in the working directory, if present)',
@@ -78,7 +86,9 @@ export function buildSettings(
   options: PolicyOptions,
   base: Settings = configFromOptions(options)?.settings ?? defaultSettings(),
 ): Settings {
-  const settings: Settings = { ...base };
+  let settings: Settings = { ...base };
+  if (options.pssVersion !== undefined)
+    settings = withPssVersion(settings, parsePssVersion(options.pssVersion, '--pss-version'));
   if (options.select.length) settings.select = options.select;
   if (options.skip.length) settings.skip = [...base.skip, ...options.skip];
   if (options.failOn !== undefined) settings.failOn = parseSeverity(options.failOn, '--fail-on');

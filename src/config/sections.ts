@@ -9,6 +9,7 @@ import { normalizeServerSection, serverSectionSchema } from '../server/settings.
 
 import { costConfigSchema, normalizeCostConfig } from '../cost/settings.js';
 import { imageSettingsFrom } from '../images/settings.js';
+import { normalizePssSection, pssSectionSchema } from '../pss/settings.js';
 
 export interface DomainSection {
   /** Top-level key in `parapet.yaml`, and the key in `Settings.domains`. */
@@ -40,6 +41,13 @@ export const domainSections: DomainSection[] = [
     schema: { type: 'object' },
     // Relative paths (reports, keys, docker config, known-exploited list) resolve against the file.
     normalize: (value, { directory, file }) => imageSettingsFrom(value, directory, file),
+  },
+  {
+    key: 'pss',
+    description:
+      'Pod Security Standards settings (the Kubernetes version whose Pod Security Admission they follow).',
+    schema: pssSectionSchema,
+    normalize: normalizePssSection,
   },
   {
     key: 'rego',

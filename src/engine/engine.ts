@@ -12,6 +12,7 @@ import { factProviders, type FactRun } from './facts/index.js';
 import { KindIndex } from './kind-index.js';
 import { compileMatch, type KindMatcher, type ResourceMatcher } from './match.js';
 import { resolveParameters, substituteParameters } from './params.js';
+import { policyInEffect, versionedDefaults } from './versions.js';
 import {
   isPrecompiled,
   loadPrecompiledValidators,
@@ -120,7 +121,11 @@ async function compilePolicy(
   settings: Settings,
   ctx: Omit<CompileContext, 'params'>,
 ): Promise<CompiledPolicy> {
-  const params = resolveParameters(policy, settings.parameters[policy.id]);
+  const params = resolveParameters(
+    policy,
+    settings.parameters[policy.id],
+    versionedDefaults(policy, settings),
+  );
   const [ruleName, ruleSpec] = Object.entries(policy.rule)[0] ?? [];
   const type = ruleName === undefined ? undefined : ruleTypeByName.get(ruleName);
   if (!type || ruleSpec === undefined) {
@@ -156,6 +161,21 @@ async function compilePolicy(
 }
 
 /**
+ * The policies a run with these settings uses, in id order: the selected ones that exist at the
+ * run's PSS version, less those a chosen policy overrides.
+ */
+export function runPolicies(policies: Policy[], settings: Settings): Policy[] {
+  // A versioned policy the run's version does not have yet is not chosen, so it overrides nothing.
+  const chosen = selectPolicies(policies, settings.select, settings.skip).filter((policy) =>
+    policyInEffect(policy, settings),
+  );
+  const overridden = new Set(chosen.flatMap((policy) => policy.overrides ?? []));
+  return chosen
+    .filter((policy) => !overridden.has(policy.id))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
  * Compile the selected policies once; the engine then evaluates any number of resource sets.
  * A policy whose rule does not compile is an error naming its file.
  */
@@ -164,11 +184,7 @@ export async function createEngine(
   settings: Settings = defaultSettings(),
   options: { schemaCompilers?: RuleSchemaCompilers } = {},
 ): Promise<Engine> {
-  const chosen = selectPolicies(policies, settings.select, settings.skip);
-  const overridden = new Set(chosen.flatMap((policy) => policy.overrides ?? []));
-  const selected = chosen
-    .filter((policy) => !overridden.has(policy.id))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const selected = runPolicies(policies, settings);
   const compilers = options.schemaCompilers ?? (await schemaCompilersFor(selected, settings));
   const compiled: CompiledPolicy[] = [];
   for (const policy of selected) {

@@ -1,15 +1,20 @@
 import { ParapetError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
 
-/** The parameter values a policy runs with: configured values over the declared defaults. */
+/**
+ * The parameter values a policy runs with: configured values over the defaults of the run's version
+ * (versioned policies) over the declared defaults.
+ */
 export function resolveParameters(
   policy: Policy,
   configured: Record<string, unknown> = {},
+  versionDefaults: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, declaration] of Object.entries(policy.parameters ?? {})) {
     if ('default' in declaration) values[name] = declaration.default;
   }
+  Object.assign(values, versionDefaults);
   for (const [name, value] of Object.entries(configured)) {
     if (policy.parameters && !(name in policy.parameters)) {
       throw new ParapetError(

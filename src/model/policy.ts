@@ -118,7 +118,15 @@ export interface PolicyTests {
 }
 
 export type PolicyTestCase =
-  string | { file: string; count?: number; paths?: string[]; params?: Record<string, unknown> };
+  | string
+  | {
+      file: string;
+      count?: number;
+      paths?: string[];
+      params?: Record<string, unknown>;
+      /** The PSS version (v1.N) a versioned policy runs at for this case. */
+      pssVersion?: string;
+    };
 
 /**
  * The catalogues a policy can name its equivalents in: peer tools' check ids and benchmark
@@ -178,6 +186,8 @@ export interface PolicyDocument {
    * resources carries one notice saying so.
    */
   requiresParameters?: string[];
+  /** The policy follows a versioned standard (Pod Security Admission's versioned checks). */
+  versioned?: PolicyVersioning;
   /** The mode used when configuration sets none (Gatekeeper's enforcementAction maps here). Default `enforce`. */
   defaultMode?: Mode;
   /**
@@ -186,6 +196,16 @@ export interface PolicyDocument {
    */
   fix?: Array<Record<string, unknown>>;
   tests?: PolicyTests;
+}
+
+/**
+ * How a policy follows the version a run picks (`by: pss`: `--pss-version`): it exists from `since`
+ * (v1.N), and `parameters` holds parameter defaults keyed by the version (v1.N) they start at.
+ */
+export interface PolicyVersioning {
+  by: 'pss';
+  since?: string;
+  parameters?: Record<string, Record<string, unknown>>;
 }
 
 /** A loaded policy: the document plus where it came from. */

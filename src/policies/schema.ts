@@ -14,6 +14,7 @@ const paramRef = {
 } as const;
 const sourceName = { enum: ['kubernetes', 'terraform', 'image'] } as const;
 const schemeName = { enum: [...equivalentSchemes] } as const;
+const minorVersion = { type: 'string', pattern: '^v1\\.(0|[1-9][0-9]{0,3})$' } as const;
 
 export const policySchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -184,6 +185,28 @@ export const policySchema = {
       additionalProperties: { type: 'object', properties: { description: { type: 'string' } } },
     },
     overrides: { ...stringList, description: 'Ids of policies this one replaces when both are selected.' },
+    versioned: {
+      type: 'object',
+      required: ['by'],
+      additionalProperties: false,
+      description:
+        'The policy follows a versioned standard: it exists from `since`, and its parameter defaults change with the version the run picks.',
+      properties: {
+        by: {
+          enum: ['pss'],
+          description:
+            'The version setting: `pss` is `--pss-version` / `pss.version` (Pod Security Admission).',
+        },
+        since: { ...minorVersion, description: 'First version (v1.N) in which the policy applies.' },
+        parameters: {
+          type: 'object',
+          description:
+            "Parameter defaults from a version (v1.N) on: the newest entry not newer than the run's version applies, over the declared defaults; configured parameters still win.",
+          propertyNames: minorVersion,
+          additionalProperties: { type: 'object' },
+        },
+      },
+    },
     defaultMode: { enum: ['enforce', 'warn', 'audit'] },
     requiresParameters: {
       ...stringList,
@@ -228,6 +251,10 @@ export const policySchema = {
               count: { type: 'integer', minimum: 0 },
               paths: stringList,
               params: { type: 'object' },
+              pssVersion: {
+                ...minorVersion,
+                description: 'PSS version (v1.N) a versioned policy runs at for this case.',
+              },
             },
           },
         ],

@@ -9,6 +9,9 @@ import { keywordRuntimeName } from '../engine/keywords/index.js';
 import { schemaKey, type SchemaCompiler } from '../engine/rule-schemas.js';
 import { guardContains } from '../engine/schema-guard.js';
 import { defaultSettings } from '../model/settings.js';
+import { policyInEffect, versionedDefaults } from '../engine/versions.js';
+import { withPssVersion } from '../pss/settings.js';
+import { latestPssVersion } from '../pss/version.js';
 import { libraryFileDigests, policyLibraryFile, type PolicyLibrary } from './library.js';
 import { loadPolicies } from './load.js';
 import { builtinPolicyDir } from './paths.js';
@@ -16,7 +19,8 @@ import { builtinPolicyDir } from './paths.js';
 /**
  * The built-in library in the form `parapet` loads without parsing YAML or compiling schemas: the
  * policies as JSON, and the validators of every schema their rules compile (with default
- * parameters) as ajv's standalone code, first-error and all-errors.
+ * parameters, at every PSS version for versioned policies) as ajv's standalone code, first-error
+ * and all-errors.
  */
 export async function writePolicyLibrary(outDir: string = path.dirname(policyLibraryFile)): Promise<void> {
   const policies = await loadPolicies({ builtin: true, precompiled: false });
@@ -33,9 +37,20 @@ export async function writePolicyLibrary(outDir: string = path.dirname(policyLib
     },
   });
   // Compiling the engine is what finds the schemas: rules decide which of their parts ajv compiles.
-  await createEngine(policies, defaultSettings(), {
-    schemaCompilers: { ajv: recorder(createRuleAjv()), ajvAllErrors: recorder(createRuleAjv()) },
-  });
+  const schemaCompilers = { ajv: recorder(createRuleAjv()), ajvAllErrors: recorder(createRuleAjv()) };
+  await createEngine(policies, defaultSettings(), { schemaCompilers });
+  // Versioned policies bind other parameters at other PSS versions: each distinct binding too.
+  const bindings = new Set<string>();
+  for (const policy of policies.filter((p) => p.versioned)) {
+    for (let minor = 0; minor <= latestPssVersion.minor; minor += 1) {
+      const settings = withPssVersion(defaultSettings(), { major: 1, minor });
+      if (!policyInEffect(policy, settings)) continue;
+      const binding = `${policy.id}\0${JSON.stringify(versionedDefaults(policy, settings))}`;
+      if (bindings.has(binding)) continue;
+      bindings.add(binding);
+      await createEngine([policy], settings, { schemaCompilers });
+    }
+  }
   const moduleCode = (allErrors: boolean): string => {
     const ajv = createRuleAjv({ allErrors, source: true });
     const keys = [...schemas.keys()].sort();

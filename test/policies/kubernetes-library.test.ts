@@ -33,6 +33,7 @@ const pssIds = [
   'pss-restricted-run-as-user',
   'pss-restricted-seccomp',
   'pss-restricted-capabilities',
+  'pss-restricted-proc-mount',
 ];
 
 let library: Policy[];
@@ -44,7 +45,7 @@ beforeAll(async () => {
 });
 
 describe('the Kubernetes policy library', () => {
-  it('has exactly the 18 PSS ids, each tagged with its level only', () => {
+  it('has exactly the 19 PSS ids, each tagged with its level only', () => {
     const pss = library.filter((p) => p.id.startsWith('pss-'));
     expect(pss.map((p) => p.id).sort()).toEqual([...pssIds].sort());
     for (const policy of pss) {
@@ -153,7 +154,8 @@ describe('the bundled fixtures (what `npm run demo` shows)', () => {
       expect.arrayContaining([
         'pss-baseline-privileged',
         'pss-baseline-host-namespaces',
-        'pss-baseline-host-path-volumes',
+        // The restricted volume control replaces the baseline hostPath one when both run, as in PSA.
+        'pss-restricted-volume-types',
       ]),
     );
     expect(byResource.get('ClusterRole/log-agent')).toEqual(['k8s-rbac-wildcard']);

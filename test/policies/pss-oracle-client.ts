@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 
@@ -38,7 +38,26 @@ export const policyForCheck: Record<string, string> = {
   runAsUser: 'pss-restricted-run-as-user',
   seccompProfile_restricted: 'pss-restricted-seccomp',
   capabilities_restricted: 'pss-restricted-capabilities',
+  procMount_restricted: 'pss-restricted-proc-mount',
 };
+
+/** What `pss-oracle --list-checks` prints: the checks of each level at a version, and the module. */
+export interface OracleChecks {
+  version: string;
+  /** The k8s.io/pod-security-admission module the oracle is built with (v0.37.2). */
+  module: string;
+  /** The Kubernetes version that module's `latest` is (v1.37). */
+  newest: string;
+  baseline: string[];
+  restricted: string[];
+}
+
+/** The oracle's checks at `version` (default latest). */
+export function oracleChecks(version = 'latest', binary = oraclePath): OracleChecks {
+  return JSON.parse(
+    execFileSync(binary, ['--list-checks', '--version', version], { encoding: 'utf8' }),
+  ) as OracleChecks;
+}
 
 /**
  * One long-lived oracle process: objects go in as JSON lines, answers come back in order. Keeping it
@@ -54,8 +73,9 @@ export class PssOracle {
   private stderr = '';
   private closed = false;
 
-  constructor(binary = oraclePath) {
-    this.child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `version`: the policy version the oracle evaluates at (`latest` or `v1.N`). */
+  constructor(binary = oraclePath, version = 'latest') {
+    this.child = spawn(binary, ['--version', version], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });

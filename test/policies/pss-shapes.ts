@@ -135,16 +135,11 @@ export const safeSysctls = [
   'net.ipv4.tcp_keepalive_probes',
   'net.ipv4.tcp_rmem',
   'net.ipv4.tcp_wmem',
-];
-/** Unsafe sysctls, including ones that later Kubernetes releases (v1.37) added to the safe set. */
-export const unsafeSysctls = [
-  'kernel.msgmax',
-  'net.core.somaxconn',
-  'vm.swappiness',
   'net.ipv4.tcp_slow_start_after_idle',
   'net.ipv4.tcp_notsent_lowat',
-  'net.ipv4.ip_forward',
 ];
+/** Sysctls no version of the standard allows. */
+export const unsafeSysctls = ['kernel.msgmax', 'net.core.somaxconn', 'vm.swappiness', 'net.ipv4.ip_forward'];
 
 export const allowedVolumeSources: Record<string, Obj> = {
   configMap: { name: 'app-config' },

@@ -1,7 +1,8 @@
 // Command pss-oracle answers, for each pod-bearing object it reads, whether the upstream Pod Security
 // Admission checks (k8s.io/pod-security-admission, the code the API server runs) allow it at the
-// baseline and restricted levels of the latest policy version. parapet's parity suite compares its
-// own PSS policies against these answers.
+// baseline and restricted levels of a policy version (--version latest|v1.N, as the
+// pod-security.kubernetes.io/enforce-version label says it). parapet's parity suites compare its own
+// PSS policies against these answers.
 //
 // Input: one JSON object per line on stdin: a Pod, or any kind that carries a pod template
 // (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate).
@@ -19,7 +20,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -27,6 +30,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
+	"k8s.io/utils/ptr"
 )
 
 type forbiddenCheck struct {
@@ -68,7 +72,7 @@ func main() {
 		os.Exit(2)
 	}
 	checks := policy.DefaultChecks()
-	evaluator, err := policy.NewEvaluator(checks)
+	evaluator, err := policy.NewEvaluator(checks, nil)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pss-oracle: building the evaluator: %v\n", err)
 		os.Exit(2)
@@ -77,7 +81,8 @@ func main() {
 	baselineIDs, restrictedIDs := levelChecks(resolved)
 
 	if *listFlag {
-		out, _ := json.Marshal(map[string]any{"version": version.String(), "baseline": baselineIDs, "restricted": restrictedIDs})
+		module, newest := moduleVersion()
+		out, _ := json.Marshal(map[string]any{"version": version.String(), "module": module, "newest": newest, "baseline": baselineIDs, "restricted": restrictedIDs})
 		fmt.Println(string(out))
 		return
 	}
@@ -123,6 +128,24 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pss-oracle: reading stdin: %v\n", err)
 		os.Exit(2)
 	}
+}
+
+// moduleVersion is the k8s.io/pod-security-admission module this binary was built with (v0.37.2), and
+// the Kubernetes version it is the latest policy of (v1.37): staging modules are versioned v0.N for
+// Kubernetes v1.N.
+func moduleVersion() (module, newest string) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", ""
+	}
+	for _, dep := range info.Deps {
+		if dep.Path != "k8s.io/pod-security-admission" {
+			continue
+		}
+		parts := strings.SplitN(strings.TrimPrefix(dep.Version, "v0."), ".", 2)
+		return dep.Version, "v1." + parts[0]
+	}
+	return "", ""
 }
 
 // resolveChecks picks, for every check, the newest revision whose minimum version is not newer than
@@ -199,8 +222,28 @@ type typeMeta struct {
 	} `json:"metadata"`
 }
 
-// extractPod returns the pod metadata and spec the admission plugin would check for this object.
+// extractPod returns the pod metadata and spec the admission plugin would check for this object: as
+// the API server hands it over, after defaulting.
 func extractPod(raw []byte) (kind, name string, meta *metav1.ObjectMeta, spec *corev1.PodSpec, err error) {
+	kind, name, meta, spec, err = decodePod(raw)
+	if spec != nil {
+		applyDefaults(spec)
+	}
+	return kind, name, meta, spec, err
+}
+
+// applyDefaults applies the API server's defaulting that changes what Pod Security Admission sees
+// (k8s.io/kubernetes pkg/apis/core/v1 SetDefaults_Volume): a volume with no source is an emptyDir.
+// The module's own restricted pass fixtures rely on it (restrictedvolumes0: "- name: volume0").
+func applyDefaults(spec *corev1.PodSpec) {
+	for i := range spec.Volumes {
+		if ptr.AllPtrFieldsNil(&spec.Volumes[i].VolumeSource) {
+			spec.Volumes[i].VolumeSource = corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+		}
+	}
+}
+
+func decodePod(raw []byte) (kind, name string, meta *metav1.ObjectMeta, spec *corev1.PodSpec, err error) {
 	var head typeMeta
 	if err := json.Unmarshal(raw, &head); err != nil {
 		return "", "", nil, nil, fmt.Errorf("not a JSON object: %v", err)

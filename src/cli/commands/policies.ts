@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { ParapetError } from '../../model/errors.js';
 import { loadPolicies } from '../../policies/load.js';
-import { assertSelectorsMatch, lastMatching, selectPolicies } from '../../engine/selection.js';
+import { assertSelectorsMatch, lastMatching } from '../../engine/selection.js';
+import { runPolicies } from '../../engine/engine.js';
 import type { CliIO } from '../io.js';
 import {
   addPolicyOptions,
@@ -36,7 +37,7 @@ export function policiesCommand(io: CliIO): Command {
       builtin: options.builtin && (config?.builtin ?? true),
     });
     assertSelectorsMatch(loaded, selectorGroups(options, config));
-    const policies = selectPolicies(loaded, settings.select, settings.skip).map((p) => ({
+    const policies = runPolicies(loaded, settings).map((p) => ({
       ...p,
       severity: lastMatching(settings.severity, p.id)?.severity ?? p.severity,
     }));

@@ -12,6 +12,9 @@ import { findKyvernoTests, runKyvernoTest, type KyvernoTestOutcome } from '../..
 import { kyvernoPodSecurity } from '../../kyverno/rule-type.js';
 import { colorEnabled, collect, type CliIO } from '../io.js';
 import { createColors } from 'picocolors';
+import { policyInEffect } from '../../engine/versions.js';
+import { withPssVersion } from '../../pss/settings.js';
+import { formatPssVersion, latestPssVersion, parsePssVersion, type PssVersion } from '../../pss/version.js';
 
 type Expectation = 'fail' | 'pass' | 'unknown';
 
@@ -20,6 +23,8 @@ export interface CaseOutcome {
   file: string;
   ok: boolean;
   problem?: string;
+  /** Why the case did not run (the policy is not in effect at the run's PSS version). */
+  skipped?: string;
 }
 
 export interface PolicyTestOutcome {
@@ -33,8 +38,15 @@ function normalizeCase(testCase: PolicyTestCase): Exclude<PolicyTestCase, string
   return typeof testCase === 'string' ? { file: testCase } : testCase;
 }
 
-/** Run one policy's declared test cases; every mismatch is described in one line. */
-export async function runPolicyTests(policy: Policy): Promise<PolicyTestOutcome> {
+/**
+ * Run one policy's declared test cases; every mismatch is described in one line. Versioned policies
+ * run at the case's `pssVersion`, else at `pssVersion` (default latest); a case whose version the
+ * policy does not exist in yet is skipped, unless it names that version itself.
+ */
+export async function runPolicyTests(
+  policy: Policy,
+  options: { pssVersion?: PssVersion } = {},
+): Promise<PolicyTestOutcome> {
   const cases: CaseOutcome[] = [];
   const groups: Array<[Expectation, PolicyTestCase[] | undefined]> = [
     ['fail', policy.tests?.fail],
@@ -49,8 +61,25 @@ export async function runPolicyTests(policy: Policy): Promise<PolicyTestOutcome>
       const outcome: CaseOutcome = { expectation, file: testCase.file, ok: false };
       cases.push(outcome);
       try {
-        const settings = defaultSettings();
+        const version = testCase.pssVersion
+          ? parsePssVersion(
+              testCase.pssVersion,
+              `${policy.file}: tests: ${testCase.file}: pssVersion`,
+              'PARAPET_POLICY_INVALID',
+              policy.file,
+            )
+          : (options.pssVersion ?? latestPssVersion);
+        const settings = withPssVersion(defaultSettings(), version);
         if (testCase.params) settings.parameters[policy.id] = testCase.params;
+        if (!policyInEffect(policy, settings)) {
+          if (testCase.pssVersion)
+            throw new Error(
+              `the policy does not exist at ${testCase.pssVersion} (since ${policy.versioned?.since})`,
+            );
+          outcome.skipped = `not in effect at ${formatPssVersion(version)} (since ${policy.versioned?.since})`;
+          outcome.ok = true;
+          continue;
+        }
         const engine = await createEngine([{ ...policy, defaultMode: 'enforce' }], settings);
         const inputs = await loadInputs([file]);
         const result = await engine.evaluate(inputs.resources, { notices: inputs.notices });
@@ -101,6 +130,7 @@ interface TestOptions {
   select: string[];
   skip: string[];
   format: string;
+  pssVersion?: string;
 }
 
 /** `parapet test [DIR...]`: run every policy's declared failing and passing fixtures. */
@@ -111,7 +141,13 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
     .option('--select <glob>', 'test only policies whose id matches (repeatable)', collect, [])
     .option('--skip <glob>', 'skip policies whose id matches (repeatable)', collect, [])
     .option('-f, --format <format>', 'text or json', 'text')
+    .option(
+      '--pss-version <version>',
+      "run versioned (PSS) policies as this Kubernetes version's Pod Security Admission: latest or v1.N (default latest)",
+    )
     .action(async (dirs: string[], options: TestOptions) => {
+      const pssVersion =
+        options.pssVersion === undefined ? undefined : parsePssVersion(options.pssVersion, '--pss-version');
       // A directory holding `kyverno-test.yaml` files is a Kyverno test suite, run as `kyverno test` would.
       const kyvernoFiles = dirs.map((dir) => ({ dir, files: findKyvernoTests(dir) }));
       const nativeDirs = kyvernoFiles.filter((entry) => entry.files.length === 0).map((entry) => entry.dir);
@@ -145,10 +181,11 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
             : `test: no test cases in ${where}: declare tests.fail and tests.pass fixtures in the policies`,
         );
       const outcomes: PolicyTestOutcome[] = [];
-      for (const policy of policies) outcomes.push(await runPolicyTests(policy));
+      for (const policy of policies) outcomes.push(await runPolicyTests(policy, { pssVersion }));
       const failed = outcomes.filter((o) => !o.ok);
       const kyvernoFailed = kyverno.filter((o) => !o.ok);
-      const passedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => c.ok).length, 0);
+      const passedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => c.ok && !c.skipped).length, 0);
+      const skippedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => c.skipped).length, 0);
       const failedCases = outcomes.reduce((n, o) => n + o.cases.filter((c) => !c.ok).length, 0);
       if (options.format === 'json') {
         io.stdout(
@@ -166,9 +203,10 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
       } else {
         const c = createColors(colorEnabled(io, true));
         for (const outcome of outcomes) {
-          const mark = outcome.ok ? c.green('ok  ') : c.red('FAIL');
+          const skipped = outcome.cases.length > 0 && outcome.cases.every((testCase) => testCase.skipped);
+          const mark = skipped ? c.yellow('skip') : outcome.ok ? c.green('ok  ') : c.red('FAIL');
           io.stdout(
-            `${mark} ${outcome.policyId} (${outcome.cases.length} case${outcome.cases.length === 1 ? '' : 's'})\n`,
+            `${mark} ${outcome.policyId} (${skipped ? outcome.cases[0]!.skipped : `${outcome.cases.length} case${outcome.cases.length === 1 ? '' : 's'}`})\n`,
           );
           if (outcome.cases.length === 0) io.stdout(`       no test cases declared in ${outcome.file}\n`);
           for (const testCase of outcome.cases) {
@@ -199,7 +237,9 @@ export function testCommand(io: CliIO, setExit: (code: number) => void): Command
           (n, t) => n + t.rows.filter((r) => !r.ok).length + t.errors.length,
           0,
         );
-        io.stdout(`${passedCases + rowsOk} passed, ${failedCases + rowsFailed} failed\n`);
+        io.stdout(
+          `${passedCases + rowsOk} passed, ${failedCases + rowsFailed} failed${skippedCases ? `, ${skippedCases} skipped` : ''}\n`,
+        );
       }
       setExit(failed.length || kyvernoFailed.length ? 1 : 0);
     });

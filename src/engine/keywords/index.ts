@@ -1,5 +1,6 @@
 import { _, Name, stringify, type CodeKeywordDefinition, type KeywordCxt } from 'ajv';
 import { cidrMetaSchema } from './cidr.js';
+import { containerAnnotationKeyword } from './containerAnnotation.js';
 import { globMetaSchema } from './glob.js';
 import { portRangeMetaSchema } from './portRange.js';
 import { keywordRuntime } from './runtime.js';
@@ -87,4 +88,5 @@ export const keywords: CodeKeywordDefinition[] = [
   jsonStringKeyword,
   portRangeKeyword,
   secretLikeKeyword,
+  containerAnnotationKeyword,
 ];
