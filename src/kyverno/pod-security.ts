@@ -11,7 +11,11 @@ import { kubernetesResource } from '../inputs/kubernetes.js';
 import { builtinPolicyDir } from '../policies/paths.js';
 import { loadPolicyFile } from '../policies/load.js';
 import type { EvalContext } from '../engine/rules/types.js';
-import { defaultSettings } from '../model/settings.js';
+import { defaultSettings, type Settings } from '../model/settings.js';
+import { describeError } from '../model/errors.js';
+import { policyInEffect } from '../engine/versions.js';
+import { withPssVersion } from '../pss/settings.js';
+import { formatPssVersion, latestPssVersion, parsePssVersion, type PssVersion } from '../pss/version.js';
 import type { PodSecurityCheck } from './validate.js';
 import type { Obj } from './types.js';
 import { wildcardMatch } from './wildcard.js';
@@ -27,7 +31,7 @@ const controls: Record<string, string[]> = {
   HostProcess: ['pss-baseline-host-process'],
   AppArmor: ['pss-baseline-apparmor'],
   SELinux: ['pss-baseline-selinux'],
-  '/proc Mount Type': ['pss-baseline-proc-mount'],
+  '/proc Mount Type': ['pss-baseline-proc-mount', 'pss-restricted-proc-mount'],
   Seccomp: ['pss-baseline-seccomp', 'pss-restricted-seccomp'],
   Sysctls: ['pss-baseline-sysctls'],
   'Volume Types': ['pss-restricted-volume-types'],
@@ -46,27 +50,51 @@ interface Checker {
   check(resource: Resource): Array<{ path: string; message: string }>;
 }
 
-type Compile = (policies: Policy[]) => Promise<Checker[]>;
+/** Compiles the PSS policies in effect at `settings`' PSS version, their parameters bound for it. */
+type Compile = (policies: Policy[], settings: Settings) => Checker[];
 
-/** Build the podSecurity check over the built-in PSS policies, compiled with the engine's compiler. */
+/**
+ * Build the podSecurity check over the built-in PSS policies, compiled with the engine's compiler.
+ * `version` (`latest`, `v1.N`) picks the PSS version, as `--pss-version` does; each version's
+ * policies are compiled on first use.
+ */
 export async function podSecurityCheck(compile: Compile): Promise<PodSecurityCheck> {
   const dir = path.join(builtinPolicyDir, 'kubernetes', 'pss');
   const files = readdirSync(dir)
     .filter((name) => /^pss-.*\.ya?ml$/.test(name))
     .sort();
   const policies = files.map((name) => loadPolicyFile(path.join(dir, name), { builtin: true }));
-  const checkers = await compile(policies);
-  return (object, level, _version, exclude) => {
+  const byVersion = new Map<string, { policies: Policy[]; checkers: Checker[] }>();
+  const atVersion = (version: PssVersion) => {
+    const key = formatPssVersion(version);
+    let entry = byVersion.get(key);
+    if (!entry) {
+      const settings = withPssVersion(defaultSettings(), version);
+      const inEffect = policies.filter((policy) => policyInEffect(policy, settings));
+      entry = { policies: inEffect, checkers: compile(inEffect, settings) };
+      byVersion.set(key, entry);
+    }
+    return entry;
+  };
+  atVersion(latestPssVersion);
+  return (object, level, version, exclude) => {
     const restricted = level === 'restricted';
     if (level !== 'baseline' && level !== 'restricted' && level !== 'privileged')
       return { error: `podSecurity level "${level}" is not baseline, restricted or privileged` };
     if (level === 'privileged') return { violations: [] };
+    let pssVersion: PssVersion;
+    try {
+      pssVersion = parsePssVersion(version ?? 'latest', 'podSecurity.version');
+    } catch (error) {
+      return { error: describeError(error) };
+    }
+    const { policies: inEffect, checkers } = atVersion(pssVersion);
     const chosen = checkers.filter(
       (c) => c.id.startsWith('pss-baseline-') || (restricted && c.id.startsWith('pss-restricted-')),
     );
     const overridden = new Set(
       restricted
-        ? policies.filter((p) => p.id.startsWith('pss-restricted-')).flatMap((p) => p.overrides ?? [])
+        ? inEffect.filter((p) => p.id.startsWith('pss-restricted-')).flatMap((p) => p.overrides ?? [])
         : [],
     );
     const resource = kubernetesResource(object, { file: '<podSecurity>', line: 1 });

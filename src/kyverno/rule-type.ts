@@ -8,18 +8,23 @@ import { schemaRuleType } from '../engine/rules/schema.js';
 import { checkRuleType } from '../engine/rules/check.js';
 import { createRuleAjv } from '../engine/ajv.js';
 import { defaultSettings } from '../model/settings.js';
+import { resolveParameters, substituteParameters } from '../engine/params.js';
+import { versionedDefaults } from '../engine/versions.js';
 
 let podSecurity: Promise<PodSecurityCheck> | undefined;
 
-/** The built-in PSS policies, compiled once for every podSecurity rule of a process. */
+/** The built-in PSS policies, compiled once per PSS version for every podSecurity rule of a process. */
 function pssCheck(ctx: CompileContext): Promise<PodSecurityCheck> {
-  podSecurity ??= podSecurityCheck(async (policies) => {
+  podSecurity ??= podSecurityCheck((policies, settings) => {
     const out = [];
     for (const policy of policies) {
       const [name, spec] = Object.entries(policy.rule)[0]!;
       const type = name === 'schema' ? schemaRuleType : name === 'check' ? checkRuleType : undefined;
       if (!type) continue;
-      const compiled = await type.compile(policy, spec as Record<string, unknown>, { ...ctx, params: {} });
+      // The version's parameter defaults, bound as the engine binds them.
+      const params = resolveParameters(policy, {}, versionedDefaults(policy, settings));
+      const bound = substituteParameters(spec, params, policy) as Record<string, unknown>;
+      const compiled = type.compile(policy, bound, { ...ctx, settings, params }) as CompiledRule;
       out.push({
         id: policy.id,
         check(resource: Parameters<NonNullable<CompiledRule['evaluate']>>[0]) {
