@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { AnySchema } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { createRuleAjv, type Ajv2020 } from '../engine/ajv.js';
-import { createEngine } from '../engine/engine.js';
+import { createEngine, runPolicies } from '../engine/engine.js';
 import { keywordRuntimeName } from '../engine/keywords/index.js';
 import { schemaKey, type SchemaCompiler } from '../engine/rule-schemas.js';
 import { guardContains } from '../engine/schema-guard.js';
@@ -39,6 +39,10 @@ export async function writePolicyLibrary(outDir: string = path.dirname(policyLib
   // Compiling the engine is what finds the schemas: rules decide which of their parts ajv compiles.
   const schemaCompilers = { ajv: recorder(createRuleAjv()), ajvAllErrors: recorder(createRuleAjv()) };
   await createEngine(policies, defaultSettings(), { schemaCompilers });
+  // A policy another one overrides runs when that one is not selected: compile it alone too.
+  const compiled = new Set(runPolicies(policies, defaultSettings()).map((policy) => policy.id));
+  for (const policy of policies)
+    if (!compiled.has(policy.id)) await createEngine([policy], defaultSettings(), { schemaCompilers });
   // Versioned policies bind other parameters at other PSS versions: each distinct binding too.
   const bindings = new Set<string>();
   for (const policy of policies.filter((p) => p.versioned)) {
