@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,9 +70,11 @@ describe('parapet cost', () => {
   it('applies parapet.yaml cost settings and a negotiated rate card', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-cost-'));
     const config = path.join(dir, 'parapet.yaml');
+    // A repository's configuration may only name paths inside its own tree.
+    copyFileSync('fixtures/cost/pricing-override.yaml', path.join(dir, 'pricing-override.yaml'));
     writeFileSync(
       config,
-      `cost:\n  pricing: [${path.resolve('fixtures/cost/pricing-override.yaml')}]\n  kubernetes:\n    daemonSetNodes: 4\n`,
+      `cost:\n  pricing: [pricing-override.yaml]\n  kubernetes:\n    daemonSetNodes: 4\n`,
     );
     const { stdout } = await runCli([
       'cost',

@@ -74,11 +74,13 @@ describe('the precompiled built-in library', { timeout: 180_000 }, () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parapet-params-'));
     try {
       const config = path.join(dir, 'parapet.yaml');
+      // A repository's configuration may only name paths inside its own tree.
+      cpSync(path.join(root, 'fixtures/engine/policies'), path.join(dir, 'policies'), { recursive: true });
       writeFileSync(
         config,
         [
           'version: 1',
-          `policies: { paths: [${JSON.stringify(path.join(root, 'fixtures/engine/policies'))}] }`,
+          'policies: { paths: [policies] }',
           "parameters: { image-allowed-registries: { allowed: ['registry.example.com/shop/**'] } }",
         ].join('\n'),
       );

@@ -4,7 +4,9 @@
  * (--max-old-space-size=192), budget, failure decision, fixes and default limits, with the API
  * server's client certificate required. Throughout, /healthz is polled on the probe port as
  * kubelet polls it (2 s timeout) and the process's RSS is sampled; both are checked at the end
- * against the pod's probe and memory limit.
+ * against the pod's probe and memory limit. `npm test` runs this file on its own (`npm run
+ * test:attacks`), not beside the other suites: a pod has its CPU to itself, and how much a server
+ * holds at once depends on how fast it drains.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
