@@ -3,7 +3,26 @@ import path from 'node:path';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Result } from '../model/result.js';
 import { getReporter, type Reporter, type ReportOptions } from '../reporters/registry.js';
-import { colorEnabled, type CliIO } from './io.js';
+import type { Command } from 'commander';
+import { collect, colorEnabled, type CliIO } from './io.js';
+
+/** The report options `check` and `audit` share: formats, output, baselines and the gate. */
+export function addReportOptions(command: Command): Command {
+  return command
+    .option(
+      '-f, --format <format>',
+      'report format (text, json, sarif, junit, markdown, html, policy-report, github); FORMAT=FILE writes to a file (repeatable)',
+      collect,
+      [],
+    )
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option(
+      '--baseline <file>',
+      'findings recorded in this baseline are reported as known and do not fail the run',
+    )
+    .option('--write-baseline <file>', 'record the current findings as the baseline in this file')
+    .option('--fail-on <severity>', 'failing findings at or above this severity fail the run (default: any)');
+}
 
 /** One report to produce: a format and where it goes (`undefined`: stdout). */
 export interface OutputTarget {

@@ -3,7 +3,7 @@ import { ParapetError } from '../../model/errors.js';
 import { exitCode } from '../../model/result.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../../engine/baseline.js';
 import { collect, type CliIO } from '../io.js';
-import { parseOutputTargets, writeOutputs } from '../outputs.js';
+import { addReportOptions, parseOutputTargets, writeOutputs } from '../outputs.js';
 import { createProgress } from '../progress.js';
 import { addPolicyOptions, engineFromOptions, type PolicyOptions } from '../settings.js';
 import { toolInfo } from '../version.js';
@@ -54,20 +54,8 @@ export function auditCommand(io: CliIO, setExit: (code: number) => void): Comman
       '--write-policy-reports',
       'create, update and delete PolicyReports in the cluster from the results',
     )
-    .option('--request-timeout <seconds>', 'seconds before one API request is abandoned', '60')
-    .option(
-      '-f, --format <format>',
-      'report format (text, json, sarif, junit, markdown, html, policy-report, github); FORMAT=FILE writes to a file (repeatable)',
-      collect,
-      [],
-    )
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option(
-      '--baseline <file>',
-      'findings recorded in this baseline are reported as known and do not fail the run',
-    )
-    .option('--write-baseline <file>', 'record the current findings as the baseline in this file')
-    .option('--fail-on <severity>', 'failing findings at or above this severity fail the run (default: any)');
+    .option('--request-timeout <seconds>', 'seconds before one API request is abandoned', '60');
+  addReportOptions(command);
   addPolicyOptions(command);
   command.action(async (options: AuditOptions) => {
     if (options.allNamespaces && options.namespace.length)

@@ -4,7 +4,7 @@ import { exitCode, inputErrors, type Notice } from '../../model/result.js';
 import { loadInputs, readStdin } from '../../inputs/load.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../../engine/baseline.js';
 import { collect, type CliIO } from '../io.js';
-import { parseOutputTargets, writeOutputs } from '../outputs.js';
+import { addReportOptions, parseOutputTargets, writeOutputs } from '../outputs.js';
 import { createProgress } from '../progress.js';
 import { addPolicyOptions, engineFromOptions, type PolicyOptions } from '../settings.js';
 import { toolInfo } from '../version.js';
@@ -37,19 +37,7 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
   const command = new Command('check')
     .description('check Kubernetes manifests, Terraform plans and images against the policies')
     .argument('[paths...]', 'files, directories (recursive) or - for stdin')
-    .option(
-      '-f, --format <format>',
-      'report format (text, json, sarif, junit, markdown, html, policy-report, github); FORMAT=FILE writes to a file (repeatable)',
-      collect,
-      [],
-    )
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option(
-      '--baseline <file>',
-      'findings recorded in this baseline are reported as known and do not fail the run',
-    )
-    .option('--write-baseline <file>', 'record the current findings as the baseline in this file')
-    .option('--fail-on <severity>', 'failing findings at or above this severity fail the run (default: any)')
+
     .option(
       '--unknown <mode>',
       'how findings on values unknown until apply count: fail, warn or pass (default: warn)',
@@ -67,6 +55,7 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
       collect,
       [],
     );
+  addReportOptions(command);
   addPolicyOptions(command);
   addImageOptions(command);
   command.action(async (paths: string[], options: CheckOptions) => {
