@@ -27,7 +27,13 @@ if (!built) console.warn('test/server/attacks.test.ts: skipped: dist/ is not bui
 const BUDGET_MS = 1500;
 /** What a loaded CI machine may add to the budget before an answer counts as late. */
 const MARGIN_MS = 2000;
-const POD_MEMORY_LIMIT = 256 * 1024 * 1024;
+/** The memory limit of the container in webhooks/deployment.yaml (`NNNMi`), in bytes. */
+const POD_MEMORY_LIMIT = (() => {
+  const deployment = readFileSync(repoPath('webhooks/deployment.yaml'), 'utf8');
+  const limit = /limits:\n(?:\s+cpu: .*\n)?\s+memory: (\d+)Mi/.exec(deployment);
+  if (!limit) throw new Error('webhooks/deployment.yaml: no memory limit in Mi');
+  return Number(limit[1]) * 1024 * 1024;
+})();
 const PROBE_TIMEOUT_MS = 2000;
 
 let pki: TestPki;
