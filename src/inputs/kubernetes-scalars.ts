@@ -186,3 +186,25 @@ export function firstAmbiguousScalar(doc: Document): AmbiguousScalar | undefined
   });
   return found;
 }
+
+/** The one-character escapes of a double-quoted scalar, as go-yaml reads them (both YAML readers use it). */
+export const DOUBLE_QUOTED_ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  '\t': '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+};

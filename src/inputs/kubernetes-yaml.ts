@@ -26,7 +26,7 @@ import {
   type Scalar,
 } from 'yaml';
 import { ParapetError } from '../model/errors.js';
-import { goFloat32Key, resolveGoPlain, type GoScalar } from './kubernetes-scalars.js';
+import { DOUBLE_QUOTED_ESCAPES, goFloat32Key, resolveGoPlain, type GoScalar } from './kubernetes-scalars.js';
 
 const TAG_PREFIX = 'tag:yaml.org,2002:';
 const STR = `${TAG_PREFIX}str`;
@@ -251,7 +251,7 @@ function doubleQuoted(raw: string): string {
       }
       out += spaces;
       spaces = '';
-      const simple = ESCAPES[e ?? ''];
+      const simple = DOUBLE_QUOTED_ESCAPES[e ?? ''];
       if (simple !== undefined) {
         out += simple;
         i += 2;
@@ -297,27 +297,6 @@ function doubleQuoted(raw: string): string {
   }
   return out + spaces;
 }
-
-const ESCAPES: Record<string, string> = {
-  '0': '\0',
-  a: '\x07',
-  b: '\b',
-  t: '\t',
-  '\t': '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  e: '\x1b',
-  ' ': ' ',
-  '"': '"',
-  "'": "'",
-  '\\': '\\',
-  N: '\u0085',
-  _: '\u00a0',
-  L: '\u2028',
-  P: '\u2029',
-};
 
 /** Go's base64.StdEncoding.DecodeString (line breaks ignored), as a Go string would print in JSON. */
 function goBase64(text: string): string {

@@ -17,7 +17,7 @@
  */
 
 import { unescapePointerToken } from '../engine/pointer.js';
-import { resolveGoPlain } from './kubernetes-scalars.js';
+import { DOUBLE_QUOTED_ESCAPES, resolveGoPlain } from './kubernetes-scalars.js';
 
 /** One parsed document of a file that took the fast path. */
 export interface FastDocument {
@@ -678,7 +678,7 @@ class Parser {
           out += String.fromCodePoint(code);
           i += 2 + len;
         } else {
-          const mapped = ESCAPES[esc];
+          const mapped = DOUBLE_QUOTED_ESCAPES[esc];
           if (mapped === undefined) giveUp();
           out += mapped;
           i += 2;
@@ -879,27 +879,6 @@ class Parser {
     return value;
   }
 }
-
-const ESCAPES: Record<string, string> = {
-  '0': '\0',
-  a: '\x07',
-  b: '\b',
-  t: '\t',
-  '\t': '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  e: '\x1b',
-  ' ': ' ',
-  '"': '"',
-  "'": "'",
-  '\\': '\\',
-  N: '\u0085',
-  _: '\u00a0',
-  L: '\u2028',
-  P: '\u2029',
-};
 
 function fastDocument(value: unknown, line: number, table: LineTable, first: number): FastDocument {
   return {
