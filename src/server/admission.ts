@@ -39,6 +39,8 @@ export interface DecisionRecord {
   errors: string[];
   waived: string[];
   patched?: string[];
+  /** /mutate: policies configured to mutate whose fix was left out (it cannot apply, or would not repair). */
+  unpatched?: string[];
   durationMs: number;
   evaluationMs?: number;
 }
@@ -394,14 +396,20 @@ export async function decideAdmission(
     // The mutating webhook never denies: it repairs what it can; the validating webhook judges.
     const plan = await verifiedMutation(request, resource, findings, ctx);
     const response: AdmissionResponse = { uid: request.uid, allowed: true };
+    const warnings: string[] = [];
     if (plan.patch.length > 0) {
       response.patchType = 'JSONPatch';
       response.patch = Buffer.from(JSON.stringify(plan.patch)).toString('base64');
       record.patched = plan.policies;
-      response.warnings = plan.policies.map(
-        (id) => `parapet mutated ${resource.id}: applied the fix of ${id}`,
-      );
+      for (const id of plan.policies)
+        warnings.push(`parapet mutated ${resource.id}: applied the fix of ${id}`);
     }
+    if (plan.skipped.length > 0) {
+      record.unpatched = unique(plan.skipped.map((s) => s.policyId));
+      for (const skipped of plan.skipped.slice(0, MAX_WARNINGS))
+        warnings.push(shortLine(`parapet left out the fix of ${skipped.policyId}: ${skipped.reason}`));
+    }
+    if (warnings.length > 0) response.warnings = unique(warnings).slice(0, MAX_WARNINGS);
     return finish(response, findings);
   }
 
@@ -453,7 +461,7 @@ async function verifiedMutation(
       ...skipped,
       ...[...unrepaired].map((policyId) => ({
         policyId,
-        reason: `the fix of ${policyId} does not make ${resource.id} pass it`,
+        reason: `${resource.id} would still fail it`,
       })),
     );
   }

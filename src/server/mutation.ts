@@ -17,7 +17,7 @@ export interface MutationPlan {
   patch: Operation[];
   /** Ids of the policies whose fixes are in the patch. */
   policies: string[];
-  /** Policies whose fix could not be placed (the reason, one line each). */
+  /** Policies whose fix was left out, and why (`it does not apply at /spec/...`). */
   skipped: Array<{ policyId: string; reason: string }>;
 }
 
@@ -299,7 +299,7 @@ export function buildMutation(
       for (let i = undo.length - 1; i >= 0; i -= 1) undo[i]!();
       plan.skipped.push({
         policyId: policy.id,
-        reason: `fix of ${policy.id} does not apply at ${finding.path || '/'}`,
+        reason: `it does not apply at ${finding.path || '/'}`,
       });
       continue;
     }

@@ -502,6 +502,81 @@ describe('POST /mutate', () => {
     ]);
   });
 
+  it('leaves out the fix of a policy the patched object would still fail, and applies the others', async () => {
+    // The built-in run-as-non-root fix sets runAsNonRoot at pod level; a sidecar that overrides it
+    // to false still fails the policy after that patch, so the fix is left out.
+    const loaded = await loadPolicies({ paths: [], builtin: true });
+    const builtin = await createEngine(loaded, defaultSettings());
+    const { app, log } = server(
+      {
+        settings: {
+          mutate: [
+            'pss-restricted-run-as-non-root',
+            'pss-restricted-seccomp',
+            'pss-restricted-privilege-escalation',
+            'pss-restricted-capabilities',
+          ],
+        },
+      },
+      builtin,
+    );
+    const input = review('deployment-root-sidecar-create.v1.json');
+    const response = responseOf((await post(app, '/mutate', input)).body);
+    expect(response.allowed).toBe(true);
+    expect(response.patchType).toBe('JSONPatch');
+    const patch = JSON.parse(Buffer.from(response.patch!, 'base64').toString('utf8')) as Array<
+      Record<string, unknown>
+    >;
+    const containers = '/spec/template/spec/containers';
+    expect(patch).toEqual([
+      { op: 'add', path: `${containers}/0/securityContext/capabilities`, value: {} },
+      { op: 'add', path: `${containers}/0/securityContext/capabilities/drop`, value: ['ALL'] },
+      { op: 'add', path: `${containers}/1/securityContext/capabilities`, value: {} },
+      { op: 'add', path: `${containers}/1/securityContext/capabilities/drop`, value: ['ALL'] },
+      { op: 'add', path: `${containers}/0/securityContext/allowPrivilegeEscalation`, value: false },
+      { op: 'add', path: `${containers}/1/securityContext/allowPrivilegeEscalation`, value: false },
+      { op: 'add', path: '/spec/template/spec/securityContext', value: {} },
+      {
+        op: 'add',
+        path: '/spec/template/spec/securityContext/seccompProfile',
+        value: { type: 'RuntimeDefault' },
+      },
+    ]);
+    expect(response.warnings).toEqual([
+      'parapet left out the fix of pss-restricted-run-as-non-root: Deployment/shop/orders would still fail it',
+      'parapet mutated Deployment/shop/orders: applied the fix of pss-restricted-capabilities',
+      'parapet mutated Deployment/shop/orders: applied the fix of pss-restricted-privilege-escalation',
+      'parapet mutated Deployment/shop/orders: applied the fix of pss-restricted-seccomp',
+    ]);
+    expect(log.decisions()[0]).toMatchObject({
+      route: 'mutate',
+      decision: 'allowed',
+      patched: [
+        'pss-restricted-capabilities',
+        'pss-restricted-privilege-escalation',
+        'pss-restricted-seccomp',
+      ],
+      unpatched: ['pss-restricted-run-as-non-root'],
+    });
+
+    // The patched Deployment passes every policy whose fix was applied, and still fails the other.
+    const again = review('deployment-root-sidecar-create.v1.json');
+    requestOf(again).object = applyMutation(
+      requestOf(input).object as Record<string, unknown>,
+      patch as never,
+    );
+    const validated = responseOf((await post(app, '/validate', again)).body);
+    expect(validated.allowed).toBe(false);
+    const denied = [...validated.status!.message.matchAll(/\[([a-z0-9-]+)\]/g)].map((m) => m[1]);
+    expect(denied).toContain('pss-restricted-run-as-non-root');
+    for (const id of [
+      'pss-restricted-capabilities',
+      'pss-restricted-privilege-escalation',
+      'pss-restricted-seccomp',
+    ])
+      expect(denied).not.toContain(id);
+  });
+
   it('never patches when no policy is configured to mutate, and never denies', async () => {
     const { app } = server();
     const response = responseOf((await post(app, '/mutate', review('pod-privileged-create.v1.json'))).body);

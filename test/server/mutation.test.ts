@@ -112,8 +112,7 @@ describe('buildMutation', () => {
     expect(mutation.skipped).toEqual([
       {
         policyId: 'admission-no-privileged',
-        reason:
-          'fix of admission-no-privileged does not apply at /spec/containers/1/securityContext/privileged',
+        reason: 'it does not apply at /spec/containers/1/securityContext/privileged',
       },
     ]);
   });
