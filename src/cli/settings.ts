@@ -15,6 +15,8 @@ import { parsePssVersion } from '../pss/version.js';
 export interface PolicyOptions {
   select: string[];
   skip: string[];
+  /** `--enable`: optional policies to run beside the rest. */
+  enable?: string[];
   policies: string[];
   builtin: boolean;
   failOn?: string;
@@ -41,6 +43,12 @@ export function addPolicyOptions(command: Command): Command {
       [],
     )
     .option('--skip <glob>', 'skip policies whose id matches the glob, or tag:NAME (repeatable)', collect, [])
+    .option(
+      '--enable <glob>',
+      'also run the optional policies whose id matches the glob, tag:NAME or an equivalent (repeatable)',
+      collect,
+      [],
+    )
     .option('--policies <path>', 'also load policies from this directory or file (repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in policy library')
     .option(
@@ -91,6 +99,7 @@ export function buildSettings(
     settings = withPssVersion(settings, parsePssVersion(options.pssVersion, '--pss-version'));
   if (options.select.length) settings.select = options.select;
   if (options.skip.length) settings.skip = [...base.skip, ...options.skip];
+  if (options.enable?.length) settings.enable = [...base.enable, ...options.enable];
   if (options.failOn !== undefined) settings.failOn = parseSeverity(options.failOn, '--fail-on');
   if (options.unknown !== undefined) {
     if (!['fail', 'warn', 'pass'].includes(options.unknown)) {
@@ -111,6 +120,8 @@ export function selectorGroups(options: PolicyOptions, config: LoadedConfig | un
     groups.push({ origin: `${config.file}: policies.select`, selectors: config.settings.select });
   if (config) groups.push({ origin: `${config.file}: policies.skip`, selectors: config.settings.skip });
   groups.push({ origin: '--skip', selectors: options.skip });
+  if (config) groups.push({ origin: `${config.file}: policies.enable`, selectors: config.settings.enable });
+  groups.push({ origin: '--enable', selectors: options.enable ?? [] });
   return groups;
 }
 

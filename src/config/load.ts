@@ -16,7 +16,7 @@ import { domainSections } from './sections.js';
 /** `parapet.yaml` as users write it: every field optional. */
 export interface ConfigFile {
   version?: 1;
-  policies?: { paths?: string[]; builtin?: boolean; select?: string[]; skip?: string[] };
+  policies?: { paths?: string[]; builtin?: boolean; select?: string[]; skip?: string[]; enable?: string[] };
   severity?: Record<string, Severity>;
   modes?: Record<string, Mode>;
   parameters?: Record<string, Record<string, unknown>>;
@@ -226,6 +226,7 @@ function normalizeConfig(config: ConfigFile, source: { file: string; path: strin
   const settings = defaultSettings();
   settings.select = [...(config.policies?.select ?? [])];
   settings.skip = [...(config.policies?.skip ?? [])];
+  settings.enable = [...(config.policies?.enable ?? [])];
   settings.severity = Object.entries(config.severity ?? {}).map(([policy, severity]) => ({
     policy,
     severity,

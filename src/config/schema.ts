@@ -78,6 +78,11 @@ function buildConfigSchema() {
           builtin: { type: 'boolean', description: 'Load the built-in policy library (default true).' },
           select: { ...globList, description: 'Globs over policy ids, or `tag:NAME`. Empty: every policy.' },
           skip: { ...globList, description: 'Globs over policy ids, or `tag:NAME`, that never run.' },
+          enable: {
+            ...globList,
+            description:
+              'Globs over policy ids, or `tag:NAME`: optional policies to run beside the default library.',
+          },
         },
       },
       severity: policyGlobMap(severity, 'Severity overrides: policy id glob -> severity. Later entries win.'),

@@ -166,7 +166,7 @@ async function compilePolicy(
  */
 export function runPolicies(policies: Policy[], settings: Settings): Policy[] {
   // A versioned policy the run's version does not have yet is not chosen, so it overrides nothing.
-  const chosen = selectPolicies(policies, settings.select, settings.skip).filter((policy) =>
+  const chosen = selectPolicies(policies, settings.select, settings.skip, settings.enable).filter((policy) =>
     policyInEffect(policy, settings),
   );
   const overridden = new Set(chosen.flatMap((policy) => policy.overrides ?? []));

@@ -21,11 +21,22 @@ function selectorMatches(selector: string, policy: Policy): boolean {
   return minimatch(policy.id, selector);
 }
 
-/** The policies that `--select` (any, when given) and `--skip` (none) leave in. */
-export function selectPolicies(policies: Policy[], select: string[], skip: string[]): Policy[] {
+/**
+ * The policies that `--select` (any, when given) and `--skip` (none) leave in. An optional policy
+ * is left in only when a `select` or an `enable` selector names it.
+ */
+export function selectPolicies(
+  policies: Policy[],
+  select: string[],
+  skip: string[],
+  enable: string[] = [],
+): Policy[] {
   return policies.filter(
     (policy) =>
       (select.length === 0 || select.some((selector) => selectorMatches(selector, policy))) &&
+      (!policy.optional ||
+        enable.some((selector) => selectorMatches(selector, policy)) ||
+        select.some((selector) => selectorMatches(selector, policy))) &&
       !skip.some((selector) => selectorMatches(selector, policy)),
   );
 }

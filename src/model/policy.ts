@@ -188,6 +188,11 @@ export interface PolicyDocument {
   requiresParameters?: string[];
   /** The policy follows a versioned standard (Pod Security Admission's versioned checks). */
   versioned?: PolicyVersioning;
+  /**
+   * Opinionated checks a site adopts deliberately (priority classes, topology spread): off unless
+   * `--enable` / `policies.enable` or a `--select` / `policies.select` selector names the policy.
+   */
+  optional?: boolean;
   /** The mode used when configuration sets none (Gatekeeper's enforcementAction maps here). Default `enforce`. */
   defaultMode?: Mode;
   /**

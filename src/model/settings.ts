@@ -10,6 +10,8 @@ export interface Settings {
   /** Globs over policy ids, or `tag:NAME`. Empty means every policy. */
   select: string[];
   skip: string[];
+  /** Selectors that switch on optional policies, beside the default library. */
+  enable: string[];
   /** Severity overrides: policy id glob -> severity. Later entries win. */
   severity: Array<{ policy: string; severity: Severity }>;
   /** Modes: policy id glob -> mode. Later entries win; the default is `enforce`. */
@@ -38,6 +40,7 @@ export function defaultSettings(): Settings {
   return {
     select: [],
     skip: [],
+    enable: [],
     severity: [],
     modes: [],
     parameters: {},

@@ -208,6 +208,11 @@ export const policySchema = {
       },
     },
     defaultMode: { enum: ['enforce', 'warn', 'audit'] },
+    optional: {
+      type: 'boolean',
+      description:
+        'Off unless enabled (--enable, policies.enable) or selected (--select, policies.select) by id, tag or equivalent.',
+    },
     requiresParameters: {
       ...stringList,
       description:

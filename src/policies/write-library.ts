@@ -38,11 +38,13 @@ export async function writePolicyLibrary(outDir: string = path.dirname(policyLib
   });
   // Compiling the engine is what finds the schemas: rules decide which of their parts ajv compiles.
   const schemaCompilers = { ajv: recorder(createRuleAjv()), ajvAllErrors: recorder(createRuleAjv()) };
-  await createEngine(policies, defaultSettings(), { schemaCompilers });
+  // Optional policies are compiled too: a configuration may enable any of them.
+  const everyPolicy = { ...defaultSettings(), enable: ['*'] };
+  await createEngine(policies, everyPolicy, { schemaCompilers });
   // A policy another one overrides runs when that one is not selected: compile it alone too.
-  const compiled = new Set(runPolicies(policies, defaultSettings()).map((policy) => policy.id));
+  const compiled = new Set(runPolicies(policies, everyPolicy).map((policy) => policy.id));
   for (const policy of policies)
-    if (!compiled.has(policy.id)) await createEngine([policy], defaultSettings(), { schemaCompilers });
+    if (!compiled.has(policy.id)) await createEngine([policy], everyPolicy, { schemaCompilers });
   // Versioned policies bind other parameters at other PSS versions: each distinct binding too.
   const bindings = new Set<string>();
   for (const policy of policies.filter((p) => p.versioned)) {

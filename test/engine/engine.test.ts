@@ -117,6 +117,22 @@ describe('engine over the demo policies', () => {
     expect(alone.policies.map((p) => p.policy.id)).toContain('demo-privileged');
   });
 
+  it('runs an optional policy only when enabled or selected', async () => {
+    const policies = (await demoPolicies()).map((p) =>
+      p.id === 'demo-privileged' ? { ...p, optional: true } : p,
+    );
+    const ids = async (overrides: Partial<Settings>) =>
+      (await createEngine(policies, settings(overrides))).policies.map((p) => p.policy.id);
+    expect(await ids({})).not.toContain('demo-privileged');
+    expect(await ids({})).toContain('demo-max-replicas');
+    expect(await ids({ enable: ['tag:pod-security'] })).toContain('demo-privileged');
+    expect(await ids({ enable: ['demo-privileged'] })).toContain('demo-max-replicas');
+    expect(await ids({ select: ['demo-privileged'] })).toEqual(['demo-privileged']);
+    expect(await ids({ enable: ['demo-privileged'], skip: ['demo-privileged'] })).not.toContain(
+      'demo-privileged',
+    );
+  });
+
   it('excludes namespaces, files and resource ids from evaluation', async () => {
     const result = await evaluate(shop, { exclude: { namespaces: ['shop'], files: [], resources: [] } });
     expect(result.findings).toEqual([]);
