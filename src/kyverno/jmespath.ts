@@ -20,6 +20,7 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { compareQuantities, parseDuration, parseQuantity, formatDuration } from './quantity.js';
 import { wildcardMatch } from './wildcard.js';
+import { x509Decode } from './x509.js';
 
 type Node = ReturnType<typeof compile>;
 
@@ -413,6 +414,7 @@ define(
   [N, N],
 );
 define('base64_decode', ([s]) => Buffer.from(String(s), 'base64').toString('utf8'), [S]);
+define('x509_decode', ([s]) => x509Decode(String(s)), [S]);
 define('base64_encode', ([s]) => Buffer.from(String(s), 'utf8').toString('base64'), [S]);
 define(
   'time_since',

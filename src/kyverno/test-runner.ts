@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describeError, ParapetError } from '../model/errors.js';
+import { clusterApiCalls, mockedApiCalls, readApiCallMocks, type ApiCallResolver } from './api-calls.js';
 import { readKyvernoPolicies, type LoadedKyvernoPolicy } from './load.js';
 import { ruleMatches } from './match.js';
 import type { Conditions, MatchBlock, Obj } from './types.js';
@@ -106,6 +107,18 @@ interface Values {
   subresources: Array<{ kind: string; subresource: string }>;
 }
 
+/**
+ * A rule's `foreachValues` (a list per context entry). `kyverno test` (v1.19) sets the first value of
+ * each list for every element of the foreach, so parapet does the same to give the same verdicts.
+ */
+function foreachValues(rule: Obj): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isObject(rule.foreachValues)) return out;
+  for (const [key, list] of Object.entries(rule.foreachValues))
+    if (Array.isArray(list) && list.length > 0) out[key] = list[0];
+  return out;
+}
+
 function parseValues(raw: unknown): Values {
   const values: Values = { global: {}, policies: new Map(), namespaceLabels: new Map(), subresources: [] };
   if (!isObject(raw)) return values;
@@ -118,7 +131,7 @@ function parseValues(raw: unknown): Values {
     };
     for (const rule of Array.isArray(policy.rules) ? policy.rules : [])
       if (isObject(rule) && typeof rule.name === 'string')
-        entry.rules.set(rule.name, isObject(rule.values) ? rule.values : {});
+        entry.rules.set(rule.name, { ...(isObject(rule.values) ? rule.values : {}), ...foreachValues(rule) });
     for (const resource of Array.isArray(policy.resources) ? policy.resources : [])
       if (isObject(resource) && typeof resource.name === 'string')
         entry.resources.set(resource.name, isObject(resource.values) ? resource.values : {});
@@ -209,6 +222,7 @@ function exceptionsFrom(docs: unknown[]): Exception[] {
           policy: entry.policyName,
           rules: list(entry.ruleNames),
           match: (doc.spec.match ?? {}) as MatchBlock,
+          conditions: (doc.spec.conditions ?? undefined) as Conditions | undefined,
         });
   }
   return out;
@@ -272,9 +286,26 @@ export function runKyvernoTest(file: string, options: KyvernoTestOptions = {}): 
     }
     resources.push(...expandLists(readYaml(resourceFile)));
   }
-  const clusterResources = list(test.clusterResources).flatMap((entry) =>
-    expandLists(readYaml(resolve(entry))),
-  );
+  const clusterResources: Obj[] = [];
+  for (const entry of list(test.clusterResources))
+    for (const doc of readYaml(resolve(entry))) {
+      clusterResources.push(...expandLists([doc]));
+      // CRD paths are relative to the test's folder, as kyverno test reads them.
+      if (isObject(doc) && doc.kind === 'ClusterResource' && isObject(doc.spec))
+        for (const crd of list(doc.spec.crds)) clusterResources.push(...expandLists(readYaml(resolve(crd))));
+    }
+  let apiCall: ApiCallResolver | undefined;
+  try {
+    const mocks = readApiCallMocks(test.apiCallResponses);
+    // Like kyverno test, API paths are served only when the test describes the cluster.
+    const cluster =
+      list(test.clusterResources).length > 0
+        ? clusterApiCalls([...resources, ...clusterResources])
+        : undefined;
+    apiCall = mocks.length > 0 ? mockedApiCalls(mocks, cluster) : cluster;
+  } catch (error) {
+    fail(file, describeError(error));
+  }
   const configMaps = [...resources, ...clusterResources].filter((r) => r.kind === 'ConfigMap');
   const valuesFile = typeof test.variables === 'string' ? resolve(test.variables) : undefined;
   const values = parseValues(valuesFile ? readYaml(valuesFile)[0] : test.values);
@@ -344,6 +375,7 @@ export function runKyvernoTest(file: string, options: KyvernoTestOptions = {}): 
               policy.doc.kind === 'Policy' ? (policy.doc.metadata.namespace ?? 'default') : undefined,
             podSecurity: options.podSecurity,
             configMapsComplete: true,
+            apiCall,
             configMap: (cmName, cmNamespace) =>
               configMaps.find(
                 (cm) => meta(cm).name === cmName && (meta(cm).namespace || 'default') === cmNamespace,

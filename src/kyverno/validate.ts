@@ -3,11 +3,13 @@
  * error) and messages: context, preconditions, then deny conditions, pattern / anyPattern, foreach
  * or podSecurity.
  */
+import { posix } from 'node:path';
 import { operatorNamed } from './conditions.js';
 import { ruleExcludes, ruleMatches, type MatchSubject } from './match.js';
 import { matchPattern } from './pattern.js';
 import type { Conditions, ContextEntry, ForEachValidation, KyvernoRule, Obj } from './types.js';
 import { query } from './jmespath.js';
+import type { ApiCallResolver } from './api-calls.js';
 import { celPreconditionsHold, validateCel, type CelInputs } from './cel.js';
 import { hasVariables, setPath, substituteAll, SubstitutionError, type VariableScope } from './variables.js';
 
@@ -46,6 +48,8 @@ export interface RuleRequest extends MatchSubject {
   configMapsComplete?: boolean;
   values?: RuleValues;
   podSecurity?: PodSecurityCheck;
+  /** Answers `apiCall` context entries (a test's cluster resources or mocks); absent: unknown. */
+  apiCall?: ApiCallResolver;
 }
 
 class Unknown extends Error {}
@@ -245,6 +249,13 @@ function loadContext(entries: ContextEntry[] | undefined, data: Obj, request: Ru
       setPath(data, entry.name, found);
       continue;
     }
+    if (entry.apiCall && request.apiCall) {
+      const value = loadApiCall(entry.name, entry.apiCall, scope, request);
+      if (value !== undefined) {
+        setPath(data, entry.name, value);
+        continue;
+      }
+    }
     const source = entry.configMap
       ? 'configMap'
       : entry.apiCall
@@ -261,6 +272,63 @@ function loadContext(entries: ContextEntry[] | undefined, data: Obj, request: Ru
   for (const [key, value] of Object.entries(request.values?.rule ?? {}))
     if (!(entries ?? []).some((entry) => key === entry.name || key.startsWith(`${entry.name}.`)))
       setPath(data, key, value);
+}
+
+const namespacePath = /^\/api(s)?\/.*?\/namespaces\/([^/]+)\/?.*$/;
+
+/**
+ * An apiCall entry's value from the request's resolver, as Kyverno loads it: variables substituted
+ * in the whole call, a namespaced policy kept to its namespace, the entry's `default` for a failed
+ * request, then `jmesPath` on the body. Undefined when the resolver cannot answer.
+ */
+function loadApiCall(name: string, apiCall: Obj, scope: VariableScope, request: RuleRequest): unknown {
+  let call: Obj;
+  try {
+    call = substituteAll(apiCall, scope) as Obj;
+  } catch (error) {
+    throw new SubstitutionError(
+      `failed to substitute variables in context entry ${name} ${String(apiCall.urlPath ?? '')}: ${describeError(error)}`,
+    );
+  }
+  const service = isObject(call.service) ? call.service : undefined;
+  const urlPath = typeof call.urlPath === 'string' ? call.urlPath : undefined;
+  const method = typeof call.method === 'string' && call.method ? call.method : 'GET';
+  if (urlPath && request.policyNamespace !== undefined) {
+    let unescaped = urlPath;
+    try {
+      unescaped = decodeURIComponent(urlPath);
+    } catch {
+      // Kyverno keeps the raw path when it does not unescape.
+    }
+    const clean = posix.normalize(unescaped).replace(/(.)\/$/, '$1');
+    const match = namespacePath.exec(clean);
+    if (!match)
+      throw new SubstitutionError(
+        `path ${clean} does not contain a namespace segment, which is required for namespaced policies`,
+      );
+    if (match[2] !== request.policyNamespace)
+      throw new SubstitutionError(
+        `path ${clean} refers to namespace ${match[2]}, which is different from the policy namespace ${request.policyNamespace}`,
+      );
+  }
+  const answer = request.apiCall!({
+    ...(urlPath ? { urlPath } : {}),
+    ...(!urlPath && typeof service?.url === 'string' ? { url: service.url } : {}),
+    method,
+  });
+  if (!answer) return undefined;
+  if ('error' in answer) {
+    if (answer.defaultApplies && apiCall.default !== undefined) return apiCall.default;
+    throw new SubstitutionError(answer.error);
+  }
+  if (typeof call.jmesPath !== 'string' || call.jmesPath === '') return answer.body;
+  try {
+    return query(call.jmesPath, answer.body) ?? null;
+  } catch (error) {
+    throw new SubstitutionError(
+      `failed to apply JMESPath ${call.jmesPath} for context entry ${name}: ${describeError(error)}`,
+    );
+  }
 }
 
 interface ConditionResult {

@@ -1,0 +1,3 @@
+module parapet.dev/x509-oracle
+
+go 1.26
