@@ -6,6 +6,7 @@
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { ParapetError } from '../model/errors.js';
 
 /** Where to find the cluster: a kubeconfig file and context, or the defaults kubectl uses. */
@@ -49,13 +50,23 @@ export interface KubeApi {
 
 const MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 
-/** Reads the kubeconfig as kubectl does and returns a client for its cluster. */
-export async function connect(options: ClusterOptions = {}): Promise<KubeApi> {
+/** Reads the kubeconfig as kubectl does, with `options.context` made current. */
+export async function loadKubeConfig(options: ClusterOptions = {}): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
   try {
     if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
-    else config.loadFromDefault();
+    else {
+      config.loadFromDefault();
+      // With nothing to read, the client falls back to an unauthenticated http://localhost:8080.
+      const fallback = config.getCurrentCluster();
+      if (
+        fallback?.name === 'cluster' &&
+        fallback.server === 'http://localhost:8080' &&
+        !process.env.KUBECONFIG
+      )
+        throw new Error('no kubeconfig ($KUBECONFIG, ~/.kube/config) and no in-cluster service account');
+    }
   } catch (error) {
     throw new ParapetError(
       'PARAPET_CLUSTER',
@@ -73,6 +84,12 @@ export async function connect(options: ClusterOptions = {}): Promise<KubeApi> {
     }
     config.setCurrentContext(options.context);
   }
+  return config;
+}
+
+/** Reads the kubeconfig as kubectl does and returns a client for its cluster. */
+export async function connect(options: ClusterOptions = {}): Promise<KubeApi> {
+  const config = await loadKubeConfig(options);
   const cluster = config.getCurrentCluster();
   if (!cluster?.server)
     throw new ParapetError(

@@ -52,6 +52,8 @@ export interface EvaluateOptions {
   skipFacts?: boolean;
   /** Called now and then with resources evaluated so far (the CLI's progress bar). */
   onProgress?: (done: number, total: number) => void;
+  /** Labels of Namespaces outside the input (the cluster's, at admission). */
+  namespaceLabels?: (name: string) => Record<string, string> | undefined;
 }
 
 export interface Engine {
@@ -683,6 +685,7 @@ class Session implements EvaluationSession {
       notices: this.ruleNotices,
       resources,
       resourcesOfKinds: (matches) => kinds.select(matches),
+      namespaceLabels: this.options.namespaceLabels,
     };
     this.engine.check(resources, ctx, refs, this.findings, this.evaluated, this.progress());
     const refList = this.refList;

@@ -30,7 +30,7 @@ function namespaceLookup(ctx: EvalContext): (name: string) => Record<string, str
         labels.set(resource.name, resource.labels);
     namespaceLabels.set(ctx, labels);
   }
-  return (name) => labels.get(name);
+  return (name) => labels.get(name) ?? ctx.namespaceLabels?.(name);
 }
 
 const configMaps = new WeakMap<EvalContext, Map<string, Obj>>();
@@ -78,12 +78,13 @@ export function compileKyvernoRule(
     policy.doc.kind === 'Policy' ? (policy.doc.metadata.namespace ?? 'default') : undefined;
   const text = JSON.stringify(rule);
   const readsConfigMaps = text.includes('"configMap"');
+  const readsNamespaceLabels =
+    JSON.stringify(rule.match ?? {}).includes('namespaceSelector') ||
+    JSON.stringify(rule.exclude ?? {}).includes('namespaceSelector');
   return {
     scope: 'resource',
-    readsRun:
-      readsConfigMaps ||
-      JSON.stringify(rule.match ?? {}).includes('namespaceSelector') ||
-      JSON.stringify(rule.exclude ?? {}).includes('namespaceSelector'),
+    readsRun: readsConfigMaps || readsNamespaceLabels,
+    readsNamespaceLabels,
     evaluateOne(resource: Resource, ctx: EvalContext): Violation | undefined {
       notify(ctx, notices);
       const admission = (resource.facts.admission ?? {}) as AdmissionFacts;

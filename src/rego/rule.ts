@@ -429,7 +429,7 @@ function namespaceLabelLookup(ctx: EvalContext): (name: string) => Record<string
     namespaceLabels.set(ctx, labels);
   }
   const found = labels;
-  return (name) => found.get(name);
+  return (name) => found.get(name) ?? ctx.namespaceLabels?.(name);
 }
 
 function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): CompiledRule {
@@ -442,6 +442,7 @@ function compileGatekeeper(spec: GatekeeperRuleSpec, ctx: CompileContext): Compi
     scope: 'resource',
     // Namespace labels (and data.inventory) come from the run's other resources.
     readsRun: true,
+    readsNamespaceLabels: Boolean(constraint.match.namespaceSelector),
     evaluate(resource, evalCtx) {
       const lookup = namespaceLabelLookup(evalCtx);
       const verdict = matchConstraint(constraint.match, resource, lookup);

@@ -205,6 +205,11 @@ export interface AdmissionContext {
    * beside the Deployment), which a single admission request does not carry, so they do not decide.
    */
   setPolicies: ReadonlySet<string>;
+  /**
+   * Labels of the cluster's Namespaces, for namespaceSelectors (Gatekeeper, Kyverno): the object under
+   * review does not carry them. Undefined without a watch of the cluster: such selectors are unknown.
+   */
+  namespaceLabels?: (name: string) => Record<string, string> | undefined;
 }
 
 /** The decision-log record of `request` before it is decided. */
@@ -318,7 +323,7 @@ export async function decideAdmission(
   const evaluationStart = performance.now();
   try {
     resource = admissionResource(request, object, { file: `admission:${request.uid}`, line: 1 });
-    const evaluation = ctx.engine.evaluate([resource]);
+    const evaluation = ctx.engine.evaluate([resource], { namespaceLabels: ctx.namespaceLabels });
     result = await (options.budget === false ? evaluation : withBudget(evaluation, ctx.settings.budgetMs));
   } catch (error) {
     const overBudget = error instanceof BudgetExceeded;

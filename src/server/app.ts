@@ -49,6 +49,11 @@ export interface BuildServerOptions {
    * itself. A `serve --workers` worker asks the primary for every worker's metrics added up.
    */
   metricsSource?: (registry: WebhookMetrics['registry']) => () => Promise<string>;
+  /**
+   * Labels of the cluster's Namespaces, for an engine evaluated on this thread (a pool gets them
+   * with `setNamespaceLabels`).
+   */
+  namespaceLabels?: (name: string) => Record<string, string> | undefined;
 }
 
 export interface WebhookServer extends FastifyInstance {
@@ -73,10 +78,14 @@ function isPool(source: unknown): source is EvaluationPool {
   return typeof source === 'object' && source !== null && 'decide' in source && 'ready' in source;
 }
 
-function inProcessDecider(engine: Engine | Promise<Engine>, settings: ServerSettings): Decider {
+function inProcessDecider(
+  engine: Engine | Promise<Engine>,
+  settings: ServerSettings,
+  namespaceLabels?: (name: string) => Record<string, string> | undefined,
+): Decider {
   const loaded = Promise.resolve(engine).then((compiled) => ({
     catalogue: policyCatalogue(compiled),
-    ctx: admissionContext(compiled, settings),
+    ctx: admissionContext(compiled, settings, namespaceLabels),
   }));
   loaded.catch(() => undefined);
   return {
@@ -163,7 +172,7 @@ export function buildServer(
         app.log.warn(event, 'evaluation thread stopped; a new one takes its place');
       } else app.log.error(event, 'an evaluation thread could not load the policies; retrying');
     });
-  } else decider = inProcessDecider(source, settings);
+  } else decider = inProcessDecider(source, settings, options.namespaceLabels);
   let ready: { catalogue: PolicyCatalogue; kinds: Set<string>; policyIds: Set<string> } | undefined;
   let failure: string | undefined;
   let draining = false;

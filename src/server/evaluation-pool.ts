@@ -18,6 +18,7 @@ import type {
   EvaluationRequest,
   EvaluationWorkerData,
 } from './evaluation-worker.js';
+import type { NamespaceLabelEntries } from './namespace-labels.js';
 import { scannedHeader, type PolicyCatalogue, type ReviewAnswer, type ReviewHeader } from './review-job.js';
 import type { ServerSettings } from './settings.js';
 
@@ -68,6 +69,8 @@ export class EvaluationPool {
   private readonly listeners: Array<(event: PoolEvent) => void> = [];
   /** Threads terminated at the budget or lost to a crash, since the start. */
   replaced = 0;
+  /** The latest snapshot of the cluster's Namespaces, given to every thread that loads. */
+  private namespaces?: EvaluationRequest & { type: 'namespaces' };
 
   constructor(private readonly options: EvaluationPoolOptions) {
     this.ready = new Promise((resolve, reject) => {
@@ -90,6 +93,13 @@ export class EvaluationPool {
 
   private emit(event: PoolEvent): void {
     for (const listener of this.listeners) listener(event);
+  }
+
+  /** Gives every thread, and every thread started later, the labels of the cluster's Namespaces. */
+  setNamespaceLabels(entries: NamespaceLabelEntries): void {
+    this.namespaces = { type: 'namespaces', entries };
+    for (const thread of this.threads)
+      if (thread.state === 'idle' || thread.state === 'busy') thread.worker.postMessage(this.namespaces);
   }
 
   /** Reviews waiting for a thread. */
@@ -164,6 +174,8 @@ export class EvaluationPool {
       case 'ready':
         this.loadFailures = 0;
         thread.state = 'idle';
+        // Before any review: a thread's messages are handled in order.
+        if (this.namespaces) thread.worker.postMessage(this.namespaces);
         if (!this.isReady) {
           this.isReady = true;
           this.resolveReady(reply.catalogue);

@@ -16,6 +16,7 @@ import {
   type ReviewAnswer,
   type ReviewHeader,
 } from './review-job.js';
+import type { NamespaceLabelEntries } from './namespace-labels.js';
 import type { ServerSettings } from './settings.js';
 
 /** Where an evaluation thread gets its engine: `export` of the module at `module`, called with `data`. */
@@ -31,7 +32,10 @@ export interface EvaluationWorkerData {
   settings: ServerSettings;
 }
 
-export type EvaluationRequest = { type: 'decide'; id: number; route: AdmissionRoute; body: Uint8Array };
+export type EvaluationRequest =
+  | { type: 'decide'; id: number; route: AdmissionRoute; body: Uint8Array }
+  /** The cluster's Namespaces and their labels, replacing the previous snapshot. */
+  | { type: 'namespaces'; entries: NamespaceLabelEntries };
 
 export type EvaluationReply =
   | { type: 'ready'; catalogue: PolicyCatalogue }
@@ -57,8 +61,13 @@ async function main(): Promise<void> {
     });
     return;
   }
-  const ctx = admissionContext(engine, data.settings);
+  let namespaces: ReadonlyMap<string, Record<string, string>> | undefined;
+  const ctx = admissionContext(engine, data.settings, (name) => namespaces?.get(name));
   port.on('message', (request: EvaluationRequest) => {
+    if (request.type === 'namespaces') {
+      namespaces = new Map(request.entries);
+      return;
+    }
     if (request.type !== 'decide') return;
     const { id } = request;
     answerReview(request.route, request.body, ctx, performance.now(), {

@@ -213,6 +213,8 @@ export interface PolicyCatalogue {
   policyIds: string[];
   /** Kinds the policies match by name (not by glob): the `kind` label's values besides `other`. */
   kinds: string[];
+  /** Some policy selects namespaces by their labels, which admission requests do not carry. */
+  readsNamespaceLabels: boolean;
 }
 
 const GLOB_CHARACTERS = /[*?[\]{}!+@()]/;
@@ -226,12 +228,18 @@ export function policyCatalogue(engine: Engine): PolicyCatalogue {
     policies: engine.policies.length,
     policyIds: engine.policies.map((p) => p.policy.id),
     kinds: [...kinds].sort(),
+    readsNamespaceLabels: engine.policies.some((p) => p.rule.readsNamespaceLabels === true),
   };
 }
 
 /** What `decideAdmission` needs besides the request, built once per engine. */
-export function admissionContext(engine: Engine, settings: ServerSettings): AdmissionContext {
+export function admissionContext(
+  engine: Engine,
+  settings: ServerSettings,
+  namespaceLabels?: (name: string) => Record<string, string> | undefined,
+): AdmissionContext {
   return {
+    namespaceLabels,
     engine,
     settings,
     scope: new AdmissionScope(settings),

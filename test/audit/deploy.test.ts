@@ -1,6 +1,7 @@
 /**
- * The background audit's kustomize component (webhooks/audit) renders onto the webhook's deploy
- * manifests with kubectl's built-in kustomize, and the audit's RBAC covers what the audit reads.
+ * The kustomize components of the webhook (webhooks/audit, the background audit; webhooks/namespace-labels,
+ * the Namespace watch of namespaceSelectors) render onto the webhook's deploy manifests with kubectl's
+ * built-in kustomize, alone and together, and their RBAC covers what they read.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -63,5 +64,37 @@ describe.skipIf(!haveKubectl)('webhooks/audit (the background audit component)',
     expect(binding.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'parapet', namespace: 'parapet-system' },
     ]);
+  });
+
+  it('adds the Namespace watch with its RBAC, alone or beside the audit', async () => {
+    for (const components of [['namespace-labels'], ['audit', 'namespace-labels']]) {
+      mkdirSync(repoPath('test/artifacts'), { recursive: true });
+      const dir = mkdtempSync(path.join(repoPath('test/artifacts'), 'overlay-'));
+      writeFileSync(
+        path.join(dir, 'kustomization.yaml'),
+        `resources: [../../../webhooks]\ncomponents: [${components.map((c) => `../../../webhooks/${c}`).join(', ')}]\n`,
+      );
+      const { stdout } = await run(binaries.kubectl, ['kustomize', dir], { maxBuffer: 16 * 1024 * 1024 });
+      const objects = parseAllDocuments(stdout).map((d) => d.toJS() as Obj);
+      const find = (kind: string, name: string) =>
+        objects.find((o) => o.kind === kind && (o.metadata as Obj).name === name) as Obj | undefined;
+      const pod = ((find('Deployment', 'parapet-webhook')!.spec as Obj).template as Obj).spec as Obj;
+      expect((pod.containers as Obj[])[0]!.args).toContain('--namespace-labels=cluster');
+      expect(pod.automountServiceAccountToken).toBe(true);
+      const roles = ['parapet-namespace-labels', ...(components.includes('audit') ? ['parapet-audit'] : [])];
+      for (const name of roles) {
+        const rules = find('ClusterRole', name)!.rules as Array<{ resources: string[]; verbs: string[] }>;
+        expect(
+          rules.some(
+            (r) => r.resources.includes('namespaces') && ['list', 'watch'].every((v) => r.verbs.includes(v)),
+          ),
+          name,
+        ).toBe(true);
+      }
+      const labelsRole = find('ClusterRole', 'parapet-namespace-labels')!.rules as Array<{
+        resources: string[];
+      }>;
+      expect(labelsRole.flatMap((r) => r.resources)).toEqual(['namespaces']);
+    }
   });
 });

@@ -92,6 +92,13 @@ export interface Cluster {
 export interface ClusterOptions {
   /** etcd's storage quota (default 256 MiB); the audit benchmark stores 100,000 workloads. */
   etcdQuotaBytes?: number;
+  /**
+   * Run `parapet serve` with a kubeconfig of its own, as this user (a client certificate with this
+   * common name, e.g. `system:serviceaccount:parapet-system:parapet` to act as that service account).
+   */
+  serveUser?: string;
+  /** Runs with the admin's kubectl before `parapet serve` starts (RBAC the server needs). */
+  beforeServe?: (kubectl: Cluster['kubectl']) => Promise<void>;
 }
 
 /** Starts etcd, kube-apiserver and `parapet serve` with `serveArgs`; logs go to files in `dir`. */
@@ -119,9 +126,9 @@ export async function startCluster(
     await freePort(),
   ];
   const processes: ChildProcess[] = [];
-  const start = (name: string, command: string, args: string[]) => {
+  const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
     const log = openSync(path.join(dir, `${name}.log`), 'w');
-    const child = spawn(command, args, { stdio: ['ignore', log, log], cwd: repoPath() });
+    const child = spawn(command, args, { stdio: ['ignore', log, log], cwd: repoPath(), env });
     processes.push(child);
     return child;
   };
@@ -200,24 +207,6 @@ export async function startCluster(
       ].join('\n'),
     );
 
-    start('parapet', process.execPath, [
-      binaries.parapet,
-      'serve',
-      '--host=127.0.0.1',
-      `--port=${webhookPort}`,
-      // A free probe port: other servers (parallel suites) may hold the default.
-      '--probe-port=0',
-      `--tls-cert=${webhook.cert}`,
-      `--tls-key=${webhook.key}`,
-      ...serveArgs,
-    ]);
-    await waitFor(
-      'parapet serve',
-      async () => (await httpsStatus(`https://127.0.0.1:${webhookPort}/readyz`, ca)) === 200,
-      60_000,
-      processes,
-    );
-
     const kubectl = async (args: string[], stdin?: string): Promise<KubectlResult> =>
       new Promise((resolve) => {
         const child = execFile(
@@ -229,6 +218,41 @@ export async function startCluster(
         );
         if (stdin !== undefined) child.stdin?.end(stdin);
       });
+    await options.beforeServe?.(kubectl);
+    const serveEnv: NodeJS.ProcessEnv = { ...process.env };
+    if (options.serveUser !== undefined) {
+      const user = pki.issue('parapet-serve', { client: true, commonName: options.serveUser });
+      serveEnv.KUBECONFIG = path.join(dir, 'serve.kubeconfig');
+      writeFileSync(
+        serveEnv.KUBECONFIG,
+        readFileSync(kubeconfig, 'utf8')
+          .replace(`client-certificate: ${admin.cert}`, `client-certificate: ${user.cert}`)
+          .replace(`client-key: ${admin.key}`, `client-key: ${user.key}`),
+      );
+    }
+    start(
+      'parapet',
+      process.execPath,
+      [
+        binaries.parapet,
+        'serve',
+        '--host=127.0.0.1',
+        `--port=${webhookPort}`,
+        // A free probe port: other servers (parallel suites) may hold the default.
+        '--probe-port=0',
+        `--tls-cert=${webhook.cert}`,
+        `--tls-key=${webhook.key}`,
+        ...serveArgs,
+      ],
+      serveEnv,
+    );
+    await waitFor(
+      'parapet serve',
+      async () => (await httpsStatus(`https://127.0.0.1:${webhookPort}/readyz`, ca)) === 200,
+      60_000,
+      processes,
+    );
+
     return { dir, pki, kubeconfig, webhookPort, kubectl, stop };
   } catch (error) {
     await stop();

@@ -123,6 +123,21 @@ describe.skipIf(!haveOpenssl)('parapet serve: start-up errors exit 2 with one li
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('exits 2 when --namespace-labels=cluster cannot read the cluster', async () => {
+    const saved = process.env.KUBECONFIG;
+    const missing = path.join(tmpdir(), 'parapet-no-such-kubeconfig');
+    process.env.KUBECONFIG = missing;
+    try {
+      const run = await serveOnLoopback(['--namespace-labels', 'cluster', ...policies]);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(/^error: kubeconfig: cannot read the kubeconfig: .*parapet-no-such-kubeconfig/);
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
   it('exits 2 naming a vulnerability report of its configuration that is not a report', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parapet-serve-'));
     const report = path.join(dir, 'trivy.json');

@@ -14,6 +14,8 @@ import {
 } from '../../server/cluster.js';
 import type { Engine } from '../../engine/engine.js';
 import { EvaluationPool } from '../../server/evaluation-pool.js';
+import type { NamespaceLabelWatch } from '../../server/namespace-labels.js';
+import type { PolicyCatalogue } from '../../server/review-job.js';
 import { loadTlsMaterial } from '../../server/tls.js';
 import {
   serverLimits,
@@ -48,7 +50,51 @@ async function startAudit(options: ServeOptions, app: WebhookServer): Promise<Ba
   });
 }
 
+/**
+ * Where namespaceSelectors get the labels of the reviewed object's Namespace: a watch of the
+ * cluster's Namespaces. `auto` watches when a policy needs them and a kubeconfig or service account
+ * gives access; `cluster` requires the watch (the server does not start without it); `off` never
+ * watches, and such selectors report unknown.
+ */
+type NamespaceLabelMode = 'auto' | 'cluster' | 'off';
+
+async function startNamespaceLabels(
+  mode: NamespaceLabelMode,
+  app: WebhookServer,
+  pool: EvaluationPool,
+  catalogue: PolicyCatalogue | undefined,
+): Promise<NamespaceLabelWatch | undefined> {
+  const needed = mode === 'cluster' || catalogue?.readsNamespaceLabels === true;
+  if (!needed) return undefined;
+  const consequence = 'namespaceSelectors report unknown at admission';
+  if (mode === 'off') {
+    app.log.warn({ event: 'namespace-labels', mode }, `--namespace-labels=off: ${consequence}`);
+    return undefined;
+  }
+  const { watchNamespaceLabels } = await import('../../server/namespace-labels.js');
+  try {
+    const watch = await watchNamespaceLabels({
+      onError: (message) => app.log.warn({ event: 'namespace-labels', error: message }, message),
+    });
+    pool.setNamespaceLabels(watch.entries());
+    watch.subscribe((entries) => pool.setNamespaceLabels(entries));
+    app.log.info(
+      { event: 'namespace-labels', namespaces: watch.size },
+      `watching the labels of ${watch.size} namespaces for namespaceSelectors`,
+    );
+    return watch;
+  } catch (error) {
+    if (mode === 'cluster') throw error;
+    app.log.warn(
+      { event: 'namespace-labels', error: describeError(error) },
+      `policies select namespaces by label, but ${describeError(error)}: ${consequence} (grant get, list and watch on namespaces, see webhooks/namespace-labels)`,
+    );
+    return undefined;
+  }
+}
+
 interface ServeOptions extends PolicyOptions {
+  namespaceLabels: NamespaceLabelMode;
   host: string;
   port: string;
   tlsCert?: string;
@@ -201,6 +247,14 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
       '--audit-interval <duration>',
       'also audit the cluster this often (1h, 30m; at least 1m) on one replica, chosen by a Lease, and keep PolicyReports',
     )
+    .addOption(
+      new Option(
+        '--namespace-labels <source>',
+        "where namespaceSelectors read a Namespace's labels: auto (watch the cluster's Namespaces when a policy needs them and access is granted), cluster (require the watch), off",
+      )
+        .choices(['auto', 'cluster', 'off'])
+        .default('auto'),
+    )
     .option(
       '--workers <n>',
       'processes answering on the port: a number, or auto for one per available CPU (give the container as many CPUs)',
@@ -328,6 +382,14 @@ async function serveOne(
   }
   // Threads start once both ports are open: a start-up that cannot listen loads no policies.
   pool.start();
+  // Required: a server that cannot see the cluster's Namespaces does not start.
+  let namespaceLabels =
+    options.namespaceLabels === 'cluster'
+      ? await startNamespaceLabels('cluster', app, pool, undefined).catch(async (error: unknown) => {
+          await app.close();
+          throw error;
+        })
+      : undefined;
   const audit = options.auditInterval === undefined ? undefined : await startAudit(options, app);
   // Signals are honoured from the moment the port is open, while policies still compile.
   let stopping = false;
@@ -343,6 +405,7 @@ async function serveOne(
       if (stopping) return;
       stopping = true;
       void audit?.stop();
+      void namespaceLabels?.stop();
       app.drain();
       app.log.info({ event: 'shutdown', signal }, 'shutting down: finishing in-flight requests');
       void closeGracefully(app, shutdownTimeoutMs).then(() => {
@@ -355,6 +418,8 @@ async function serveOne(
   });
   try {
     const catalogue = await app.engineReady;
+    if (options.namespaceLabels !== 'cluster')
+      namespaceLabels = await startNamespaceLabels(options.namespaceLabels, app, pool, catalogue);
     app.log.info({ event: 'policies', count: catalogue.policies }, 'serving admission requests');
     if (role) announceReady();
   } catch (error) {

@@ -41,6 +41,11 @@ export interface EvalContext {
    * order of `resources` (answered from an index by kind when the engine provides one).
    */
   resourcesOfKinds?(matches: (source: string, kind: string) => boolean): Resource[];
+  /**
+   * Labels of a Namespace that is not among `resources`: the cluster's, known to `parapet serve`
+   * from a watch of Namespaces. Undefined when the namespace is unknown.
+   */
+  namespaceLabels?(name: string): Record<string, string> | undefined;
 }
 
 export interface CompiledRule {
@@ -59,6 +64,8 @@ export interface CompiledRule {
    * then keeps every resource of a run to its end instead of checking them as they arrive.
    */
   readsRun?: boolean;
+  /** Scope `resource`: its verdict can depend on the labels of the resource's Namespace (a namespaceSelector). */
+  readsNamespaceLabels?: boolean;
   /** Scope `set`: the kinds it reads beyond those its policy matched (relation candidates). */
   readsKinds?(source: string, kind: string): boolean;
 }
