@@ -33,8 +33,8 @@ export interface CostReport {
   total: CostTotals;
   /** Sums over the resources whose figure is known (the part of `total` that could be priced). */
   known: CostTotals & { afterLowerBound: number };
-  unknown: Array<{ id: string; reason: string }>;
-  unsupported: Array<{ id: string; kind: string }>;
+  unknown: Array<{ id: string; file: string; reason: string }>;
+  unsupported: Array<{ id: string; kind: string; file: string }>;
   /** Resources that cost nothing by themselves (networking glue, IAM, configuration objects). */
   free: number;
   /** Resources listing usage-based prices (never multiplied): data processed, requests, storage used. */
@@ -71,7 +71,7 @@ export function buildCostReport(resources: readonly Resource[], currency: string
       continue;
     }
     if (fact.status === 'unsupported') {
-      report.unsupported.push({ id: resource.id, kind: resource.kind });
+      report.unsupported.push({ id: resource.id, kind: resource.kind, file: resource.location.file });
       continue;
     }
     const entry: CostReportResource = {
@@ -88,7 +88,7 @@ export function buildCostReport(resources: readonly Resource[], currency: string
     };
     if (fact.unknownReason !== undefined) {
       entry.unknownReason = fact.unknownReason;
-      report.unknown.push({ id: resource.id, reason: fact.unknownReason });
+      report.unknown.push({ id: resource.id, file: resource.location.file, reason: fact.unknownReason });
     }
     let reading = readings.get(fact);
     if (!reading) {
@@ -121,4 +121,14 @@ export function buildCostReport(resources: readonly Resource[], currency: string
     afterLowerBound: roundMoney(known.lower),
   };
   return report;
+}
+
+/**
+ * Whether the report covers more than one input file: then the same address can appear twice
+ * (two plans both creating `aws_instance.web`) and the reporters show the file beside it.
+ */
+export function costReportSpansFiles(report: CostReport): boolean {
+  const files = new Set<string>();
+  for (const entry of [...report.resources, ...report.unsupported]) files.add(entry.file);
+  return files.size > 1;
 }

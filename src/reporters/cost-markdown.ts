@@ -1,5 +1,5 @@
 import { formatMoney, formatUnitPrice } from '../cost/money.js';
-import type { CostReport } from '../cost/report.js';
+import { costReportSpansFiles, type CostReport } from '../cost/report.js';
 import { componentQuantity, shownComponents, type CostReporter } from './cost-shared.js';
 
 function cell(text: string): string {
@@ -13,6 +13,11 @@ export const costMarkdownReporter: CostReporter = {
     const money = (value: number | null, signed = false) => formatMoney(value, report.currency, signed);
     const price = (value: number | null) => formatUnitPrice(value, report.currency);
     const lines = ['### 💰 Cost estimate', ''];
+    const withFile = costReportSpansFiles(report);
+    // The file column only when several inputs are in the report: the same address can be in two.
+    const fileHead = withFile ? '| File ' : '';
+    const fileRule = withFile ? '| --- ' : '';
+    const fileCell = (file: string) => (withFile ? `| \`${cell(file)}\` ` : '');
     const { total, known } = report;
     if (report.unknown.length === 0) {
       lines.push(
@@ -24,30 +29,37 @@ export const costMarkdownReporter: CostReporter = {
           `${report.unknown.length} resource(s) with unknown cost (see below).`,
       );
     }
-    lines.push('', '| Resource | Before | After | Change |', '| --- | ---: | ---: | ---: |');
+    lines.push(
+      '',
+      `${fileHead}| Resource | Before | After | Change |`,
+      `${fileRule}| --- | ---: | ---: | ---: |`,
+    );
     for (const resource of report.resources) {
       lines.push(
-        `| \`${cell(resource.id)}\` | ${money(resource.monthlyBefore)} | ${money(resource.monthlyAfter)} | ${money(resource.delta, true)} |`,
+        `${fileCell(resource.file)}| \`${cell(resource.id)}\` | ${money(resource.monthlyBefore)} | ${money(resource.monthlyAfter)} | ${money(resource.delta, true)} |`,
       );
     }
     lines.push(
-      `| **Total** | **${money(total.monthlyBefore)}** | **${money(total.monthlyAfter)}** | **${money(total.delta, true)}** |`,
+      `${withFile ? '| ' : ''}| **Total** | **${money(total.monthlyBefore)}** | **${money(total.monthlyAfter)}** | **${money(total.delta, true)}** |`,
     );
     if (report.unknown.length > 0) {
       lines.push('', '**Unknown costs**', '');
-      for (const entry of report.unknown) lines.push(`- \`${cell(entry.id)}\`: ${cell(entry.reason)}`);
+      for (const entry of report.unknown) {
+        const where = withFile ? ` (${cell(entry.file)})` : '';
+        lines.push(`- \`${cell(entry.id)}\`${where}: ${cell(entry.reason)}`);
+      }
     }
     lines.push(
       '',
       '<details><summary>Breakdown</summary>',
       '',
-      '| Resource | Component | Quantity | Monthly |',
-      '| --- | --- | --- | ---: |',
+      `${fileHead}| Resource | Component | Quantity | Monthly |`,
+      `${fileRule}| --- | --- | --- | ---: |`,
     );
     for (const resource of report.resources) {
       for (const component of shownComponents(resource)) {
         lines.push(
-          `| \`${cell(resource.id)}\` | ${cell(component.name)} | ${cell(componentQuantity(component, price))} | ${component.usageBased ? 'usage-based' : money(component.monthly)} |`,
+          `${fileCell(resource.file)}| \`${cell(resource.id)}\` | ${cell(component.name)} | ${cell(componentQuantity(component, price))} | ${component.usageBased ? 'usage-based' : money(component.monthly)} |`,
         );
       }
     }
@@ -55,7 +67,7 @@ export const costMarkdownReporter: CostReporter = {
     if (report.unsupported.length > 0) {
       lines.push(
         '',
-        `Not priced by parapet: ${report.unsupported.map((entry) => `\`${cell(entry.id)}\``).join(', ')}.`,
+        `Not priced by parapet: ${report.unsupported.map((entry) => `\`${cell(entry.id)}\`${withFile ? ` (${cell(entry.file)})` : ''}`).join(', ')}.`,
       );
     }
     lines.push(

@@ -1,5 +1,5 @@
 import { formatMoney, formatUnitPrice } from '../cost/money.js';
-import type { CostReport } from '../cost/report.js';
+import { costReportSpansFiles, type CostReport } from '../cost/report.js';
 import { componentQuantity, shownComponents, type CostReporter } from './cost-shared.js';
 
 /** Plain-text cost breakdown for terminals and logs. */
@@ -8,12 +8,22 @@ export const costTextReporter: CostReporter = {
   render(report: CostReport): string {
     const money = (value: number | null, signed = false) => formatMoney(value, report.currency, signed);
     const price = (value: number | null) => formatUnitPrice(value, report.currency);
+    const withFile = costReportSpansFiles(report);
+    const fileWidth = withFile
+      ? Math.min(50, Math.max(4, ...report.resources.map((resource) => resource.file.length)))
+      : 0;
     const idWidth = Math.min(60, Math.max(8, ...report.resources.map((resource) => resource.id.length)));
-    const row = (id: string, before: string, after: string, delta: string) =>
-      `${id.padEnd(idWidth)}  ${before.padStart(12)}  ${after.padStart(12)}  ${delta.padStart(12)}\n`;
-    let out = row('RESOURCE', 'BEFORE', 'AFTER', 'CHANGE');
+    const labelWidth = withFile ? fileWidth + 2 + idWidth : idWidth;
+    const line = (label: string, before: string, after: string, delta: string) =>
+      `${label.padEnd(labelWidth)}  ${before.padStart(12)}  ${after.padStart(12)}  ${delta.padStart(12)}\n`;
+    const row = (file: string, id: string, before: string, after: string, delta: string) =>
+      line(withFile ? `${file.padEnd(fileWidth)}  ${id}` : id, before, after, delta);
+    const located = (entry: { id: string; file: string }) =>
+      withFile ? `${entry.file}: ${entry.id}` : entry.id;
+    let out = row('FILE', 'RESOURCE', 'BEFORE', 'AFTER', 'CHANGE');
     for (const resource of report.resources) {
       out += row(
+        resource.file,
         resource.id,
         money(resource.monthlyBefore),
         money(resource.monthlyAfter),
@@ -27,7 +37,7 @@ export const costTextReporter: CostReporter = {
     }
     out +=
       '\n' +
-      row(
+      line(
         'TOTAL (monthly)',
         money(report.total.monthlyBefore),
         money(report.total.monthlyAfter),
@@ -39,7 +49,7 @@ export const costTextReporter: CostReporter = {
     if (report.usageBased.length > 0)
       out += `  usage-based charges are listed with their unit price and not included: ${report.usageBased.join(', ')}\n`;
     if (report.unsupported.length > 0) {
-      out += `  not priced by parapet: ${report.unsupported.map((entry) => `${entry.id} (${entry.kind})`).join(', ')}\n`;
+      out += `  not priced by parapet: ${report.unsupported.map((entry) => `${located(entry)} (${entry.kind})`).join(', ')}\n`;
     }
     if (report.free > 0) out += `  ${report.free} resource(s) cost nothing by themselves\n`;
     out += `On-demand list prices in ${report.currency}, 730 hours a month.\n`;

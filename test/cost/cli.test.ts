@@ -67,6 +67,53 @@ describe('parapet cost', () => {
     expect(stdout).toContain('| **Total** | **$115.62** | **$1,020.32** | **+$904.70** |\n');
   });
 
+  it('names the file of every line when several plans hold the same address', async () => {
+    // Two environments' plans of one module: the same addresses, told apart only by the file.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-cost-files-'));
+    const staging = path.join(dir, 'staging.json');
+    copyFileSync(plan, staging);
+    const text = await runCli(['cost', plan, staging]);
+    expect(text.code).toBe(0);
+    const width = staging.length;
+    expect(text.stdout.startsWith(`${'FILE'.padEnd(width)}  RESOURCE`)).toBe(true);
+    expect(text.stdout).toContain(
+      `${plan.padEnd(width)}  aws_db_instance.orders${' '.repeat(27)}$110.78       $221.56      +$110.78\n`,
+    );
+    expect(text.stdout).toContain(
+      `${staging}  aws_db_instance.orders${' '.repeat(27)}$110.78       $221.56      +$110.78\n`,
+    );
+    expect(text.stdout).toContain(
+      `  not priced by parapet: ${plan}: aws_route53_zone.internal (aws_route53_zone), ${staging}: aws_route53_zone.internal (aws_route53_zone)\n`,
+    );
+
+    const markdown = await runCli(['cost', plan, staging, '--format', 'markdown']);
+    expect(markdown.stdout).toContain(
+      '| File | Resource | Before | After | Change |\n| --- | --- | ---: | ---: | ---: |\n',
+    );
+    expect(markdown.stdout).toContain(
+      `| \`${staging}\` | \`aws_db_instance.orders\` | $110.78 | $221.56 | +$110.78 |\n`,
+    );
+    expect(markdown.stdout).toContain(
+      `- \`aws_instance.batch\` (${staging}): instance_type is unknown until apply\n`,
+    );
+
+    const json = JSON.parse((await runCli(['cost', plan, staging, '--format', 'json'])).stdout);
+    expect(json.unknown).toEqual([
+      { id: 'aws_instance.batch', file: plan, reason: 'instance_type is unknown until apply' },
+      { id: 'aws_instance.batch', file: staging, reason: 'instance_type is unknown until apply' },
+    ]);
+    expect(
+      json.resources
+        .filter((r: { id: string }) => r.id === 'aws_db_instance.orders')
+        .map((r: { file: string }) => r.file),
+    ).toEqual([plan, staging]);
+  });
+
+  it('leaves the file column out for one input', async () => {
+    const { stdout } = await runCli(['cost', plan]);
+    expect(stdout.startsWith('RESOURCE ')).toBe(true);
+  });
+
   it('applies parapet.yaml cost settings and a negotiated rate card', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-cost-'));
     const config = path.join(dir, 'parapet.yaml');
