@@ -253,4 +253,36 @@ describe.skipIf(missing !== undefined)('parapet audit of a real kube-apiserver',
       for (const r of replicas) await r.audit.stop();
     }
   }, 300_000);
+
+  it("audits and writes PolicyReports as the webhook's service account with only the audit component's RBAC", async () => {
+    const created = await cluster.kubectl(['create', 'namespace', 'parapet-system']);
+    if (created.code !== 0) expect(created.stderr).toContain('AlreadyExists');
+    await kubectlOk(['apply', '-f', 'webhooks/audit/rbac.yaml']);
+    const account = 'system:serviceaccount:parapet-system:parapet';
+    const user = cluster.pki.issue('audit-service-account', { client: true, commonName: account });
+    const kubeconfig = path.join(dir, 'service-account.kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      readFileSync(cluster.kubeconfig, 'utf8')
+        .replace(/client-certificate: .*/, `client-certificate: ${user.cert}`)
+        .replace(/client-key: .*/, `client-key: ${user.key}`),
+    );
+    expect(
+      (await cluster.kubectl(['auth', 'can-i', 'get', 'secrets', `--as=${account}`])).stdout.trim(),
+    ).toBe('no');
+
+    const asAdmin = await parapet(['audit', `--kubeconfig=${cluster.kubeconfig}`, '--format', 'json']);
+    const asAccount = await parapet([
+      'audit',
+      `--kubeconfig=${kubeconfig}`,
+      '--write-policy-reports',
+      '--format',
+      'json',
+    ]);
+    expect(asAccount.stderr).not.toMatch(/forbidden/i);
+    expect(asAccount.stderr).toMatch(/applied \d+ PolicyReports/);
+    expect(asAccount.code).toBe(1);
+    // The component grants every kind the built-in library judges: the same findings as the admin's.
+    expect(findingsOf(asAccount.stdout)).toEqual(findingsOf(asAdmin.stdout));
+  }, 300_000);
 });
