@@ -54,7 +54,7 @@ describe('the Kubernetes policy library', () => {
     }
   });
 
-  it('rates best practices medium or low (or high for credentials and cluster-admin)', () => {
+  it('rates best practices medium or low (or high for credentials and privilege escalation)', () => {
     const practices = library.filter((p) => !p.id.startsWith('pss-'));
     expect(practices.length).toBeGreaterThanOrEqual(14);
     for (const policy of practices) expect(policy.tags, policy.id).toContain('best-practice');
@@ -63,7 +63,12 @@ describe('the Kubernetes policy library', () => {
         .filter((p) => p.severity === 'high')
         .map((p) => p.id)
         .sort(),
-    ).toEqual(['k8s-cluster-admin-binding', 'k8s-secret-in-env']);
+    ).toEqual([
+      'k8s-cluster-admin-binding',
+      'k8s-rbac-escalation-verbs',
+      'k8s-rbac-system-group-binding',
+      'k8s-secret-in-env',
+    ]);
     expect(practices.every((p) => ['high', 'medium', 'low'].includes(p.severity))).toBe(true);
   });
 
@@ -138,6 +143,7 @@ describe('the bundled fixtures (what `npm run demo` shows)', () => {
     expect([...new Set(byResource.get('Deployment/shop/checkout'))].sort()).toEqual([
       'k8s-automount-service-account-token',
       'k8s-image-tag',
+      'k8s-linux-hardening',
       'k8s-liveness-probe',
       'k8s-network-policy-coverage',
       'k8s-read-only-root-filesystem',
@@ -158,7 +164,7 @@ describe('the bundled fixtures (what `npm run demo` shows)', () => {
         'pss-restricted-volume-types',
       ]),
     );
-    expect(byResource.get('ClusterRole/log-agent')).toEqual(['k8s-rbac-wildcard']);
+    expect(byResource.get('ClusterRole/log-agent')).toEqual(['k8s-rbac-secret-read', 'k8s-rbac-wildcard']);
     expect(byResource.get('ClusterRoleBinding/log-agent-admin')).toEqual(['k8s-cluster-admin-binding']);
     expect(byResource.get('Service/shop/checkout-public')).toEqual(['k8s-service-type']);
     expect(byResource.get('Job/default/hello-migration')).toEqual(
