@@ -7,6 +7,7 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import { assertSelectorsMatch, type SelectorGroup } from '../engine/selection.js';
 import { loadPolicies } from '../policies/load.js';
 import { loadConfig, withTrustedConfig, type LoadedConfig } from '../config/load.js';
+import { assertConfiguredParameters } from '../config/parameters.js';
 import { collect } from './io.js';
 import { withPssVersion } from '../pss/settings.js';
 import { parsePssVersion } from '../pss/version.js';
@@ -148,6 +149,7 @@ export async function engineFromOptions(options: PolicyOptions): Promise<LoadedE
     },
   });
   assertSelectorsMatch(policies, selectorGroups(options, config));
+  if (config) assertConfiguredParameters(policies, config);
   if (policies.length === 0) {
     throw new ParapetError(
       'PARAPET_USAGE',

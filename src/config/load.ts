@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { firstAmbiguousScalar } from '../inputs/kubernetes-scalars.js';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Approval, Waiver } from '../model/finding.js';
 import { ParapetError } from '../model/errors.js';
+import { explainSchemaError, formatPath, pickSchemaError, type Segment } from '../model/schema-errors.js';
 import type { Mode, Severity } from '../model/policy.js';
 import type { UnknownHandling } from '../model/result.js';
 import { defaultSettings, type Settings } from '../model/settings.js';
@@ -42,6 +43,19 @@ export interface LoadedConfig {
   builtin: boolean;
   /** The validated file as written (for merging a --trusted-config over it). */
   raw: ConfigFile;
+  /**
+   * Where the setting at `segments` is written (the file that set it, when a --trusted-config is
+   * merged over the repository's): for errors about values checked after loading, such as policy
+   * parameters. Points at the key itself with `key`, else at the value.
+   */
+  locate(segments: Segment[], options?: { key?: boolean }): SettingLocation;
+}
+
+/** A place in a configuration file; line and column are 1-based. */
+export interface SettingLocation {
+  file: string;
+  line: number;
+  col: number;
 }
 
 /** File names looked for in the working directory, in this order. */
@@ -108,13 +122,16 @@ export function parseConfig(
   }
   const validateConfig = configValidator();
   if (!validateConfig(value)) {
-    const error = pickError(validateConfig.errors ?? []);
-    const { segments, message } = explain(error);
-    const position = positionOf(doc, lineCounter, segments, error);
+    const error = pickSchemaError(validateConfig.errors ?? []);
+    const { segments, message } = explainSchemaError(error);
+    const position = positionOf(doc, lineCounter, segments, error.keyword === 'additionalProperties');
     throw invalid(source.file, position.line, position.col, `${formatPath(segments)}: ${message}`);
   }
   if (!source.trusted) assertRepositoryMaySet(value as ConfigFile, source, doc, lineCounter);
-  return normalizeConfig(value as ConfigFile, source);
+  return normalizeConfig(value as ConfigFile, source, (segments, options) => ({
+    file: source.file,
+    ...positionOf(doc, lineCounter, segments, options?.key ?? false),
+  }));
 }
 
 /**
@@ -152,8 +169,7 @@ function assertRepositoryMaySet(
   doc: Document,
   lineCounter: LineCounter,
 ): void {
-  const at = (segments: Segment[]) =>
-    positionOf(doc, lineCounter, segments, { keyword: 'additionalProperties' } as ErrorObject);
+  const at = (segments: Segment[]) => positionOf(doc, lineCounter, segments, true);
   for (const segments of pipelineOnlySettings) {
     if (settingAt(config, segments) === undefined) continue;
     const { line, col } = at(segments);
@@ -173,7 +189,7 @@ function assertRepositoryMaySet(
       if (typeof entry !== 'string') return;
       if (isInside(root, realPathOf(path.resolve(directory, entry)))) return;
       const where = Array.isArray(setting) ? [...segments, index] : segments;
-      const { line, col } = positionOf(doc, lineCounter, where, { keyword: 'type' } as ErrorObject);
+      const { line, col } = positionOf(doc, lineCounter, where, false);
       throw invalid(
         source.file,
         line,
@@ -214,14 +230,23 @@ export function withTrustedConfig(repository: LoadedConfig | undefined, trusted:
     const base = merged[key];
     merged[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
   }
-  return normalizeConfig(merged as ConfigFile, repository ?? trusted);
+  // Sections merge key by key, so the file that set a setting is the one that set its first two keys.
+  const locate: LoadedConfig['locate'] = (segments, options) =>
+    !repository || settingAt(trusted.raw, segments.slice(0, 2)) !== undefined
+      ? trusted.locate(segments, options)
+      : repository.locate(segments, options);
+  return normalizeConfig(merged as ConfigFile, repository ?? trusted, locate);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function normalizeConfig(config: ConfigFile, source: { file: string; path: string }): LoadedConfig {
+function normalizeConfig(
+  config: ConfigFile,
+  source: { file: string; path: string },
+  locate: LoadedConfig['locate'],
+): LoadedConfig {
   const directory = path.dirname(source.path);
   const settings = defaultSettings();
   settings.select = [...(config.policies?.select ?? [])];
@@ -257,6 +282,7 @@ function normalizeConfig(config: ConfigFile, source: { file: string; path: strin
     policyPaths: (config.policies?.paths ?? []).map((entry) => path.resolve(directory, entry)),
     builtin: config.policies?.builtin ?? true,
     raw: config,
+    locate,
   };
 }
 
@@ -280,138 +306,15 @@ function invalid(file: string, line: number, col: number, message: string): Para
   return new ParapetError('PARAPET_CONFIG_INVALID', `${file}:${line}:${col}: ${message}`, { file });
 }
 
-/** With `allErrors: false` ajv stops at the first failure; prefer the most specific one if several. */
-function pickError(errors: ErrorObject[]): ErrorObject {
-  return errors.reduce((best, error) =>
-    error.instancePath.length > best.instancePath.length ? error : best,
-  );
-}
-
-type Segment = string | number;
-
-function pointerSegments(pointer: string): Segment[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((part) => (/^(0|[1-9]\d*)$/.test(part) ? Number(part) : part));
-}
-
-/** `waivers[2].expires`, `severity["pss-*"]`, or `(top level)`. */
-export function formatPath(segments: Segment[]): string {
-  if (segments.length === 0) return '(top level)';
-  let out = '';
-  for (const segment of segments) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
-
-function explain(error: ErrorObject): { segments: Segment[]; message: string } {
-  const segments = pointerSegments(error.instancePath);
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = String(params.additionalProperty);
-      const allowed = allowedKeys(error.parentSchema);
-      const suggestion = closest(key, allowed);
-      const hint = suggestion
-        ? ` (did you mean "${suggestion}"?)`
-        : allowed.length
-          ? ` (allowed: ${allowed.join(', ')})`
-          : '';
-      return { segments: [...segments, key], message: `unknown key${hint}` };
-    }
-    case 'required':
-      return { segments, message: `missing required key "${String(params.missingProperty)}"` };
-    case 'enum':
-      return {
-        segments,
-        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${show(error.data)}`,
-      };
-    case 'const':
-      return { segments, message: `must be ${JSON.stringify(params.allowedValue)}, got ${show(error.data)}` };
-    case 'type':
-      return { segments, message: `must be ${article(String(params.type))}, got ${show(error.data)}` };
-    case 'format':
-      return params.format === 'date'
-        ? { segments, message: `must be a date written YYYY-MM-DD, got ${show(error.data)}` }
-        : { segments, message: `must be a valid ${String(params.format)}, got ${show(error.data)}` };
-    case 'minLength':
-      return { segments, message: 'must not be empty' };
-    default:
-      return { segments, message: error.message ?? `fails ${error.keyword}` };
-  }
-}
-
-function allowedKeys(schema: unknown): string[] {
-  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return properties ? Object.keys(properties).filter((key) => key !== '$schema') : [];
-}
-
-function article(type: string): string {
-  const names: Record<string, string> = {
-    object: 'a mapping',
-    array: 'a list',
-    string: 'a string',
-    boolean: 'true or false',
-    number: 'a number',
-    integer: 'an integer',
-  };
-  return names[type] ?? type;
-}
-
-function show(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** The allowed key closest to a misspelt one, when it is close enough to be a typo. */
-function closest(key: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** Line and column of the YAML node at `segments` (the key itself for an unknown key). */
+/** Line and column of the YAML node at `segments` (of its key with `keyIsLast`, as for an unknown key). */
 function positionOf(
   doc: Document,
   lineCounter: LineCounter,
   segments: Segment[],
-  error: ErrorObject,
+  keyIsLast: boolean,
 ): { line: number; col: number } {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
-  const keyIsLast = error.keyword === 'additionalProperties';
   segments.forEach((segment, index) => {
     if (node === undefined) return;
     if (isMap(node)) {

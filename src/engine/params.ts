@@ -1,5 +1,7 @@
 import { ParapetError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
+import { formatPath } from '../model/schema-errors.js';
+import { parameterProblem } from './parameter-check.js';
 
 /**
  * The parameter values a policy runs with: configured values over the defaults of the run's version
@@ -15,15 +17,16 @@ export function resolveParameters(
     if ('default' in declaration) values[name] = declaration.default;
   }
   Object.assign(values, versionDefaults);
-  for (const [name, value] of Object.entries(configured)) {
-    if (policy.parameters && !(name in policy.parameters)) {
-      throw new ParapetError(
-        'PARAPET_CONFIG_INVALID',
-        `parameters.${policy.id}.${name}: policy ${policy.id} has no parameter "${name}" (it has: ${Object.keys(policy.parameters).join(', ') || 'none'})`,
-      );
-    }
-    values[name] = value;
+  // The command line checks configured values first, naming the configuration file and line; this
+  // catches the library's callers and policy test cases.
+  const problem = parameterProblem(policy, configured);
+  if (problem) {
+    throw new ParapetError(
+      'PARAPET_CONFIG_INVALID',
+      `${formatPath(['parameters', policy.id, ...problem.segments])}: ${problem.message}`,
+    );
   }
+  Object.assign(values, configured);
   return values;
 }
 

@@ -39,7 +39,7 @@ describe('loadConfig', () => {
       { policy: 'pss-restricted-run-as-non-root', mode: 'enforce' },
     ]);
     expect(settings.parameters['image-allowed-registries']).toEqual({
-      registries: ['ghcr.io/acme', 'registry.acme.internal'],
+      allowed: ['ghcr.io/acme/**', 'registry.acme.internal/**'],
     });
     expect(settings.exclude).toEqual({
       namespaces: ['kube-system', 'gatekeeper-*'],
@@ -110,11 +110,11 @@ describe('loadConfig', () => {
     ],
     [
       'bad-mode.yaml',
-      'invalid/bad-mode.yaml:2:27: modes["cost-plan-delta-budget"]: must be one of "enforce", "warn", "audit", got "block"',
+      'invalid/bad-mode.yaml:2:27: modes.cost-plan-delta-budget: must be one of "enforce", "warn", "audit", got "block"',
     ],
     [
       'wrong-type.yaml',
-      'invalid/wrong-type.yaml:2:15: exclude.namespaces: must be a list, got "kube-system"',
+      'invalid/wrong-type.yaml:2:15: exclude.namespaces: must be a list of strings, got "kube-system"',
     ],
     [
       'top-level-list.yaml',
