@@ -44,7 +44,7 @@ export interface CompiledPolicy {
 }
 
 export interface EvaluateOptions {
-  /** The clock waivers are judged against. Default: now. */
+  /** The clock waivers and certificate validity are judged against. Default: now. */
   now?: Date;
   /** Notices from loading the inputs, carried into the result. */
   notices?: Notice[];
@@ -686,6 +686,7 @@ class Session implements EvaluationSession {
       resources,
       resourcesOfKinds: (matches) => kinds.select(matches),
       namespaceLabels: this.options.namespaceLabels,
+      now: this.options.now,
     };
     this.engine.check(resources, ctx, refs, this.findings, this.evaluated, this.progress());
     const refList = this.refList;

@@ -55,7 +55,10 @@ describe('the Kubernetes policy library', () => {
   });
 
   it('rates best practices medium or low (or high for credentials and privilege escalation)', () => {
-    const practices = library.filter((p) => !p.id.startsWith('pss-'));
+    // The certificate and platform-system libraries rate by their own measure (an expired certificate is high).
+    const practices = library.filter(
+      (p) => !p.id.startsWith('pss-') && !/\/(certificates|ecosystem)\//.test(p.file),
+    );
     expect(practices.length).toBeGreaterThanOrEqual(14);
     for (const policy of practices) expect(policy.tags, policy.id).toContain('best-practice');
     expect(

@@ -81,6 +81,27 @@ export const jsonStringKeyword: CodeKeywordDefinition = {
   },
 };
 
+/**
+ * `x509: SCHEMA`: every certificate the string holds (PEM, or base64 of PEM or DER, as Secret `data`
+ * and webhook `caBundle`s keep them) satisfies SCHEMA, judged on its facts (see
+ * `CertificateFacts` in src/certificates/x509.ts: `daysUntilExpiry`, `keyType`, `keyBits`, `signatureHash`, `dnsNames` ...).
+ * A value without certificates (empty, a placeholder) has nothing to judge and passes.
+ */
+export const x509Keyword: CodeKeywordDefinition = {
+  keyword: 'x509',
+  type: 'string',
+  schemaType: ['object', 'boolean'],
+  code(cxt: KeywordCxt) {
+    const { gen, it } = cxt;
+    const validate = gen.scopeValue('validate', { ref: it.self.compile(cxt.schema as object) });
+    const certificates = gen.scopeValue('keyword', {
+      ref: keywordRuntime.certificates,
+      code: _`${keywordRuntimeName}.certificates`,
+    });
+    cxt.pass(_`${certificates}(${cxt.data}).every((certificate) => ${validate}(certificate))`);
+  },
+};
+
 /** parapet's domain keywords, added to every ajv instance that compiles policy rules. */
 export const keywords: CodeKeywordDefinition[] = [
   globKeyword,
@@ -89,4 +110,5 @@ export const keywords: CodeKeywordDefinition[] = [
   portRangeKeyword,
   secretLikeKeyword,
   containerAnnotationKeyword,
+  x509Keyword,
 ];

@@ -1,3 +1,4 @@
+import { certificatesIn } from '../../certificates/x509.js';
 import { cidrPredicate } from './cidr.js';
 import { globMatcher } from './glob.js';
 import { parseJsonText } from './jsonString.js';
@@ -15,4 +16,6 @@ export const keywordRuntime = {
   portRange: portRangePredicate,
   secretLike: secretLikePredicate,
   jsonText: parseJsonText,
+  /** The certificates a string holds, judged now. */
+  certificates: (value: string) => certificatesIn(value),
 } as const;

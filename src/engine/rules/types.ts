@@ -46,6 +46,8 @@ export interface EvalContext {
    * from a watch of Namespaces. Undefined when the namespace is unknown.
    */
   namespaceLabels?(name: string): Record<string, string> | undefined;
+  /** The evaluation's clock (certificate validity); the current time when unset. */
+  now?: Date;
 }
 
 export interface CompiledRule {
