@@ -1,4 +1,7 @@
 import { X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
+import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 
 /** What parapet knows of one certificate of a PEM bundle (a `tls.crt`, a `ca.crt`, a `caBundle`). */
 export interface CertificateFacts {
@@ -85,82 +88,20 @@ const curveBits: Record<string, number> = {
   brainpoolP512r1: 512,
 };
 
-interface Element {
-  tag: number;
-  /** Offsets of the content inside the buffer. */
-  start: number;
-  end: number;
-}
-
-/** One DER element at `offset` (definite lengths only, as DER requires). */
-function element(der: Buffer, offset: number): Element {
-  const tag = der[offset];
-  let length = der[offset + 1];
-  if (tag === undefined || length === undefined) throw new Error('truncated DER');
-  let start = offset + 2;
-  if (length & 0x80) {
-    const octets = length & 0x7f;
-    if (octets === 0 || octets > 4) throw new Error('unsupported DER length');
-    length = 0;
-    for (let i = 0; i < octets; i += 1) length = length * 256 + (der[start + i] ?? 0);
-    start += octets;
-  }
-  const end = start + length;
-  if (end > der.length) throw new Error('truncated DER');
-  return { tag, start, end };
-}
-
-function children(der: Buffer, parent: Element): Element[] {
-  const out: Element[] = [];
-  for (let offset = parent.start; offset < parent.end;) {
-    const child = element(der, offset);
-    out.push(child);
-    offset = child.end;
-  }
-  return out;
-}
-
-function objectIdentifier(der: Buffer, oid: Element): string {
-  if (oid.tag !== 0x06) throw new Error('expected an OBJECT IDENTIFIER');
-  const arcs: number[] = [];
-  let value = 0;
-  for (let i = oid.start; i < oid.end; i += 1) {
-    const byte = der[i]!;
-    value = value * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      if (arcs.length === 0)
-        arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else arcs.push(value);
-      value = 0;
-    }
-  }
-  return arcs.join('.');
-}
-
 /**
  * The certificate's outer signature algorithm (Certificate.signatureAlgorithm, RFC 5280 4.1.1.2),
- * which Node 20's X509Certificate does not expose.
+ * which Node 20's X509Certificate does not expose, read with @peculiar/asn1-x509.
  */
 export function signatureAlgorithmOf(der: Buffer): { name: string; hash?: string } {
-  const certificate = element(der, 0);
-  const [, algorithm] = children(der, certificate);
-  if (!algorithm) throw new Error('no signature algorithm');
-  const [oidElement, parameters] = children(der, algorithm);
-  if (!oidElement) throw new Error('no signature algorithm');
-  const oid = objectIdentifier(der, oidElement);
-  const known = signatureAlgorithms[oid];
-  if (!known) return { name: oid };
-  if (oid !== '1.2.840.113549.1.1.10') return known;
-  // RSASSA-PSS-params: hashAlgorithm [0] EXPLICIT, SHA-1 when absent (RFC 4055 3.1).
-  let hash = 'sha1';
-  const hashField =
-    parameters?.tag === 0x30 ? children(der, parameters).find((p) => p.tag === 0xa0) : undefined;
-  if (hashField) {
-    const [hashAlgorithm] = children(der, hashField);
-    const [hashOid] = hashAlgorithm ? children(der, hashAlgorithm) : [];
-    if (hashOid) hash = digests[objectIdentifier(der, hashOid)] ?? objectIdentifier(der, hashOid);
-  }
-  return { name: known.name, hash };
+  const { algorithm, parameters } = AsnConvert.parse(der, Certificate).signatureAlgorithm;
+  const known = signatureAlgorithms[algorithm];
+  if (!known) return { name: algorithm };
+  if (algorithm !== '1.2.840.113549.1.1.10') return known;
+  // RSASSA-PSS-params: the hash is SHA-1 when absent (RFC 4055 3.1), which the schema's default says.
+  const hashOid = parameters
+    ? AsnConvert.parse(parameters, RsaSaPssParams).hashAlgorithm.algorithm
+    : '1.3.14.3.2.26';
+  return { name: known.name, hash: digests[hashOid] ?? hashOid };
 }
 
 /** Node's `subjectAltName`: `DNS:a, DNS:b, IP Address:10.0.0.1`, values with separators JSON-quoted. */
