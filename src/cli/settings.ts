@@ -135,9 +135,12 @@ export interface LoadedEngine {
 }
 
 /** Load policies and compile the engine exactly as `check` and `serve` both need it. */
-export async function engineFromOptions(options: PolicyOptions): Promise<LoadedEngine> {
+export async function engineFromOptions(
+  options: PolicyOptions,
+  adjust: (settings: Settings) => Settings = (settings) => settings,
+): Promise<LoadedEngine> {
   const config = configFromOptions(options);
-  const settings = buildSettings(options, config?.settings);
+  const settings = adjust(buildSettings(options, config?.settings));
   const policies = await loadPolicies({
     paths: [...(config?.policyPaths ?? []), ...options.policies],
     builtin: options.builtin && (config?.builtin ?? true),

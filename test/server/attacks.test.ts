@@ -1,8 +1,8 @@
 /**
  * The attacks of someone with create rights on one Deployment, against a real `parapet serve` (the
- * built CLI) on loopback, started as webhooks/deployment.yaml starts it: the same heap
- * (--max-old-space-size=192), budget, failure decision, fixes and default limits, with the API
- * server's client certificate required. Throughout, /healthz is polled on the probe port as
+ * built CLI) on loopback, started as webhooks/deployment.yaml starts it: the container's
+ * NODE_OPTIONS (heap) and arguments (budget, failure decision, fixes, evaluation threads, limits),
+ * with the API server's client certificate required. Throughout, /healthz is polled on the probe port as
  * kubelet polls it (2 s timeout) and the process's RSS is sampled; both are checked at the end
  * against the pod's probe and memory limit. `npm test` runs this file on its own (`npm run
  * test:attacks`), not beside the other suites: a pod has its CPU to itself, and how much a server
@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { connect, type TLSSocket } from 'node:tls';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoPath } from '../helpers.js';
 import { createTestPki, haveOpenssl, type CertPair, type TestPki } from './certs.js';
@@ -24,16 +25,42 @@ if (!haveOpenssl)
   console.warn('test/server/attacks.test.ts: skipped: the openssl CLI (Debian package openssl) is missing');
 if (!built) console.warn('test/server/attacks.test.ts: skipped: dist/ is not built (npm run build)');
 
-const BUDGET_MS = 1500;
+interface ManifestContainer {
+  args: string[];
+  env?: Array<{ name: string; value?: string }>;
+  resources: { limits: { memory: string } };
+}
+/** The webhook container of webhooks/deployment.yaml: how the server is started, and its memory limit. */
+const manifest = (() => {
+  const deployment = parse(readFileSync(repoPath('webhooks/deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: ManifestContainer[] } } };
+  };
+  const container = deployment.spec.template.spec.containers[0]!;
+  const limit = /^(\d+)Mi$/.exec(container.resources.limits.memory);
+  if (!limit) throw new Error('webhooks/deployment.yaml: the memory limit is not in Mi');
+  // Variables with a literal value (NODE_OPTIONS, the allocator's); the Downward API ones are the pod's.
+  const env = Object.fromEntries(
+    (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+  ) as Record<string, string>;
+  const { NODE_OPTIONS: nodeOptions = '', ...otherEnv } = env;
+  // The addresses and files are the test's own; every other argument is the manifest's.
+  const own = /^--(port|probe-port|host|probe-host|tls-cert|tls-key|client-ca|log-level)=/;
+  const args = container.args.filter((arg) => !own.test(arg));
+  if (args[0] !== 'serve') throw new Error('webhooks/deployment.yaml: the container does not run serve');
+  const budget = /^--budget-ms=(\d+)$/.exec(args.find((a) => a.startsWith('--budget-ms=')) ?? '');
+  return {
+    nodeOptions: nodeOptions.split(/\s+/).filter(Boolean),
+    env: otherEnv,
+    args: args.slice(1),
+    budgetMs: budget ? Number(budget[1]) : 1500,
+    memoryLimit: Number(limit[1]) * 1024 * 1024,
+  };
+})();
+const BUDGET_MS = manifest.budgetMs;
 /** What a loaded CI machine may add to the budget before an answer counts as late. */
 const MARGIN_MS = 2000;
-/** The memory limit of the container in webhooks/deployment.yaml (`NNNMi`), in bytes. */
-const POD_MEMORY_LIMIT = (() => {
-  const deployment = readFileSync(repoPath('webhooks/deployment.yaml'), 'utf8');
-  const limit = /limits:\n(?:\s+cpu: .*\n)?\s+memory: (\d+)Mi/.exec(deployment);
-  if (!limit) throw new Error('webhooks/deployment.yaml: no memory limit in Mi');
-  return Number(limit[1]) * 1024 * 1024;
-})();
+/** The memory limit of the container in webhooks/deployment.yaml, in bytes. */
+const POD_MEMORY_LIMIT = manifest.memoryLimit;
 const PROBE_TIMEOUT_MS = 2000;
 
 let pki: TestPki;
@@ -46,6 +73,8 @@ let probePort = 0;
 let agent: Agent;
 const log: Array<Record<string, unknown>> = [];
 const rssSamples: number[] = [];
+/** The highest RSS sampled during each attack. */
+const peakByPhase = new Map<string, number>();
 const probes = { answered: 0, failed: [] as string[], slowestMs: 0, run: 0, longestRun: 0 };
 let sampler: NodeJS.Timeout | undefined;
 let poller: ChildProcess | undefined;
@@ -223,24 +252,20 @@ beforeAll(async () => {
   server = spawn(
     process.execPath,
     [
-      '--max-old-space-size=192',
+      ...manifest.nodeOptions,
       cli,
       'serve',
+      ...manifest.args,
       '--host=127.0.0.1',
       '--port=0',
       '--probe-port=0',
       `--tls-cert=${serving.cert}`,
       `--tls-key=${serving.key}`,
       `--client-ca=${pki.ca.cert}`,
-      `--budget-ms=${BUDGET_MS}`,
-      '--failure-decision=deny',
-      '--mutate=pss-restricted-privilege-escalation',
-      '--mutate=pss-restricted-seccomp',
-      '--mutate=pss-restricted-capabilities',
       '--log-level=info',
       '--policies=fixtures/rego/faults',
     ],
-    { cwd: repoPath(), stdio: ['ignore', 'pipe', 'inherit'] },
+    { cwd: repoPath(), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...manifest.env } },
   );
   // The start-up lines name the ports; the decision log after them is not kept.
   let partial = '';
@@ -260,7 +285,10 @@ beforeAll(async () => {
   });
   await until('readiness', () => (log.some((l) => l.event === 'ready') ? true : undefined), 120_000);
   sampler = setInterval(() => {
-    if (linux && server.pid) rssSamples.push(rssOf(server.pid));
+    if (!linux || !server.pid) return;
+    const rss = rssOf(server.pid);
+    rssSamples.push(rss);
+    peakByPhase.set(phase, Math.max(rss, peakByPhase.get(phase) ?? 0));
   }, 250);
   // kubelet's probes come from another process: so do these, so that the attacks' own work in this
   // process does not delay them.
@@ -355,7 +383,9 @@ describe.skipIf(!haveOpenssl || !built)('parapet serve under attack (deployment 
     for (const answer of answers.slice(0, 5)) {
       expect(answer.json.response?.allowed).toBe(false);
       expect(answer.json.response?.status?.message).toMatch(
-        /evaluation exceeded its 1500 ms budget|no evaluation thread was free within the 1500 ms budget/,
+        new RegExp(
+          `evaluation exceeded its ${BUDGET_MS} ms budget|no evaluation thread was free within the ${BUDGET_MS} ms budget`,
+        ),
       );
     }
     // The ordinary review is answered in time too: decided, or (all threads held) the failure decision.
@@ -540,7 +570,10 @@ describe.skipIf(!haveOpenssl || !built)('parapet serve under attack (deployment 
     if (linux) {
       const peak = Math.max(...rssSamples);
       expect(peak).toBeLessThan(POD_MEMORY_LIMIT);
-      figures['peak RSS'] = `${Math.round(peak / 1024 / 1024)} MiB of ${POD_MEMORY_LIMIT / 1024 / 1024} MiB`;
+      const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
+      figures['peak RSS'] = `${mib(peak)} MiB of ${mib(POD_MEMORY_LIMIT)} MiB`;
+      for (const [name, phasePeak] of peakByPhase)
+        figures[`  RSS during "${name.slice(0, 60)}"`] = `${mib(phasePeak)} MiB`;
     }
     figures['/healthz'] =
       `${probes.answered} answered, ${probes.failed.length} late (longest run ${probes.longestRun}), slowest ${Math.round(probes.slowestMs)} ms`;

@@ -17,6 +17,7 @@ import { EvaluationPool } from '../../server/evaluation-pool.js';
 import type { NamespaceLabelWatch } from '../../server/namespace-labels.js';
 import type { PolicyCatalogue } from '../../server/review-job.js';
 import { loadTlsMaterial } from '../../server/tls.js';
+import { regoSettingsFrom } from '../../rego/settings.js';
 import {
   serverLimits,
   serverSettingsFrom,
@@ -315,7 +316,17 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
  * command's options name, loaded as the server itself would load them.
  */
 export async function loadServeEngine(options: ServeOptions): Promise<Engine> {
-  const loaded = await engineFromOptions(options);
+  // A Rego module's linear memory lives outside the thread's JavaScript heap: capped at the same
+  // size, what one evaluation thread can hold is bounded by --evaluation-heap-mib alone.
+  const heapMiB = serverSettings(
+    options,
+    serverSettingsFrom(buildSettings(options).domains),
+  ).evaluationHeapMiB;
+  const loaded = await engineFromOptions(options, (settings) => {
+    const rego = regoSettingsFrom(settings.domains);
+    if (rego.memoryLimitMiB <= heapMiB) return settings;
+    return { ...settings, domains: { ...settings.domains, rego: { ...rego, memoryLimitMiB: heapMiB } } };
+  });
   preflightImageFiles(loaded.settings);
   return loaded.engine;
 }
