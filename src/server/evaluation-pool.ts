@@ -255,14 +255,6 @@ export class EvaluationPool {
     const budget = this.options.settings.budgetMs;
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      // Its uid is read from the bytes (the API server writes it first) so that the answer is the
-      // configured failure decision, as for a review stopped while running.
-      const scan = scanBody(
-        job.body,
-        { maxValues: Infinity, maxListItems: Infinity, maxDepth: Infinity },
-        { headerOnly: true },
-      );
-      job.header = scannedHeader(job.route, scan);
       this.settle(
         job,
         this.stopped(job, 'budget-exceeded', `no evaluation thread was free within the ${budget} ms budget`),
@@ -285,6 +277,17 @@ export class EvaluationPool {
   /** The answer to a review whose evaluation was stopped: the failure decision once its request is known. */
   private stopped(job: Job, reason: 'budget-exceeded' | 'evaluation-error', message: string): PoolAnswer {
     const budgetExceeded = reason === 'budget-exceeded';
+    // A review still queued, or whose thread's header message is not in yet (a busy machine): its
+    // uid is read from the bytes (the API server writes it first) so that the answer is the
+    // configured failure decision all the same.
+    job.header ??= scannedHeader(
+      job.route,
+      scanBody(
+        job.body,
+        { maxValues: Infinity, maxListItems: Infinity, maxDepth: Infinity },
+        { headerOnly: true },
+      ),
+    );
     const header = job.header;
     if (!header)
       return { type: 'unavailable', message: `${message} before the request was read`, budgetExceeded };

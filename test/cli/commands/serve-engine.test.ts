@@ -17,6 +17,7 @@ function serveOptions(extra: Record<string, unknown> = {}) {
     tlsReloadInterval: '2000',
     shutdownTimeout: '10000',
     workers: '1',
+    namespaceLabels: 'off',
     select: ['faults-hungry'],
     skip: [],
     policies: [repoPath('fixtures/rego/faults')],
