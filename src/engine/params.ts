@@ -30,7 +30,11 @@ export function resolveParameters(
   return values;
 }
 
-/** Replace every `{ $param: NAME }` object inside `value` by the parameter's value. */
+/**
+ * Replace every `{ $param: NAME }` object inside `value` by the parameter's value, and every
+ * `{ $param: NAME, cases: { VALUE: PART, ... } }` by the part for the parameter's value: a parameter
+ * that picks one of a few behaviours (`kms: any | customer-managed`) switches a part of a rule.
+ */
 export function substituteParameters(
   value: unknown,
   params: Record<string, unknown>,
@@ -40,7 +44,7 @@ export function substituteParameters(
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  if (keys.length === 1 && keys[0] === '$param' && typeof record.$param === 'string') {
+  if (typeof record.$param === 'string' && (keys.length === 1 || (keys.length === 2 && 'cases' in record))) {
     const name = record.$param;
     if (!(name in params)) {
       throw new ParapetError(
@@ -49,7 +53,24 @@ export function substituteParameters(
         { file: policy.file },
       );
     }
-    return params[name];
+    if (keys.length === 1) return params[name];
+    const cases = record.cases;
+    if (cases === null || typeof cases !== 'object' || Array.isArray(cases)) {
+      throw new ParapetError(
+        'PARAPET_POLICY_COMPILE',
+        `${policy.file}: the cases of parameter "${name}" must map each value to a part of the rule`,
+        { file: policy.file },
+      );
+    }
+    const value = params[name];
+    const choices = cases as Record<string, unknown>;
+    if (typeof value !== 'string' || !Object.hasOwn(choices, value)) {
+      throw new ParapetError(
+        'PARAPET_CONFIG_INVALID',
+        `parameters.${policy.id}.${name}: ${JSON.stringify(value)} is not one of ${Object.keys(choices).join(', ')}`,
+      );
+    }
+    return substituteParameters(choices[value], params, policy);
   }
   const out: Record<string, unknown> = {};
   for (const key of keys) out[key] = substituteParameters(record[key], params, policy);

@@ -70,6 +70,25 @@ describe('engine over the demo policies', () => {
     );
   });
 
+  it('switches part of a rule by a parameter with cases, and rejects a value without a case', async () => {
+    const sqs = (await loadPolicies({ builtin: true })).filter((p) => p.id === 'aws-sqs-encryption');
+    const plan = repoPath('policies/terraform/aws/messaging/tests/sqs-aws-managed-keys.json');
+    const { resources } = await loadInputs([plan]);
+    const failing = async (kms?: string) => {
+      const engine = await createEngine(
+        sqs,
+        settings(kms ? { parameters: { 'aws-sqs-encryption': { kms } } } : {}),
+      );
+      const result = await engine.evaluate(resources);
+      return result.findings.filter((f) => f.status === 'fail').map((f) => f.resource.id);
+    };
+    expect(await failing()).toEqual([]);
+    expect(await failing('customer-managed')).toEqual(['aws_sqs_queue.invoices', 'aws_sqs_queue.refunds']);
+    await expect(failing('customer')).rejects.toThrow(
+      'parameters.aws-sqs-encryption.kms: "customer" is not one of any, customer-managed',
+    );
+  });
+
   it('joins workloads to NetworkPolicies by namespace and label selector', async () => {
     const result = await evaluate(shop);
     const uncovered = result.findings
