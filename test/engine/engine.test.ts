@@ -85,7 +85,7 @@ describe('engine over the demo policies', () => {
     expect(await failing()).toEqual([]);
     expect(await failing('customer-managed')).toEqual(['aws_sqs_queue.invoices', 'aws_sqs_queue.refunds']);
     await expect(failing('customer')).rejects.toThrow(
-      'parameters.aws-sqs-encryption.kms: "customer" is not one of any, customer-managed',
+      'parameters.aws-sqs-encryption.kms: must be one of "any", "customer-managed", got "customer"',
     );
   });
 
