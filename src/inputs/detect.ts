@@ -79,5 +79,5 @@ export function notAnInputReason(value: unknown): string | undefined {
  */
 export function helmChartReason(dir: string): string | undefined {
   if (!existsSync(path.join(dir, 'Chart.yaml')) && !existsSync(path.join(dir, 'Chart.yml'))) return undefined;
-  return 'a Helm chart source, not manifests: render it first, e.g. helm template RELEASE CHART | parapet check -';
+  return `a Helm chart source, not manifests: give the chart directory to parapet check to render it with helm template, or render it yourself: helm template RELEASE ${dir} | parapet check -`;
 }

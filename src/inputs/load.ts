@@ -8,6 +8,7 @@ import type { Resource } from '../model/resource.js';
 import { jsonErrorOffset } from './json-position.js';
 import { kubernetesInput } from './kubernetes.js';
 import { inputAdapters } from './registry.js';
+import { locateRendered, renderSource, renderTarget, type RenderOptions } from './render.js';
 import { parseYamlDocuments } from './yaml.js';
 import type { AdapterOutput } from './types.js';
 
@@ -31,6 +32,8 @@ export interface LoadInputsOptions {
   collectErrors?: boolean;
   /** Empty standard input is no resource rather than an error (`check --allow-empty`). */
   allowEmptyStdin?: boolean;
+  /** How a Helm chart or kustomization given as a path is rendered. */
+  render?: RenderOptions;
 }
 
 export interface LoadedInputs {
@@ -305,7 +308,13 @@ export async function loadInputs(paths: string[], options: LoadInputsOptions = {
       await add(errorOutput(given, problem));
       continue;
     }
-    if (isDirectory) {
+    const target = renderTarget(given, isDirectory);
+    if (target) {
+      await read(target.marker, async () => {
+        const text = await renderSource(target, options.render);
+        return locateRendered(target, text, parseInput(target.dir, text));
+      });
+    } else if (isDirectory) {
       const entries = walkInputs(given);
       if (!entries.some((entry) => 'file' in entry))
         await add({

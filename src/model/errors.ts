@@ -9,6 +9,7 @@ export const errorCodes = {
   PARAPET_INPUT_FORMAT: 'input format is not supported',
   PARAPET_INPUT_TOO_LARGE: 'input is too large',
   PARAPET_INPUT_EMPTY: 'nothing to check',
+  PARAPET_INPUT_RENDER: 'cannot render a Helm chart or kustomization',
   PARAPET_POLICY_READ: 'cannot read policy',
   PARAPET_POLICY_INVALID: 'policy file is invalid',
   PARAPET_POLICY_DUPLICATE: 'policy id is defined twice',

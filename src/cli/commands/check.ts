@@ -19,6 +19,10 @@ interface CheckOptions extends PolicyOptions, ImageCliOptions {
   writeBaseline?: string;
   namespace: string[];
   allowEmpty?: boolean;
+  helmValues: string[];
+  helmSet: string[];
+  helmRelease?: string;
+  helmNamespace?: string;
 }
 
 /** Why a run found nothing to check, in one line. */
@@ -54,7 +58,16 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
       'Conftest namespace (Rego package) to run from --policies directories (default: main; repeatable)',
       collect,
       [],
-    );
+    )
+    .option(
+      '--helm-values <file>',
+      'values file for a chart directory given as a path (repeatable)',
+      collect,
+      [],
+    )
+    .option('--helm-set <key=value>', 'helm template --set for a chart directory (repeatable)', collect, [])
+    .option('--helm-release <name>', 'release name a chart directory is rendered as (default: release-name)')
+    .option('--helm-namespace <namespace>', 'namespace a chart directory is rendered into');
   addReportOptions(command);
   addPolicyOptions(command);
   addImageOptions(command);
@@ -90,6 +103,12 @@ export function checkCommand(io: CliIO, setExit: (code: number) => void): Comman
           readStdin: () => readStdin(io.stdin),
           collectErrors: true,
           allowEmptyStdin: options.allowEmpty === true,
+          render: {
+            helmValues: options.helmValues,
+            helmSet: options.helmSet,
+            ...(options.helmRelease !== undefined ? { helmRelease: options.helmRelease } : {}),
+            ...(options.helmNamespace !== undefined ? { helmNamespace: options.helmNamespace } : {}),
+          },
           each: (output) => session.add(output.resources, output.notices),
         });
       await session.add(images);
