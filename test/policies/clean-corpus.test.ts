@@ -24,6 +24,7 @@ describe('the default library on a clean corpus', () => {
       'image-allowed-registries',
       'image-required-labels',
       'k8s-cost-workload-max',
+      'k8s-required-labels',
     ]);
   });
 });

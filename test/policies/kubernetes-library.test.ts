@@ -68,8 +68,11 @@ describe('the Kubernetes policy library', () => {
         .sort(),
     ).toEqual([
       'k8s-cluster-admin-binding',
+      'k8s-configmap-credentials',
+      'k8s-rbac-binding-wildcard-role',
       'k8s-rbac-escalation-verbs',
       'k8s-rbac-system-group-binding',
+      'k8s-removed-api',
       'k8s-secret-in-env',
     ]);
     expect(practices.every((p) => ['high', 'medium', 'low'].includes(p.severity))).toBe(true);

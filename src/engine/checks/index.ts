@@ -7,6 +7,10 @@ import { imageVulnerabilitiesCheck } from './image-vulnerabilities.js';
 import { istioMtlsCoverageCheck } from './istio-mtls-coverage.js';
 import { k8sIngressCertificateHostsCheck } from './k8s-ingress-certificate-hosts.js';
 import { k8sTlsCertificatesCheck } from './k8s-tls-certificates.js';
+import { k8sApiVersionsCheck } from './k8s-api-versions.js';
+import { k8sHpaReplicasCheck, k8sPdbHpaMinReplicasCheck } from './k8s-autoscaling.js';
+import { k8sBindingRoleCheck } from './k8s-binding-role.js';
+import { k8sConfigMapCredentialsCheck } from './k8s-configmap-credentials.js';
 import { tfDestructiveChangeCheck } from './tf-destructive-change.js';
 import { tfPlaintextSecretsCheck } from './tf-plaintext-secrets.js';
 import type { CheckDefinition } from './types.js';
@@ -23,6 +27,11 @@ export const checks: CheckDefinition[] = [
   istioMtlsCoverageCheck,
   k8sIngressCertificateHostsCheck,
   k8sTlsCertificatesCheck,
+  k8sApiVersionsCheck,
+  k8sBindingRoleCheck,
+  k8sHpaReplicasCheck,
+  k8sPdbHpaMinReplicasCheck,
+  k8sConfigMapCredentialsCheck,
   tfDestructiveChangeCheck,
   tfPlaintextSecretsCheck,
   veleroBackupCoverageCheck,

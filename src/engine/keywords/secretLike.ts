@@ -11,7 +11,8 @@ const settingWords =
 /** Values that are credentials whatever they are called (well-known prefixes and formats). */
 const credentialValues = [
   /^AKIA[0-9A-Z]{16}$/, // AWS access key id
-  /-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----/,
+  // PEM (five dashes), SSH2/PuTTY-style (four) and hand-trimmed armour (three); PGP key blocks too.
+  /-{3,} ?BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{3,}/,
   /^gh[pousr]_[A-Za-z0-9]{36,}$/, // GitHub tokens
   /^github_pat_[A-Za-z0-9_]{40,}$/,
   /^xox[abprs]-[A-Za-z0-9-]{10,}$/, // Slack tokens

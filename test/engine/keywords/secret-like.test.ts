@@ -16,6 +16,9 @@ describe('secretLike keyword', () => {
     ['AWS_ACCESS_KEY_ID', 'AKIAIOSFODNN7EXAMPLE'],
     ['SIGNING_KEY', '-----BEGIN RSA PRIVATE KEY-----\nMIIE...'],
     ['SLACK_HOOK', 'xoxb-123456789012-abcdefghij'],
+    ['DEPLOY_KEY', '---BEGIN OPENSSH PRIVATE KEY---\nb3BlbnNzaC1rZXktdjEAAAAA'],
+    ['PUTTY_KEY', '---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "rsa-key"'],
+    ['RELEASE_SIGNING', '-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF'],
   ])('flags %s with a literal value', (name, value) => {
     expect(looksLikeSecret(value, name)).toBe(true);
     expect(noLiteralSecrets([{ name, value }])).toBe(false);
@@ -30,6 +33,8 @@ describe('secretLike keyword', () => {
     ['DB_PASSWORD', '${DB_PASSWORD}'],
     ['API_KEY', 'changeme'],
     ['DATABASE_URL', 'postgres://db.internal:5432/app'],
+    ['CA_BUNDLE', '-----BEGIN CERTIFICATE-----\nMIIDdzCC'],
+    ['SSH_PUBLIC', '---- BEGIN SSH2 PUBLIC KEY ----\nAAAAB3Nza'],
   ])('lets %s=%j pass', (name, value) => {
     expect(looksLikeSecret(value, name)).toBe(false);
     expect(noLiteralSecrets([{ name, value }])).toBe(true);
