@@ -10,6 +10,11 @@ import { guardContains } from './schema-guard.js';
 /** What rules compile their schemas with (first-error and all-errors validators). */
 export interface SchemaCompiler {
   compile(schema: AnySchema): ValidateFunction;
+  /**
+   * Set by the build that writes the precompiled library: rules then compile up front the parts
+   * they would otherwise compile on demand, so the written library has validators for them.
+   */
+  readonly ahead?: boolean;
 }
 
 export interface RuleSchemaCompilers {

@@ -83,6 +83,24 @@ function readsOf(schema: unknown): ReadPattern[] {
   return reads;
 }
 
+/**
+ * Every subschema `passes` and `fails` may validate on its own, the schema itself included: a
+ * build that writes validators ahead of time compiles these too, or a verdict that reads unknown
+ * values could not be settled without ajv.
+ */
+export function verdictParts(schema: unknown, out: Set<object> = new Set()): Set<object> {
+  if (!isObject(schema) || out.has(schema)) return out;
+  out.add(schema);
+  const parts = partsOf(schema);
+  if (!parts) return out;
+  if (parts.rest) out.add(parts.rest);
+  for (const { schema: required } of parts.required) out.add(required);
+  for (const [, sub] of parts.properties) verdictParts(sub, out);
+  if (parts.items !== undefined) verdictParts(parts.items, out);
+  for (const sub of [...parts.allOf, ...parts.anyOf]) verdictParts(sub, out);
+  return out;
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

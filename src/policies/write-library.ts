@@ -30,6 +30,7 @@ export async function writePolicyLibrary(outDir: string = path.dirname(policyLib
   }
   const schemas = new Map<string, AnySchema>();
   const recorder = (ajv: Ajv2020): SchemaCompiler => ({
+    ahead: true,
     compile(schema) {
       const guarded = guardContains(schema);
       schemas.set(schemaKey(guarded), guarded);

@@ -4,7 +4,7 @@ import type { Policy, SchemaRule } from '../../model/policy.js';
 import type { ContainerFact, Resource } from '../../model/resource.js';
 import { escapePointerToken, pointerTokens } from '../pointer.js';
 import { patternOverlaps, readDependsOn, schemaReadPatterns, type ReadPattern } from '../schema-paths.js';
-import { UnknownVerdict, type SubschemaTest } from '../unknown-verdict.js';
+import { UnknownVerdict, verdictParts, type SubschemaTest } from '../unknown-verdict.js';
 import { templateReadsRuleValues } from '../template.js';
 import { transientResourceView, viewPointerToBodyPointer } from '../view.js';
 import { schemaFailure, schemaPredicate } from './schema-predicate.js';
@@ -215,6 +215,8 @@ export const schemaRuleType: RuleType = {
       }
     };
 
+    /** Targets where unknown paths map to the data by a fixed prefix (Terraform resources use these). */
+    const judgesParts = target === 'body' || target === 'resource';
     // Parts of the assert schema compiled on demand, for verdicts that read unknown values.
     const subschemas = new WeakMap<object, ValidateFunction | null>();
     const validatesPart: SubschemaTest = (schema, value) => {
@@ -233,6 +235,8 @@ export const schemaRuleType: RuleType = {
       }
       return validatePart === null ? undefined : validatePart(value);
     };
+    if (ctx.ajv.ahead && judgesParts && [policy.match.source].flat().includes('terraform'))
+      for (const part of verdictParts(spec.assert)) validatesPart(part, undefined);
     /** Judges the verdict on a body or whole-resource target against the resource's unknown paths. */
     const unknownVerdict = (unknowns: readonly string[]): UnknownVerdict =>
       new UnknownVerdict(
@@ -241,8 +245,6 @@ export const schemaRuleType: RuleType = {
         ),
         validatesPart,
       );
-    /** Targets where unknown paths map to the data by a fixed prefix (Terraform resources use these). */
-    const judgesParts = target === 'body' || target === 'resource';
 
     // The last place reported: its tokens, and its body pointer when that is the same for every resource.
     let lastLocal: string | undefined;
