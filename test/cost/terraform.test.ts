@@ -107,9 +107,15 @@ describe('Terraform plan estimates (fixtures/cost/plan-aws.json, us-east-1)', as
       afterLowerBound: 1007.491,
     });
     expect(report.unknown).toEqual([
-      { id: 'aws_instance.batch', reason: 'instance_type is unknown until apply' },
+      {
+        id: 'aws_instance.batch',
+        reason: 'instance_type is unknown until apply',
+        file: 'fixtures/cost/plan-aws.json',
+      },
     ]);
-    expect(report.unsupported).toEqual([{ id: 'aws_route53_zone.internal', kind: 'aws_route53_zone' }]);
+    expect(report.unsupported).toEqual([
+      { id: 'aws_route53_zone.internal', kind: 'aws_route53_zone', file: 'fixtures/cost/plan-aws.json' },
+    ]);
     expect(report.free).toBe(1);
   });
 });
