@@ -1,8 +1,8 @@
 // Kyverno: the PSS baseline written as Kyverno validate patterns (fixtures/kyverno/pss-baseline)
 // against parapet's native PSS baseline policies, on the same 10,000 workload documents, in the
 // same process. Both engines check resources already loaded, so the ratio is the rules' cost alone.
-// The Kyverno CLI is measured on the same input when `kyverno` is on PATH.
-import { execFileSync, spawnSync } from 'node:child_process';
+// The Kyverno CLI is measured on the same input when it is built (see below).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,31 +59,67 @@ console.log(
   `ratio Kyverno-format / native: ${(kyvernoMs / nativeMs).toFixed(2)}x (median of ${ROUNDS} rounds)`,
 );
 
-const cli = spawnSync('kyverno', ['version'], { encoding: 'utf8' });
-if (cli.status === 0) {
-  const start = process.hrtime.bigint();
-  try {
-    execFileSync(
-      'kyverno',
-      [
-        'apply',
-        path.join(repo, 'fixtures/kyverno/pss-baseline/pod-security-baseline.yaml'),
-        '--resource',
-        file,
-      ],
-      {
-        stdio: 'ignore',
-        maxBuffer: 1 << 30,
-      },
-    );
-  } catch {
-    // kyverno apply exits non-zero when a policy fails; the time is what counts here
+// The Kyverno CLI, when built (test/bench/build-kyverno-cli.sh) or on PATH: both CLIs end to end on
+// the same file, as fresh processes interleaved round by round, and the failing rule results of
+// each, which must be equal for the times to compare like with like.
+const cliCandidates = [
+  process.env.KYVERNO_CLI,
+  path.join(process.env.PARAPET_CACHE ?? '/var/cache/parapet', 'bin', 'kyverno'),
+  'kyverno',
+].filter(Boolean);
+const kyvernoCli = cliCandidates.find(
+  (candidate) => spawnSync(candidate, ['version'], { encoding: 'utf8' }).status === 0,
+);
+if (kyvernoCli) {
+  const CLI_ROUNDS = Number(process.env.BENCH_CLI_ROUNDS ?? 3);
+  const policyFile = path.join(repo, 'fixtures/kyverno/pss-baseline/pod-security-baseline.yaml');
+  const wall = (command, args) => {
+    const start = process.hrtime.bigint();
+    const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (run.error) throw run.error;
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, run };
+  };
+  const parapetArgs = [
+    path.join(repo, 'dist/cli/main.js'),
+    'check',
+    '--no-builtin',
+    '--policies',
+    policyFile,
+    '--format',
+    'json',
+    file,
+  ];
+  const kyvernoArgs = ['apply', policyFile, '--resource', file];
+  const parapetRuns = [];
+  const cliRuns = [];
+  for (let round = 0; round < CLI_ROUNDS; round += 1) {
+    parapetRuns.push(wall(process.execPath, parapetArgs));
+    cliRuns.push(wall(kyvernoCli, kyvernoArgs));
   }
-  const cliMs = Number(process.hrtime.bigint() - start) / 1e6;
-  console.log(
-    `kyverno apply (CLI) on the same file: ${cliMs.toFixed(0)} ms; ratio to parapet's Kyverno-format run: ${(cliMs / kyvernoMs).toFixed(2)}x`,
+  const report = JSON.parse(parapetRuns[0].run.stdout);
+  const parapetFails = report.findings.filter((f) => f.status === 'fail').length;
+  const summary = /pass: (\d+), fail: (\d+), warn: (\d+), error: (\d+), skip: (\d+)/.exec(
+    cliRuns[0].run.stdout,
   );
+  const cliFails = summary ? Number(summary[2]) : NaN;
+  const parapetMs = median(parapetRuns.map((r) => r.ms));
+  const cliMs = median(cliRuns.map((r) => r.ms));
+  console.log(
+    `kyverno CLI ${spawnSync(kyvernoCli, ['version'], { encoding: 'utf8' }).stdout.match(/Version: (\S+)/)?.[1] ?? '?'} (${kyvernoCli}), end to end on the same ${COUNT} documents, median of ${CLI_ROUNDS} interleaved rounds:`,
+  );
+  console.log(
+    `  parapet check: ${parapetMs.toFixed(0)} ms = ${Math.round((COUNT / parapetMs) * 1000)} docs/s, ${parapetFails} failing rule results`,
+  );
+  console.log(
+    `  kyverno apply: ${cliMs.toFixed(0)} ms = ${Math.round((COUNT / cliMs) * 1000)} docs/s, ${summary ? `${summary[0]}` : 'no summary line'}`,
+  );
+  console.log(
+    `  ratio kyverno apply / parapet check: ${(cliMs / parapetMs).toFixed(2)}x; failing results ${parapetFails === cliFails ? 'agree' : `DIFFER (parapet ${parapetFails}, kyverno ${cliFails})`}`,
+  );
+  if (parapetFails !== cliFails) process.exitCode = 1;
 } else {
-  console.log('kyverno CLI not on PATH: the CLI comparison is skipped');
+  console.log(
+    'kyverno CLI not found (KYVERNO_CLI, /var/cache/parapet/bin/kyverno, PATH): build it with test/bench/build-kyverno-cli.sh; the CLI comparison is skipped',
+  );
 }
 rmSync(dir, { recursive: true, force: true });
