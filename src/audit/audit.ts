@@ -40,6 +40,12 @@ export interface AuditStats {
  */
 const neverAudited = new Set(['Event']);
 
+/**
+ * The audit's own output: a report judged would be reported on, and the report about it would keep
+ * the namespace's report alive after every object it named is gone.
+ */
+const reportGroup = 'wgpolicyk8s.io';
+
 /** Whether the selected policies judge or read objects of this kind. */
 function wanted(engine: Engine, kind: string): boolean {
   if (neverAudited.has(kind)) return false;
@@ -56,7 +62,8 @@ function wanted(engine: Engine, kind: string): boolean {
 export function typesToList(types: readonly ServedType[], engine: Engine): ServedType[] {
   const byKind = new Map<string, ServedType>();
   for (const type of types)
-    if (!byKind.has(type.kind) && wanted(engine, type.kind)) byKind.set(type.kind, type);
+    if (type.group !== reportGroup && !byKind.has(type.kind) && wanted(engine, type.kind))
+      byKind.set(type.kind, type);
   return [...byKind.values()];
 }
 

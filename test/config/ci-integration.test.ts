@@ -143,6 +143,7 @@ describe('GitLab CI template and pre-commit hook', () => {
       scripts: Record<string, string>;
     };
     expect(pkg.bin.parapet).toBe('dist/cli/main.js');
-    expect(pkg.scripts.prepack).toBe('npm run build');
+    // Built wherever npm installs the package from source: git URLs, `npm pack`, local paths.
+    expect(pkg.scripts.prepare).toBe('node src/packaging/prepare.mjs');
   });
 });

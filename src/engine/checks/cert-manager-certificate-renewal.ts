@@ -20,7 +20,7 @@ function shown(ns: number): string {
  * `cert-manager-certificate-renewal`: a cert-manager Certificate's lifetime and renewal window, as
  * cert-manager computes them (duration 2160h by default; renewal when `renewBefore` is left, or
  * `renewBeforePercentage` of the duration, or a third of it by default). Fails a duration above
- * `maxDurationDays`, a window not shorter than the duration (cert-manager would renew without end),
+ * `maxDurationDays` (CA certificates excepted), a window not shorter than the duration (cert-manager would renew without end),
  * and a window shorter than both `minRenewBeforeDays` and a third of the duration (too little time
  * to notice and fix a failing issuer).
  */
@@ -49,7 +49,9 @@ export const certManagerCertificateRenewalCheck: CheckDefinition = {
           }
           duration = parsed;
         }
-        if (duration > maxDurationNs)
+        // The lifetime limit is a leaf certificate's (what clients accept from a public CA); a CA
+        // certificate (`isCA: true`) is a trust anchor meant to outlive the leaves it signs.
+        if (duration > maxDurationNs && spec.isCA !== true)
           problem(
             '/spec/duration',
             `duration ${spec.duration as string} (${shown(duration)}) is longer than ${shown(maxDurationNs)}`,
