@@ -2,10 +2,11 @@
  * The evaluation threads of `parapet serve`. The HTTP thread only reads bodies, queues them and
  * answers; policies run in a pool of worker threads, one review per thread at a time. Each review
  * has a hard deadline (the budget, counted from its arrival): a review still queued then is
- * answered without evaluation, and the thread of one still running is terminated, which stops
- * synchronous JavaScript and WebAssembly alike, and replaced. Either way the review gets the
- * configured failure decision, and probes and other reviews keep being answered meanwhile.
- * A replacement loads its policies again (a second or two) while the other threads go on.
+ * answered without evaluation, and one still running is answered too; its thread is terminated,
+ * which stops synchronous JavaScript and WebAssembly alike, and replaced once the review has run
+ * for a whole budget itself. Either way the review gets the configured failure decision, and
+ * probes and other reviews keep being answered meanwhile. A replacement loads its policies again
+ * (a second or two) while the other threads go on.
  */
 import type { Worker } from 'node:worker_threads';
 import { needsTypescriptLoader, siblingModule, startModuleWorker } from '../engine/worker-thread.js';
@@ -39,6 +40,10 @@ interface Job {
   route: AdmissionRoute;
   body: Uint8Array;
   started: number;
+  /** When a thread took it (performance.now()). */
+  dispatched?: number;
+  /** Answered already (the failure decision at its deadline) while its thread goes on. */
+  answered?: boolean;
   header?: ReviewHeader;
   thread?: Thread;
   timer?: NodeJS.Timeout;
@@ -212,7 +217,11 @@ export class EvaluationPool {
         if (job?.id !== reply.id) return;
         thread.job = undefined;
         thread.state = 'idle';
-        if (reply.type === 'answer') this.settle(job, reply.answer);
+        if (job.answered) {
+          // Its answer went out at the deadline; only the cut-off timer is left to clear.
+          clearTimeout(job.timer);
+          job.timer = undefined;
+        } else if (reply.type === 'answer') this.settle(job, reply.answer);
         else this.settle(job, this.stopped(job, 'evaluation-error', `evaluation failed: ${reply.message}`));
         this.dispatch();
         return;
@@ -263,11 +272,26 @@ export class EvaluationPool {
     }
     const thread = job.thread;
     if (!thread || thread.job !== job) return;
+    this.settle(job, this.stopped(job, 'budget-exceeded', `evaluation exceeded its ${budget} ms budget`));
+    job.answered = true;
+    // A review that waited in the queue reaches its deadline before it has run for a whole budget:
+    // its thread is only cut off once the review itself has run that long. Terminating it sooner
+    // would cost a healthy thread's reload for a review that is ordinary but late, and on a busy
+    // machine every reload makes more reviews late.
+    const ranFor = performance.now() - (job.dispatched ?? job.started);
+    if (ranFor < budget) job.timer = setTimeout(() => this.cutOff(job), budget - ranFor);
+    else this.cutOff(job);
+  }
+
+  /** Terminates and replaces the thread still running `job` a whole budget after it took it. */
+  private cutOff(job: Job): void {
+    job.timer = undefined;
+    const thread = job.thread;
+    if (!thread || thread.job !== job) return;
     thread.job = undefined;
     thread.state = 'gone';
     this.threads.delete(thread);
     void thread.worker.terminate();
-    this.settle(job, this.stopped(job, 'budget-exceeded', `evaluation exceeded its ${budget} ms budget`));
     this.emit({ event: 'thread-stopped', reason: 'budget-exceeded', uid: job.header?.uid });
     this.replaced += 1;
     this.spawn();
@@ -323,6 +347,7 @@ export class EvaluationPool {
       free.state = 'busy';
       free.job = job;
       job.thread = free;
+      job.dispatched = performance.now();
       const request: EvaluationRequest = { type: 'decide', id: job.id, route: job.route, body: job.body };
       free.worker.postMessage(request);
     }
