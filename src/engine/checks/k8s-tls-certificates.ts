@@ -1,35 +1,12 @@
 import { certificatesIn, type CertificateFacts } from '../../certificates/x509.js';
-import { ParapetError } from '../../model/errors.js';
-import type { Policy } from '../../model/policy.js';
 import type { Resource } from '../../model/resource.js';
 import { escapePointerToken } from '../pointer.js';
 import type { Violation } from '../rules/types.js';
+import { countOption, isRecord, optionError } from './ecosystem-support.js';
 import type { CheckDefinition } from './types.js';
 
 type Judge = 'validity' | 'expiry' | 'key' | 'signature';
 const judges: Judge[] = ['validity', 'expiry', 'key', 'signature'];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function optionError(policy: Policy, message: string): ParapetError {
-  return new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: rule.check.with: ${message}`, {
-    file: policy.file,
-  });
-}
-
-function positiveInteger(
-  policy: Policy,
-  options: Record<string, unknown>,
-  name: string,
-  fallback: number,
-): number {
-  const value = options[name] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-    throw optionError(policy, `${name} must be a whole number of at least 0 (got ${JSON.stringify(value)})`);
-  return value;
-}
 
 /** A TLS Secret's certificate data: `data` (base64) or `stringData` (PEM), with its pointer. */
 export function secretCertificateValues(
@@ -78,9 +55,9 @@ export const k8sTlsCertificatesCheck: CheckDefinition = {
         policy,
         `judge must be one of ${judges.join(', ')} (got ${JSON.stringify(options.judge)})`,
       );
-    const days = positiveInteger(policy, options, 'days', 30);
-    const minRsaBits = positiveInteger(policy, options, 'minRsaBits', 2048);
-    const minEcBits = positiveInteger(policy, options, 'minEcBits', 256);
+    const days = countOption(policy, options, 'days', 30);
+    const minRsaBits = countOption(policy, options, 'minRsaBits', 2048);
+    const minEcBits = countOption(policy, options, 'minEcBits', 256);
     const weakHashes = options.weakHashes ?? ['md2', 'md5', 'sha1'];
     if (!Array.isArray(weakHashes) || !weakHashes.every((hash) => typeof hash === 'string'))
       throw optionError(policy, 'weakHashes must be a list of digest names (md5, sha1 ...)');
