@@ -101,6 +101,42 @@ export interface ClusterOptions {
   beforeServe?: (kubectl: Cluster['kubectl']) => Promise<void>;
 }
 
+/**
+ * Polls `attempt` (every `intervalMs`) until it says it is done, and returns its
+ * value; after `timeoutMs`, the last attempt's value. The API server picks up
+ * webhook configurations, and parapet namespace changes, asynchronously.
+ */
+export async function eventually<T>(
+  attempt: () => Promise<{ done: boolean; value: T }>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await attempt();
+    if (result.done || Date.now() > deadline) return result.value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Waits until the API server calls parapet: `kubectl create --dry-run=server` of `manifest` (a file
+ * path, or YAML given on stdin) that parapet denies, until the denial names parapet.
+ */
+export async function waitForWebhook(cluster: Cluster, manifest: { file: string } | { yaml: string }) {
+  const args = ['create', '--dry-run=server', '-f', 'file' in manifest ? manifest.file : '-'];
+  const probe = await eventually(
+    async () => {
+      const result = await cluster.kubectl(args, 'yaml' in manifest ? manifest.yaml : undefined);
+      return { done: result.code !== 0 && result.stderr.includes('parapet'), value: result };
+    },
+    60_000,
+    500,
+  );
+  if (!(probe.code !== 0 && probe.stderr.includes('parapet')))
+    throw new Error(`the API server never called parapet: ${probe.stderr || probe.stdout}`);
+}
+
 /** Starts etcd, kube-apiserver and `parapet serve` with `serveArgs`; logs go to files in `dir`. */
 export async function startCluster(
   dir: string,

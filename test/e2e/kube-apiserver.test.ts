@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../helpers.js';
-import { missingPrerequisite, startCluster, type Cluster } from './cluster.js';
+import { missingPrerequisite, startCluster, waitForWebhook, type Cluster } from './cluster.js';
 
 const missing = missingPrerequisite();
 if (missing) console.warn(`test/e2e/kube-apiserver.test.ts: skipped: missing ${missing}`);
@@ -86,20 +86,7 @@ describe.skipIf(missing !== undefined)('parapet serve behind a real kube-apiserv
       await cluster.kubectl(['apply', '-f', '-'], webhookConfigurations(cluster.webhookPort, caBundle)),
     ];
     for (const step of setup) expect(step.stderr).toBe('');
-    // Webhook configurations are picked up by the API server asynchronously; wait until it calls parapet.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const probe = await cluster.kubectl([
-        'create',
-        '--dry-run=server',
-        '-f',
-        'fixtures/admission/policies/tests/privileged-pod.yaml',
-      ]);
-      if (probe.code !== 0 && probe.stderr.includes('parapet')) break;
-      if (Date.now() > deadline)
-        throw new Error(`the API server never called parapet: ${probe.stderr || probe.stdout}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await waitForWebhook(cluster, { file: 'fixtures/admission/policies/tests/privileged-pod.yaml' });
   }, 600_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOpa } from '../../src/rego/compiler.js';
 import { repoPath } from '../helpers.js';
-import { missingPrerequisite, startCluster, type Cluster } from './cluster.js';
+import { eventually, missingPrerequisite, startCluster, waitForWebhook, type Cluster } from './cluster.js';
 
 const missing = missingPrerequisite() ?? (findOpa() ? undefined : 'opa (run .ci/setup-opa.sh)');
 if (missing) console.warn(`test/e2e/namespace-labels.test.ts: skipped: missing ${missing}`);
@@ -110,15 +110,7 @@ describe.skipIf(missing !== undefined)(
         await ok(['-n', namespace, 'create', 'serviceaccount', 'default']);
       const caBundle = readFileSync(cluster.pki.ca.cert).toString('base64');
       await ok(['apply', '-f', '-'], webhookConfiguration(cluster.webhookPort, caBundle));
-      // Webhook configurations are picked up asynchronously; wait until the API server calls parapet.
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const probe = await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], pod('shop', 'probe'));
-        if (probe.code !== 0 && probe.stderr.includes('parapet')) break;
-        if (Date.now() > deadline)
-          throw new Error(`the API server never called parapet: ${probe.stderr || probe.stdout}`);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+      await waitForWebhook(cluster, { yaml: pod('shop', 'probe') });
     }, 600_000);
 
     afterAll(async () => {
@@ -145,27 +137,22 @@ describe.skipIf(missing !== undefined)(
 
     it('follows a Namespace that is relabelled', async () => {
       await ok(['label', 'namespace', 'sandbox', 'environment=prod']);
-      const deadline = Date.now() + 30_000;
-      let last = '';
-      for (;;) {
+      const denied = await eventually(async () => {
         const attempt = await cluster.kubectl(
           ['create', '--dry-run=server', '-f', '-'],
           pod('sandbox', 'web-2'),
         );
-        last = attempt.stderr;
-        if (attempt.code !== 0) break;
-        if (Date.now() > deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      expect(last).toContain('[k8sownerlabel.prod-owner] Pod web-2 must carry the label owner');
+        return { done: attempt.code !== 0, value: attempt.stderr };
+      }, 30_000);
+      expect(denied).toContain('[k8sownerlabel.prod-owner] Pod web-2 must carry the label owner');
       await ok(['label', 'namespace', 'shop', 'environment-']);
-      const freed = Date.now() + 30_000;
-      let allowed = false;
-      while (!allowed && Date.now() < freed) {
-        allowed =
-          (await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], pod('shop', 'web-3'))).code === 0;
-        if (!allowed) await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      const allowed = await eventually(async () => {
+        const attempt = await cluster.kubectl(
+          ['create', '--dry-run=server', '-f', '-'],
+          pod('shop', 'web-3'),
+        );
+        return { done: attempt.code === 0, value: attempt.code === 0 };
+      }, 30_000);
       expect(allowed).toBe(true);
     });
   },
