@@ -1,7 +1,29 @@
 import { X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
-import { RsaSaPssParams } from '@peculiar/asn1-rsa';
+import { createRequire } from 'node:module';
+
+const requireCommonJs = createRequire(import.meta.url);
+
+interface Asn1Decoders {
+  AsnConvert: typeof import('@peculiar/asn1-schema').AsnConvert;
+  Certificate: typeof import('@peculiar/asn1-x509').Certificate;
+  RsaSaPssParams: typeof import('@peculiar/asn1-rsa').RsaSaPssParams;
+}
+
+let asn1: Asn1Decoders | undefined;
+
+/**
+ * The ASN.1 decoders, loaded with the first certificate read: they take longer to load than a
+ * one-file `check` takes to run, and most runs read no certificate.
+ */
+function asn1Decoders(): Asn1Decoders {
+  return (asn1 ??= {
+    AsnConvert: (requireCommonJs('@peculiar/asn1-schema') as typeof import('@peculiar/asn1-schema'))
+      .AsnConvert,
+    Certificate: (requireCommonJs('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509')).Certificate,
+    RsaSaPssParams: (requireCommonJs('@peculiar/asn1-rsa') as typeof import('@peculiar/asn1-rsa'))
+      .RsaSaPssParams,
+  });
+}
 
 /** What parapet knows of one certificate of a PEM bundle (a `tls.crt`, a `ca.crt`, a `caBundle`). */
 export interface CertificateFacts {
@@ -93,6 +115,7 @@ const curveBits: Record<string, number> = {
  * which Node 20's X509Certificate does not expose, read with @peculiar/asn1-x509.
  */
 export function signatureAlgorithmOf(der: Buffer): { name: string; hash?: string } {
+  const { AsnConvert, Certificate, RsaSaPssParams } = asn1Decoders();
   const { algorithm, parameters } = AsnConvert.parse(der, Certificate).signatureAlgorithm;
   const known = signatureAlgorithms[algorithm];
   if (!known) return { name: algorithm };

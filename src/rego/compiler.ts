@@ -12,7 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { ParapetError } from '../model/errors.js';
 import { parseBundle, type RegoBundle } from './bundle.js';
@@ -65,12 +65,6 @@ export interface CompiledBundle {
   origin: 'prebuilt' | 'cache' | 'opa';
   /** The Rego version the sources compiled under (`auto` resolves to one of the two). */
   version: 'v0' | 'v1';
-}
-
-/** The default cache: `$PARAPET_CACHE_DIR/rego`, else `$XDG_CACHE_HOME/parapet/rego`, else `~/.cache/parapet/rego`. */
-export function defaultCacheDir(): string {
-  if (process.env.PARAPET_CACHE_DIR) return join(process.env.PARAPET_CACHE_DIR, 'rego');
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'parapet', 'rego');
 }
 
 function isExecutable(file: string): boolean {

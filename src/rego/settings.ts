@@ -1,7 +1,14 @@
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { DomainSectionContext } from '../config/sections.js';
-import { defaultCacheDir, type RegoVersion } from './compiler.js';
+import type { RegoVersion } from './compiler.js';
 import type { RegoIsolation } from './runtime.js';
+
+/** The default cache: `$PARAPET_CACHE_DIR/rego`, else `$XDG_CACHE_HOME/parapet/rego`, else `~/.cache/parapet/rego`. */
+export function defaultCacheDir(): string {
+  if (process.env.PARAPET_CACHE_DIR) return join(process.env.PARAPET_CACHE_DIR, 'rego');
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'parapet', 'rego');
+}
 
 /** The `rego:` section of parapet.yaml, normalised. */
 export interface RegoSettings {
