@@ -184,14 +184,14 @@ export function runPolicies(policies: Policy[], settings: Settings): Policy[] {
 export async function createEngine(
   policies: Policy[],
   settings: Settings = defaultSettings(),
-  options: { schemaCompilers?: RuleSchemaCompilers } = {},
+  options: { schemaCompilers?: SchemaCompilersOf } = {},
 ): Promise<Engine> {
   const selected = runPolicies(policies, settings);
-  const compilers = options.schemaCompilers ?? (await schemaCompilersFor(selected, settings));
+  const compilersOf = options.schemaCompilers ?? (await schemaCompilersFor(selected, settings));
   const compiled: CompiledPolicy[] = [];
   for (const policy of selected) {
     try {
-      compiled.push(await compilePolicy(policy, settings, { settings, ...compilers }));
+      compiled.push(await compilePolicy(policy, settings, { settings, ...compilersOf(policy) }));
     } catch (error) {
       if (isParapetError(error)) throw error;
       throw new ParapetError('PARAPET_POLICY_COMPILE', `${policy.file}: ${describeError(error)}`, {
@@ -203,22 +203,26 @@ export async function createEngine(
   return new PolicyEngine(settings, compiled);
 }
 
+/** The schema compilers of each policy of a run. */
+export type SchemaCompilersOf = (policy: Policy) => RuleSchemaCompilers;
+
 /**
  * Built-in policies read from the precompiled library run on the validators written at build time;
  * ajv (a sixth of a second to load, more to compile) is loaded only for the others: user policies,
  * and built-in ones whose parameters the configuration sets.
  */
-async function schemaCompilersFor(selected: Policy[], settings: Settings): Promise<RuleSchemaCompilers> {
+async function schemaCompilersFor(selected: Policy[], settings: Settings): Promise<SchemaCompilersOf> {
+  const configured = (policy: Policy) => settings.parameters[policy.id] !== undefined;
   const precompiled = selected.some(isPrecompiled) ? loadPrecompiledValidators() : undefined;
-  const needsAjv =
-    !precompiled ||
-    selected.some((policy) => !isPrecompiled(policy) || settings.parameters[policy.id] !== undefined);
   let ajv: RuleSchemaCompilers | undefined;
-  if (needsAjv) {
+  if (!precompiled || selected.some((policy) => !isPrecompiled(policy) || configured(policy))) {
     const { createRuleAjv } = await import('./ajv.js');
     ajv = { ajv: createRuleAjv(), ajvAllErrors: createRuleAjv({ allErrors: true }) };
   }
-  return precompiled ? precompiledCompilers(precompiled, ajv) : ajv!;
+  return (policy) =>
+    precompiled && isPrecompiled(policy)
+      ? precompiledCompilers(precompiled, policy.id, ajv, !configured(policy))
+      : ajv!;
 }
 
 const MAX_KIND_CACHE = 4096;

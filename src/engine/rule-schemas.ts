@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { AnySchema, ValidateFunction } from 'ajv';
@@ -22,10 +23,10 @@ export interface RuleSchemaCompilers {
   ajvAllErrors: SchemaCompiler;
 }
 
-/** Validators written out at build time (dist/library/validators-*.cjs), by schema key. */
+/** Validators written out at build time (dist/library/validators/), by policy, then by schema key. */
 export interface PrecompiledValidators {
-  firstError(): Record<string, ValidateFunction>;
-  allErrors(): Record<string, ValidateFunction>;
+  firstError(policyId: string): Record<string, ValidateFunction>;
+  allErrors(policyId: string): Record<string, ValidateFunction>;
 }
 
 /** The key a rule schema's validator is stored under: a digest of the schema as ajv compiles it. */
@@ -45,60 +46,91 @@ export function isPrecompiled(policy: Policy): boolean {
 }
 
 const requireCommonJs = createRequire(import.meta.url);
-const libraryDir = new URL('../library/', import.meta.url);
+const validatorsDir = new URL('../library/validators/', import.meta.url);
+
+/** The file of one policy's validators, first-error or all-errors (the build writes both). */
+export function validatorFileName(policyId: string, allErrors: boolean): string {
+  return `${policyId}.${allErrors ? 'all-errors' : 'first-error'}.cjs`;
+}
 
 type ValidatorTable = (keywords: typeof keywordRuntime) => Record<string, ValidateFunction>;
 
-/** One table of precompiled validators, or undefined when this copy has none (running from src/). */
-function validatorTable(name: string): ValidatorTable | undefined {
-  try {
-    return requireCommonJs(fileURLToPath(new URL(name, libraryDir))) as ValidatorTable;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
+/**
+ * The precompiled validators, when this is a built copy (dist/) that has them. Each policy's are
+ * in a file of their own, read when a rule of that policy first runs a validator: a run reads those
+ * of the policies that meet its resources, not the whole library's.
+ */
+export function loadPrecompiledValidators(): PrecompiledValidators | undefined {
+  if (!existsSync(validatorsDir)) return undefined;
+  const tables = new Map<string, Record<string, ValidateFunction>>();
+  const table = (policyId: string, allErrors: boolean): Record<string, ValidateFunction> => {
+    const name = validatorFileName(policyId, allErrors);
+    let validators = tables.get(name);
+    if (!validators) {
+      const file = fileURLToPath(new URL(name, validatorsDir));
+      validators = existsSync(file) ? (requireCommonJs(file) as ValidatorTable)(keywordRuntime) : {};
+      tables.set(name, validators);
+    }
+    return validators;
+  };
+  return {
+    firstError: (policyId) => table(policyId, false),
+    allErrors: (policyId) => table(policyId, true),
+  };
 }
 
-/** The precompiled validators, when this is a built copy (dist/) that has them. */
-export function loadPrecompiledValidators(): PrecompiledValidators | undefined {
-  const firstError = validatorTable('validators-first-error.cjs');
-  if (!firstError) return undefined;
-  return {
-    firstError: () => firstError(keywordRuntime),
-    allErrors: () => validatorTable('validators-all-errors.cjs')!(keywordRuntime),
-  };
+/**
+ * A validator that resolves on its first call. Callers read `errors` from the function they were
+ * given, so each call copies them over from the resolved one.
+ */
+function resolvedOnFirstCall(resolve: () => ValidateFunction): ValidateFunction {
+  let resolved: ValidateFunction | undefined;
+  const validate = function (
+    this: unknown,
+    data: unknown,
+    context?: Parameters<ValidateFunction>[1],
+  ): boolean {
+    resolved ??= resolve();
+    const valid = resolved.call(this, data, context);
+    validate.errors = resolved.errors;
+    return valid;
+  } as ValidateFunction;
+  return validate;
 }
 
 function lookup(
   table: () => Record<string, ValidateFunction>,
   fallback: SchemaCompiler | undefined,
+  deferred: boolean,
 ): SchemaCompiler {
-  let validators: Record<string, ValidateFunction> | undefined;
-  return {
-    compile(schema) {
-      validators ??= table();
-      const found = validators[schemaKey(guardContains(schema))];
-      if (found) return found;
-      if (fallback) return fallback.compile(schema);
-      // Only policies whose schemas were all written at build time run without ajv.
-      throw new ParapetError(
-        'PARAPET_POLICY_COMPILE',
-        'the precompiled policy library lacks a validator for this schema: rebuild parapet (npm run build)',
-      );
-    },
+  const find = (schema: AnySchema): ValidateFunction => {
+    const found = table()[schemaKey(guardContains(schema))];
+    if (found) return found;
+    if (fallback) return fallback.compile(schema);
+    // Only policies whose schemas were all written at build time run without ajv.
+    throw new ParapetError(
+      'PARAPET_POLICY_COMPILE',
+      'the precompiled policy library lacks a validator for this schema: rebuild parapet (npm run build)',
+    );
   };
+  return { compile: (schema) => (deferred ? resolvedOnFirstCall(() => find(schema)) : find(schema)) };
 }
 
 /**
- * Compilers that answer from the precompiled validators where they can, and compile the rest with
- * `ajv` (user policies, configured parameters); without `ajv`, only from the precompiled ones.
+ * One policy's compilers: they answer from the precompiled validators where they can, and compile
+ * the rest with `ajv` (user policies, configured parameters); without `ajv`, only from the
+ * precompiled ones. `deferred` (a built-in policy as the build compiled it, so no schema of it can
+ * fail to compile) leaves finding each validator to its first call: a run pays only for the
+ * policies its resources meet.
  */
 export function precompiledCompilers(
   precompiled: PrecompiledValidators,
+  policyId: string,
   ajv: RuleSchemaCompilers | undefined,
+  deferred: boolean,
 ): RuleSchemaCompilers {
   return {
-    ajv: lookup(() => precompiled.firstError(), ajv?.ajv),
-    ajvAllErrors: lookup(() => precompiled.allErrors(), ajv?.ajvAllErrors),
+    ajv: lookup(() => precompiled.firstError(policyId), ajv?.ajv, deferred),
+    ajvAllErrors: lookup(() => precompiled.allErrors(policyId), ajv?.ajvAllErrors, deferred),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { AnySchema } from 'ajv';
@@ -6,7 +6,13 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 import { createRuleAjv, type Ajv2020 } from '../engine/ajv.js';
 import { createEngine, runPolicies } from '../engine/engine.js';
 import { keywordRuntimeName } from '../engine/keywords/index.js';
-import { schemaKey, type SchemaCompiler } from '../engine/rule-schemas.js';
+import {
+  schemaKey,
+  validatorFileName,
+  type RuleSchemaCompilers,
+  type SchemaCompiler,
+} from '../engine/rule-schemas.js';
+import type { Policy } from '../model/policy.js';
 import { guardContains } from '../engine/schema-guard.js';
 import { defaultSettings } from '../model/settings.js';
 import { policyInEffect, versionedDefaults } from '../engine/versions.js';
@@ -28,17 +34,26 @@ export async function writePolicyLibrary(outDir: string = path.dirname(policyLib
     if (!isDeepStrictEqual(JSON.parse(JSON.stringify(policy)), policy))
       throw new Error(`${policy.file}: the policy does not survive a JSON round trip`);
   }
+  // Every schema by key, and the keys each policy's rules compile.
   const schemas = new Map<string, AnySchema>();
-  const recorder = (ajv: Ajv2020): SchemaCompiler => ({
+  const keysOf = new Map<string, Set<string>>();
+  const recorder = (ajv: Ajv2020, keys: Set<string>): SchemaCompiler => ({
     ahead: true,
     compile(schema) {
       const guarded = guardContains(schema);
-      schemas.set(schemaKey(guarded), guarded);
+      const key = schemaKey(guarded);
+      schemas.set(key, guarded);
+      keys.add(key);
       return ajv.compile(guarded);
     },
   });
+  const ruleAjv = { ajv: createRuleAjv(), ajvAllErrors: createRuleAjv({ allErrors: true }) };
+  const schemaCompilers = (policy: Policy): RuleSchemaCompilers => {
+    let keys = keysOf.get(policy.id);
+    if (!keys) keysOf.set(policy.id, (keys = new Set()));
+    return { ajv: recorder(ruleAjv.ajv, keys), ajvAllErrors: recorder(ruleAjv.ajvAllErrors, keys) };
+  };
   // Compiling the engine is what finds the schemas: rules decide which of their parts ajv compiles.
-  const schemaCompilers = { ajv: recorder(createRuleAjv()), ajvAllErrors: recorder(createRuleAjv()) };
   // Optional policies are compiled too: a configuration may enable any of them.
   const everyPolicy = { ...defaultSettings(), enable: ['*'] };
   await createEngine(policies, everyPolicy, { schemaCompilers });
@@ -58,31 +73,38 @@ export async function writePolicyLibrary(outDir: string = path.dirname(policyLib
       await createEngine([policy], settings, { schemaCompilers });
     }
   }
-  const moduleCode = (allErrors: boolean): string => {
+  // One ajv per mode holds every schema; each policy's file has the code of its own schemas.
+  const sourceAjv = (allErrors: boolean): Ajv2020 => {
     const ajv = createRuleAjv({ allErrors, source: true });
-    const keys = [...schemas.keys()].sort();
-    for (const key of keys) ajv.addSchema(schemas.get(key)!, key);
-    return standaloneCode.default(ajv, Object.fromEntries(keys.map((key) => [key, key])));
+    for (const key of [...schemas.keys()].sort()) ajv.addSchema(schemas.get(key)!, key);
+    return ajv;
   };
   // ajv writes CommonJS (its runtime helpers are `require`d). Each table is a factory taking the
-  // keywords' runtime, in its own file, so the all-errors one is read only when a rule fails.
-  const table = (allErrors: boolean) =>
+  // keywords' runtime; the all-errors one is read only when a rule fails.
+  const table = (ajv: Ajv2020, keys: Set<string>) =>
     [
       '// Written by `npm run build` (src/policies/write-library.ts) from policies/: do not edit.',
       `module.exports = function validators(${keywordRuntimeName.str}) {`,
       'const exports = {};',
-      moduleCode(allErrors),
+      standaloneCode.default(ajv, Object.fromEntries([...keys].sort().map((key) => [key, key]))),
       'return exports;',
       '};',
       '',
     ].join('\n');
+  const validatorsDir = path.join(outDir, 'validators');
+  rmSync(validatorsDir, { recursive: true, force: true });
+  mkdirSync(validatorsDir, { recursive: true });
+  for (const allErrors of [false, true]) {
+    const ajv = sourceAjv(allErrors);
+    for (const [policyId, keys] of keysOf) {
+      if (keys.size === 0) continue;
+      writeFileSync(path.join(validatorsDir, validatorFileName(policyId, allErrors)), table(ajv, keys));
+    }
+  }
   const library: PolicyLibrary = {
     files: libraryFileDigests(builtinPolicyDir),
     policies: policies.map((policy) => ({ ...policy, file: path.relative(builtinPolicyDir, policy.file) })),
   };
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'validators-first-error.cjs'), table(false));
-  writeFileSync(path.join(outDir, 'validators-all-errors.cjs'), table(true));
   writeFileSync(path.join(outDir, 'policies.json'), JSON.stringify(library));
 }
 

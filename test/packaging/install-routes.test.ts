@@ -115,7 +115,7 @@ function expectBuiltPackage(files: string[]): void {
   for (const file of [
     'package/dist/cli/main.js',
     'package/dist/library/policies.json',
-    'package/dist/library/validators-first-error.cjs',
+    'package/dist/library/validators/k8s-image-tag.first-error.cjs',
     'package/dist/cost/builtin-pricing.json',
     'package/policies/kubernetes/pss/pss-baseline-privileged.yaml',
   ]) {
