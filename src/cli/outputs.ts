@@ -1,4 +1,4 @@
-import { writeFileAtomically } from '../model/atomic-write.js';
+import { PIECE_CHARS, writeFileAtomically } from '../model/atomic-write.js';
 import path from 'node:path';
 import { describeError, ParapetError } from '../model/errors.js';
 import type { Result } from '../model/result.js';
@@ -73,12 +73,12 @@ export function parseOutputTargets(formats: string[], output: string | undefined
   return targets;
 }
 
-/** Writes `chunks` to standard output in pieces of about a megabyte. */
+/** Writes `chunks` to standard output in pieces of about `PIECE_CHARS`. */
 function writeToStdout(io: CliIO, chunks: Iterable<string>): void {
   let pending = '';
   for (const chunk of chunks) {
     pending += chunk;
-    if (pending.length >= 1 << 20) {
+    if (pending.length >= PIECE_CHARS) {
       io.stdout(pending);
       pending = '';
     }

@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import type { Result } from '../model/result.js';
-import { defineReporter, type Reporter } from './types.js';
+import { defineReporter, PIECE_CHARS, type Reporter } from './types.js';
 
 /**
  * GitHub Actions workflow commands: `::error file=...,line=...,title=...::message` lines that the
@@ -60,12 +60,16 @@ export const githubReporter: Reporter = defineReporter({
         : ' ';
       lines.push(`::error${where}title=parapet (input not checked)::${escapeData(notice.message)}`);
     }
+    let chars = 0;
     for (const finding of result.findings) {
       const line = command(finding);
-      if (line) lines.push(line);
-      if (lines.length >= 4096) {
+      if (!line) continue;
+      lines.push(line);
+      chars += line.length;
+      if (chars >= PIECE_CHARS) {
         yield `${lines.join('\n')}\n`;
         lines = [];
+        chars = 0;
       }
     }
     for (const notice of result.notices) {

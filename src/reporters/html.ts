@@ -2,7 +2,7 @@ import type { Finding, FindingStatus, Waiver } from '../model/finding.js';
 import { severities, severityRank, type PolicyInfo, type Severity } from '../model/policy.js';
 import type { Result } from '../model/result.js';
 import { costSummary, money } from './markdown.js';
-import { defineReporter, type Reporter } from './types.js';
+import { defineReporter, PIECE_CHARS, type Reporter } from './types.js';
 
 /**
  * One self-contained HTML file for security review: summary charts (inline SVG), a filterable,
@@ -347,19 +347,25 @@ export const htmlReporter: Reporter = defineReporter({
           .join('')}</ul></section>`
       : '';
 
-    const cost = costSummary(result.extras);
-    const costHtml = cost
-      ? `<section id="cost"><h2>Cost</h2><p>Monthly cost ${htmlEscape(money(cost.before, cost.currency))} → ${htmlEscape(money(cost.after, cost.currency))}: <b>${htmlEscape(money(cost.delta, cost.currency, true))}/month</b></p>` +
-        (cost.lines.length
-          ? `<table><thead><tr><th>Resource</th><th>Before</th><th>After</th><th>Change</th></tr></thead><tbody>${cost.lines
-              .map(
-                (line) =>
-                  `<tr><td><code>${htmlEscape(line.id)}</code></td><td>${htmlEscape(money(line.before, cost.currency))}</td><td>${htmlEscape(money(line.after, cost.currency))}</td><td>${line.delta === null ? htmlEscape(`unknown${line.reason ? `: ${line.reason}` : ''}`) : htmlEscape(money(line.delta, cost.currency, true))}</td></tr>`,
-              )
-              .join('')}</tbody></table>`
-          : '') +
-        '</section>'
-      : '';
+    // A line per priced resource: in pieces, like the findings.
+    const costHtml = function* (): Generator<string> {
+      const cost = costSummary(result.extras);
+      if (!cost) return;
+      let piece = `<section id="cost"><h2>Cost</h2><p>Monthly cost ${htmlEscape(money(cost.before, cost.currency))} → ${htmlEscape(money(cost.after, cost.currency))}: <b>${htmlEscape(money(cost.delta, cost.currency, true))}/month</b></p>`;
+      if (cost.lines.length) {
+        piece +=
+          '<table><thead><tr><th>Resource</th><th>Before</th><th>After</th><th>Change</th></tr></thead><tbody>';
+        for (const line of cost.lines) {
+          piece += `<tr><td><code>${htmlEscape(line.id)}</code></td><td>${htmlEscape(money(line.before, cost.currency))}</td><td>${htmlEscape(money(line.after, cost.currency))}</td><td>${line.delta === null ? htmlEscape(`unknown${line.reason ? `: ${line.reason}` : ''}`) : htmlEscape(money(line.delta, cost.currency, true))}</td></tr>`;
+          if (piece.length >= PIECE_CHARS) {
+            yield piece;
+            piece = '';
+          }
+        }
+        piece += '</tbody></table>';
+      }
+      yield `${piece}</section>`;
+    };
 
     const waivedFindings = result.findings.filter((f) => f.waiver);
     const soon = now.getTime() + 14 * 24 * 60 * 60 * 1000;
@@ -429,7 +435,9 @@ export const htmlReporter: Reporter = defineReporter({
 ${unreadableHtml}<section id="summary"><h2>Summary</h2><div class="cards">${cards}</div><div class="charts">
 ${charts(result, categoryOf)}
 </div></section>
-${costHtml}
+`;
+    yield* costHtml();
+    yield `
 <section id="findings-section"><h2>Findings</h2>
 <div class="filters" role="search">
 <input type="search" id="filter-text" placeholder="Filter by policy, resource, file or message" aria-label="Filter findings">
@@ -450,18 +458,17 @@ ${costHtml}
 <thead><tr><th data-sort="statusRank" data-numeric="true"><button type="button">Status</button></th><th data-sort="severityRank" data-numeric="true"><button type="button">Severity</button></th><th data-sort="policy"><button type="button">Policy</button></th><th data-sort="resource"><button type="button">Resource</button></th><th data-sort="location"><button type="button">Location</button></th><th>Message</th></tr></thead>
 <tbody>
 `;
-    // Rows go out in batches: the table of a million findings is never one string.
-    let batch: string[] = [];
+    // Rows go out in pieces: the table of a million findings is never one string.
+    let piece = count === 0 ? '\n' : '';
     for (let index = 0; index < count; index += 1) {
       const finding = result.findings[index]!;
-      batch.push(findingRow(finding, index, policies.get(finding.policyId), categoryOf(finding)));
-      if (batch.length >= 2048) {
-        yield `${batch.join('\n')}\n`;
-        batch = [];
+      piece += `${findingRow(finding, index, policies.get(finding.policyId), categoryOf(finding))}\n`;
+      if (piece.length >= PIECE_CHARS) {
+        yield piece;
+        piece = '';
       }
     }
-    if (batch.length) yield `${batch.join('\n')}\n`;
-    else if (count === 0) yield '\n';
+    if (piece) yield piece;
     yield `</tbody>
 </table>
 <p id="no-match" class="empty"${count ? ' hidden' : ''}>${count ? 'No finding matches the filters.' : 'No findings.'}</p>

@@ -1,6 +1,9 @@
+import { PIECE_CHARS } from '../model/atomic-write.js';
+
 /**
  * JSON written in pieces, byte for byte as `JSON.stringify(value, null, 2)` would write it, with
- * the large arrays (findings, results) wrapped in `JsonStream` and serialised one item at a time.
+ * the large arrays (findings, results) wrapped in `JsonStream` and serialised one item at a time,
+ * as are plain arrays of more than `LONG_ARRAY` items (a run's cost lines, its notices).
  */
 
 /** An array whose items are produced lazily while the JSON is written. */
@@ -8,10 +11,13 @@ export class JsonStream {
   constructor(readonly items: Iterable<unknown>) {}
 }
 
+const LONG_ARRAY = 64;
+
+/** Whether `value` holds something written item by item: a `JsonStream` or a long array. */
 function holdsStream(value: unknown): boolean {
   if (value instanceof JsonStream) return true;
   if (value === null || typeof value !== 'object' || 'toJSON' in value) return false;
-  if (Array.isArray(value)) return value.some(holdsStream);
+  if (Array.isArray(value)) return value.length > LONG_ARRAY || value.some(holdsStream);
   return Object.values(value).some(holdsStream);
 }
 
@@ -32,7 +38,7 @@ export function* jsonChunks(value: unknown, pad = ''): Generator<string> {
   if (value instanceof JsonStream || Array.isArray(value)) {
     const items = value instanceof JsonStream ? value.items : (value as unknown[]);
     let first = true;
-    // Items are gathered into pieces of about 64 KiB: one write per item costs more than the item.
+    // Items are gathered into pieces: one write per item costs more than the item.
     let piece = '[';
     for (const item of items) {
       piece += `${first ? '' : ','}\n${inner}`;
@@ -43,7 +49,7 @@ export function* jsonChunks(value: unknown, pad = ''): Generator<string> {
         yield* jsonChunks(item, inner);
       } else {
         piece += stringifyAt(item, inner) ?? 'null';
-        if (piece.length > 65_536) {
+        if (piece.length >= PIECE_CHARS) {
           yield piece;
           piece = '';
         }

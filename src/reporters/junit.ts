@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import type { Notice, Result } from '../model/result.js';
-import { defineReporter, type Reporter } from './types.js';
+import { defineReporter, PIECE_CHARS, type Reporter } from './types.js';
 
 /**
  * JUnit XML for CI test tabs (GitLab, Jenkins, Azure DevOps): one test suite per input file, one
@@ -183,15 +183,18 @@ export const junitReporter: Reporter = defineReporter({
     for (const file of index.files) {
       const counts = perFile.get(file)!;
       yield `  <testsuite name="${xmlEscape(file)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0"${timestamp}>\n`;
-      let batch: string[] = [];
+      let piece = '';
+      let empty = true;
       for (const testCase of index.cases(file)) {
-        batch.push(renderCase(testCase).xml);
-        if (batch.length >= 2048) {
-          yield `${batch.join('\n')}\n`;
-          batch = [];
+        piece += `${renderCase(testCase).xml}\n`;
+        empty = false;
+        if (piece.length >= PIECE_CHARS) {
+          yield piece;
+          piece = '';
         }
       }
-      yield `${batch.length ? `${batch.join('\n')}\n` : '\n'}  </testsuite>\n`;
+      // A suite without cases keeps the blank line that joining no cases gave.
+      yield `${empty ? '\n' : piece}  </testsuite>\n`;
     }
     yield '</testsuites>\n';
   },

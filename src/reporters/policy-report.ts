@@ -2,7 +2,7 @@ import type { Finding } from '../model/finding.js';
 import type { PolicyInfo } from '../model/policy.js';
 import type { ResourceRef } from '../model/resource.js';
 import { fingerprintOf, type Result } from '../model/result.js';
-import { defineReporter, type Reporter } from './types.js';
+import { defineReporter, PIECE_CHARS, type Reporter } from './types.js';
 
 /**
  * Kubernetes PolicyReports (`wgpolicyk8s.io/v1alpha2`, the format Kyverno and Policy Reporter
@@ -293,16 +293,18 @@ export const policyReportReporter: Reporter = defineReporter({
       lines.push(doc.count === 0 ? 'results: []' : 'results:');
       yield `${first ? '' : '---\n'}${lines.join('\n')}\n`;
       first = false;
-      // Results go out in batches of lines: a namespace of a million results is never one string.
-      let batch: string[] = [];
+      // Results go out in pieces: a namespace of a million results is never one string.
+      let piece = '';
       for (const item of doc.results()) {
-        toYaml([item], '', batch);
-        if (batch.length >= 16_384) {
-          yield `${batch.join('\n')}\n`;
-          batch = [];
+        const lines: string[] = [];
+        toYaml([item], '', lines);
+        piece += `${lines.join('\n')}\n`;
+        if (piece.length >= PIECE_CHARS) {
+          yield piece;
+          piece = '';
         }
       }
-      if (batch.length) yield `${batch.join('\n')}\n`;
+      if (piece) yield piece;
     }
   },
 });

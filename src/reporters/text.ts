@@ -2,7 +2,7 @@ import { createColors } from 'picocolors';
 import type { Finding, FindingStatus } from '../model/finding.js';
 import type { Severity } from '../model/policy.js';
 import type { Result } from '../model/result.js';
-import { defineReporter, type Reporter } from './types.js';
+import { defineReporter, PIECE_CHARS, type Reporter } from './types.js';
 
 const statusLabel: Record<FindingStatus, string> = {
   fail: 'FAIL',
@@ -37,33 +37,39 @@ export const textReporter: Reporter = defineReporter({
         : severity === 'medium'
           ? c.yellow(text)
           : c.dim(text);
-    // Lines are handed out in batches: a million findings never become one string here.
+    // Lines are handed out in pieces: a million findings never become one string here.
     let lines: string[] = [];
+    let chars = 0;
     let written = false;
+    const add = (line: string) => {
+      lines.push(line);
+      chars += line.length;
+    };
     const flush = function* () {
       if (lines.length === 0) return;
       yield `${written ? '\n' : ''}${lines.join('\n')}`;
       written = true;
       lines = [];
+      chars = 0;
     };
     const empty = () => !written && lines.length === 0;
     // Inputs that could not be read come first: the findings below are missing theirs.
     for (const notice of result.notices) {
-      if (notice.level === 'error') lines.push(`${c.red(c.bold('error:'))} ${notice.message}`);
+      if (notice.level === 'error') add(`${c.red(c.bold('error:'))} ${notice.message}`);
     }
     let file: string | undefined;
     let resource: string | undefined;
     for (const finding of result.findings as Finding[]) {
-      if (lines.length >= 4096) yield* flush();
+      if (chars >= PIECE_CHARS) yield* flush();
       if (finding.resource.file !== file) {
         file = finding.resource.file;
         resource = undefined;
-        if (!empty()) lines.push('');
-        lines.push(c.bold(c.underline(file)));
+        if (!empty()) add('');
+        add(c.bold(c.underline(file)));
       }
       if (finding.resource.id !== resource) {
         resource = finding.resource.id;
-        lines.push(
+        add(
           `  ${c.bold(resource)} ${c.dim(finding.resource.kind === finding.resource.source ? `(${finding.resource.kind})` : `(${finding.resource.kind}, ${finding.resource.source})`)}`,
         );
       }
@@ -74,23 +80,20 @@ export const textReporter: Reporter = defineReporter({
           ? ` (at ${finding.path}, line ${finding.resource.line})`
           : ` (line ${finding.resource.line})`,
       );
-      lines.push(
+      add(
         `    ${finding.baseline ? c.dim(label) : paintStatus(finding.status, label)} ${paintSeverity(finding.severity, finding.severity.padEnd(8))} ${c.cyan(finding.policyId)}`,
       );
-      lines.push(`      ${finding.message}${where}`);
+      add(`      ${finding.message}${where}`);
       if (finding.waiver)
-        lines.push(
+        add(
           `      ${c.dim(`waived by ${finding.waiver.owner} until ${finding.waiver.expires}: ${finding.waiver.reason}`)}`,
         );
-      if (finding.approval) lines.push(`      ${c.dim(`approved by ${finding.approval.by}`)}`);
+      if (finding.approval) add(`      ${c.dim(`approved by ${finding.approval.by}`)}`);
       if (finding.unknownPaths)
-        lines.push(
-          `      ${c.dim(`depends on values known only after apply: ${finding.unknownPaths.join(', ')}`)}`,
-        );
+        add(`      ${c.dim(`depends on values known only after apply: ${finding.unknownPaths.join(', ')}`)}`);
     }
     for (const notice of result.notices) {
-      if (notice.level === 'warning')
-        lines.push(`${empty() ? '' : '\n'}${c.yellow('warning:')} ${notice.message}`);
+      if (notice.level === 'warning') add(`${empty() ? '' : '\n'}${c.yellow('warning:')} ${notice.message}`);
     }
     const s = result.summary;
     // With a baseline, the status counts are of new findings and the known ones are counted apart.
@@ -104,11 +107,11 @@ export const textReporter: Reporter = defineReporter({
     const skipped = result.notices.filter(
       (n) => n.code === 'not-kubernetes' || n.code === 'not-recognised',
     ).length;
-    if (!empty()) lines.push('');
+    if (!empty()) add('');
     const verdict = counts.length
       ? counts.join(', ')
       : c.green(s.baseline ? 'no new findings' : 'no findings');
-    lines.push(
+    add(
       `${plural(s.resources, 'resource')} checked against ${plural(s.policies, 'policy').replace('policys', 'policies')}: ` +
         verdict +
         (skipped ? c.dim(` (${plural(skipped, 'document')} skipped: not Kubernetes objects)`) : ''),

@@ -1,5 +1,7 @@
 import type { Result } from '../model/result.js';
 
+export { PIECE_CHARS } from '../model/atomic-write.js';
+
 export interface ReportOptions {
   /** Colour escapes allowed (text only; the CLI decides from the TTY and NO_COLOR). */
   color?: boolean;
