@@ -186,7 +186,8 @@ describe.skipIf(!haveCheckov)('verdicts agree with Checkov on the policies that 
         }
     }
     for (const c of cases) {
-      const engine = await createEngine([c.policy], defaultSettings());
+      // An opt-in policy is compared as a site that adopted it runs it.
+      const engine = await createEngine([c.policy], { ...defaultSettings(), enable: [c.policy.id] });
       const { resources } = await loadInputs([c.file]);
       const result = await engine.evaluate(resources);
       const names = (status: string) =>
