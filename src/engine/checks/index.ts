@@ -1,4 +1,6 @@
 import { costChecks } from '../../cost/checks.js';
+import { awsIamPermissionsCheck } from './aws-iam-permissions.js';
+import { awsIamPrincipalsCheck } from './aws-iam-principals.js';
 import { certManagerCertificateRenewalCheck } from './cert-manager-certificate-renewal.js';
 import { imageKnownExploitedCheck } from './image-known-exploited.js';
 import { imageSecretEnvCheck } from './image-secret-env.js';
@@ -19,6 +21,8 @@ import { veleroScheduleTtlCheck } from './velero-schedule-ttl.js';
 
 /** Every named check, one file each in this folder. Names are unique. */
 export const checks: CheckDefinition[] = [
+  awsIamPermissionsCheck,
+  awsIamPrincipalsCheck,
   certManagerCertificateRenewalCheck,
   imageKnownExploitedCheck,
   imageSecretEnvCheck,
