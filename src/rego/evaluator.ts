@@ -14,13 +14,24 @@ export interface ModuleSpec {
 }
 
 /**
+ * Growth of a module's linear memory past its size at its first evaluation (data loaded) that makes the
+ * evaluator drop the instance after the evaluation: Wasm memory never shrinks, so one large input
+ * would otherwise keep its peak (up to the module's limit) for the life of the thread. A new
+ * instance of the compiled module costs far less than an evaluation that needed that much.
+ */
+export const RECYCLE_GROWTH_BYTES = 8 * 1024 * 1024;
+
+/**
  * Holds instantiated modules and evaluates them. Used directly in `inline` isolation and inside
  * the worker thread otherwise. After a trap the instance is rebuilt, so a module left in a broken
- * state by one input never answers for the next.
+ * state by one input never answers for the next; after an evaluation that grew its memory by more
+ * than {@link RECYCLE_GROWTH_BYTES}, too.
  */
 export class ModuleEvaluator {
   private readonly specs = new Map<number, ModuleSpec>();
   private readonly instances = new Map<number, RegoInstance>();
+  /** Memory size of each instance at its first evaluation (its data loaded). */
+  private readonly loadedBytes = new Map<number, number>();
   private readonly loadErrors = new Map<number, string>();
 
   constructor(private readonly print?: (line: string) => void) {}
@@ -28,7 +39,7 @@ export class ModuleEvaluator {
   /** Register a module; instantiation errors are kept and reported by every evaluation of it. */
   load(handle: number, spec: ModuleSpec): string | undefined {
     this.specs.set(handle, spec);
-    this.instances.delete(handle);
+    this.drop(handle);
     this.loadErrors.delete(handle);
     try {
       this.instances.set(handle, this.instantiate(spec));
@@ -51,8 +62,20 @@ export class ModuleEvaluator {
       instance.policy.setData(data);
     } catch {
       // A data document past the memory limit: the next evaluation re-instantiates and reports it.
-      this.instances.delete(handle);
+      this.drop(handle);
     }
+  }
+
+  /** Linear memory held by the live instances, in bytes. */
+  memoryBytes(): number {
+    let total = 0;
+    for (const instance of this.instances.values()) total += instance.memory.buffer.byteLength;
+    return total;
+  }
+
+  private drop(handle: number): void {
+    this.instances.delete(handle);
+    this.loadedBytes.delete(handle);
   }
 
   private instantiate(spec: ModuleSpec): RegoInstance {
@@ -72,9 +95,13 @@ export class ModuleEvaluator {
         instance = this.instantiate(spec);
         this.instances.set(handle, instance);
       }
-      return { ok: true, result: evaluateInstance(instance, entrypoint, input) };
+      if (!this.loadedBytes.has(handle)) this.loadedBytes.set(handle, instance.memory.buffer.byteLength);
+      const result = evaluateInstance(instance, entrypoint, input);
+      if (instance.memory.buffer.byteLength - this.loadedBytes.get(handle)! > RECYCLE_GROWTH_BYTES)
+        this.drop(handle);
+      return { ok: true, result };
     } catch (error) {
-      this.instances.delete(handle);
+      this.drop(handle);
       const message = error instanceof Error ? error.message : String(error);
       const reason = /memory limit|out of memory|opa_malloc/i.test(message) ? 'memory' : 'trap';
       return { ok: false, error: error instanceof RegoTrap ? message : `policy failed: ${message}`, reason };

@@ -170,7 +170,12 @@ export function buildServer(
       if (event.event === 'thread-stopped') {
         metrics.threadsReplaced.inc({ reason: event.reason });
         app.log.warn(event, 'evaluation thread stopped; a new one takes its place');
-      } else app.log.error(event, 'an evaluation thread could not load the policies; retrying');
+      } else if (event.event === 'shape-confined')
+        app.log.warn(
+          event,
+          'reviews of this route, kind and namespace cost a thread; they may no longer take every thread',
+        );
+      else app.log.error(event, 'an evaluation thread could not load the policies; retrying');
     });
   } else decider = inProcessDecider(source, settings, options.namespaceLabels);
   let ready: { catalogue: PolicyCatalogue; kinds: Set<string>; policyIds: Set<string> } | undefined;

@@ -22,6 +22,11 @@ export interface BodyScan {
   apiVersion?: string;
   /** `request.uid` of the review, when it was read before the scan stopped. */
   uid?: string;
+  /** `request.kind.group` and `request.kind.kind`, when read before the scan stopped. */
+  group?: string;
+  kind?: string;
+  /** `request.namespace`, when read before the scan stopped. */
+  namespace?: string;
 }
 
 const QUOTE = 0x22;
@@ -52,7 +57,9 @@ function stringAt(body: Uint8Array, start: number, end: number): string | undefi
 
 /**
  * Scans `body` (UTF-8 JSON text). Malformed JSON is not reported here (the parser words that); the
- * counts are exact for well-formed text.
+ * counts are exact for well-formed text. With `headerOnly` the scan stops at `request.object` once
+ * the apiVersion is read: the API server writes the request's uid, kind and namespace before the
+ * object, so reading them costs little whatever the object's size.
  */
 export function scanBody(
   body: Uint8Array,
@@ -93,14 +100,27 @@ export function scanBody(
       while (i < length && body[i] !== QUOTE) i += body[i] === BACKSLASH ? 2 : 1;
       if (depth > 0 && !isArray[depth - 1] && expectingKey) {
         expectingKey = false;
-        // Only the envelope's keys are ever read: apiVersion (depth 1), request.uid (depth 2).
-        keys[depth - 1] = depth <= 2 ? stringAt(body, start, i) : undefined;
+        // Only the envelope's keys are ever read: apiVersion (depth 1), request.uid (depth 2),
+        // request.kind.kind (depth 3).
+        const key =
+          depth <= 2 || (depth === 3 && keys[0] === 'request' && keys[1] === 'kind')
+            ? stringAt(body, start, i)
+            : undefined;
+        keys[depth - 1] = key;
+        const objectFollows =
+          depth === 2 && keys[0] === 'request' && (key === 'object' || key === 'oldObject');
+        if (options.headerOnly && objectFollows && scan.apiVersion !== undefined) return scan;
         continue;
       }
       if (!startValue(depth)) return scan;
       if (depth === 1 && keys[0] === 'apiVersion') scan.apiVersion = stringAt(body, start, i);
-      else if (depth === 2 && keys[0] === 'request' && keys[1] === 'uid') scan.uid = stringAt(body, start, i);
-      if (options.headerOnly && scan.uid !== undefined && scan.apiVersion !== undefined) return scan;
+      else if (depth === 2 && keys[0] === 'request') {
+        if (keys[1] === 'uid') scan.uid = stringAt(body, start, i);
+        else if (keys[1] === 'namespace') scan.namespace = stringAt(body, start, i);
+      } else if (depth === 3 && keys[0] === 'request' && keys[1] === 'kind') {
+        if (keys[2] === 'kind') scan.kind = stringAt(body, start, i);
+        else if (keys[2] === 'group') scan.group = stringAt(body, start, i);
+      }
     } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
       if (!startValue(depth)) return scan;
       if (depth + 1 > limits.maxDepth) {

@@ -49,6 +49,8 @@ export interface ServerSettings {
   evaluationThreads: number;
   /** Heap limit of each evaluation thread in MiB; a review that needs more is answered by the failure decision. */
   evaluationHeapMiB: number;
+  /** Loaded evaluation threads held in reserve: one takes over at once from a thread that is stopped. */
+  spareThreads: number;
 }
 
 export function defaultServerSettings(): ServerSettings {
@@ -75,6 +77,7 @@ export function defaultServerSettings(): ServerSettings {
     maxRequestsPerConnection: 1000,
     evaluationThreads: 2,
     evaluationHeapMiB: 64,
+    spareThreads: 1,
   };
 }
 
@@ -92,6 +95,7 @@ export const serverLimits = {
   maxRequestsPerConnection: { min: 1, max: 1_000_000, flag: '--max-requests-per-connection' },
   evaluationThreads: { min: 1, max: 64, flag: '--evaluation-threads' },
   evaluationHeapMiB: { min: 16, max: 65_536, flag: '--evaluation-heap-mib' },
+  spareThreads: { min: 0, max: 64, flag: '--spare-threads' },
 } as const;
 
 const limitDescriptions: Record<keyof typeof serverLimits, string> = {
@@ -107,6 +111,8 @@ const limitDescriptions: Record<keyof typeof serverLimits, string> = {
   maxRequestsPerConnection: 'Requests one keep-alive connection may carry (default 1000).',
   evaluationThreads: 'Evaluation threads of parapet serve (default 2).',
   evaluationHeapMiB: 'Heap limit of each evaluation thread in MiB (default 64).',
+  spareThreads:
+    'Loaded evaluation threads held in reserve, taking over at once from a stopped thread (default 1).',
 };
 
 const limitProperties = Object.fromEntries(

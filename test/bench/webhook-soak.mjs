@@ -4,8 +4,10 @@
 // ordinary AdmissionReviews on /validate and /mutate at a fixed rate (open loop: a stalled server is
 // charged in full), and hostile ones beside them (oversized pod specs, deep objects, unknown kinds,
 // trickled bodies, runaway Rego). A third of the way in the serving certificate is replaced on disk
-// (as cert-manager renews a Secret); half way every evaluation thread is taken by a runaway review
-// at once, so the pool terminates and replaces all of them. Every SOAK_WINDOW seconds it prints the
+// (as cert-manager renews a Secret); half way runaway reviews of a shape never seen before take
+// every working evaluation thread at once, so the pool terminates and replaces all of them (the
+// periodic runaway reviews share one shape, which the pool confines after the first). Traffic
+// starts once /readyz answers 200. Every SOAK_WINDOW seconds it prints the
 // ordinary requests' p50/p99, errors, the server's RSS, and `JSON.parse` of the same review bodies
 // timed in this process in the same window: the ratio is what compares across machines and runs.
 //
@@ -46,6 +48,8 @@ const threadsArg = args.find((a) => a.startsWith('--evaluation-threads='));
 const threads = threadsArg ? Number(threadsArg.split('=')[1]) : 2;
 const budgetArg = args.find((a) => a.startsWith('--budget-ms='));
 const budgetMs = budgetArg ? Number(budgetArg.split('=')[1]) : 1500;
+const spareArg = args.find((a) => a.startsWith('--spare-threads='));
+const spares = spareArg ? Number(spareArg.split('=')[1]) : 1;
 
 const setup = benchSetup();
 const openssl = (...a) => execFileSync('openssl', a, { cwd: setup.dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -70,7 +74,6 @@ const server = spawn(
 const events = { tlsReloads: 0, tlsReloadFailures: 0, threadsStopped: 0 };
 let admissionPort = 0;
 let probePort = 0;
-let ready = false;
 let partial = '';
 // The decision log is read (a deployed webhook logs at info) but only its events are kept.
 server.stdout.setEncoding('utf8').on('data', (chunk) => {
@@ -83,33 +86,36 @@ server.stdout.setEncoding('utf8').on('data', (chunk) => {
       if (https) admissionPort = Number(https[1]);
     }
     if (line.includes('"event":"probes-listening"')) probePort = Number(/:(\d+)"/.exec(line)?.[1]);
-    if (line.includes('"event":"ready"')) ready = true;
     if (line.includes('"event":"tls-reload"')) events.tlsReloads += 1;
     if (line.includes('"event":"tls-reload-failed"')) events.tlsReloadFailures += 1;
     if (line.includes('"event":"thread-stopped"')) events.threadsStopped += 1;
   }
 });
+const probe = (route) =>
+  new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port: probePort, path: route, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', (error) => resolve({ status: 0, body: error.message }));
+    req.end();
+  });
+// Traffic starts when /readyz says so, as the kubelet would add the pod to the Service's endpoints.
 const startedAt = Date.now();
-while (!(ready && admissionPort && probePort)) {
+for (;;) {
   if (server.exitCode !== null) throw new Error('parapet serve exited before it was ready');
   if (Date.now() - startedAt > 180_000) throw new Error('parapet serve was not ready within 180 s');
+  if (admissionPort && probePort && (await probe('/readyz')).status === 200) break;
   await sleep(100);
 }
-// The other evaluation threads start once the first has loaded the policies.
-await sleep(5000);
+const readyAfter = (Date.now() - startedAt) / 1000;
 
 const rssMiB = () =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const metric = async (name) => {
-  const text = await new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: probePort, path: '/metrics', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const { status, body: text } = await probe('/metrics');
+  if (status !== 200) throw new Error(`/metrics answered ${status}: ${text}`);
   let sum = 0;
   for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm')))
     sum += Number(match[1]);
@@ -130,7 +136,7 @@ const ordinary = [
 ].map(([route, body]) => ({ route, body, uid: JSON.parse(body).request.uid }));
 
 let hostileUid = 0;
-const admissionReview = (kind, object, group = '') =>
+const admissionReview = (kind, object, group = '', namespace = 'shop') =>
   JSON.stringify({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -138,7 +144,7 @@ const admissionReview = (kind, object, group = '') =>
       uid: `soak-hostile-${++hostileUid}`,
       kind: { group, version: 'v1', kind },
       resource: { group, version: 'v1', resource: `${kind.toLowerCase()}s` },
-      namespace: 'shop',
+      namespace,
       operation: 'CREATE',
       userInfo: { username: 'mallory', groups: ['system:authenticated'] },
       object,
@@ -160,13 +166,18 @@ const deep = (() => {
   for (let i = 0; i < 500; i += 1) value = { nested: value };
   return value;
 })();
-const runaway = () =>
-  admissionReview('ConfigMap', {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'slow', namespace: 'shop', annotations: { 'faults.example.com/size': '20000' } },
-    data: { mode: 'slow' },
-  });
+const runaway = (namespace = 'shop') =>
+  admissionReview(
+    'ConfigMap',
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'slow', namespace, annotations: { 'faults.example.com/size': '20000' } },
+      data: { mode: 'slow' },
+    },
+    '',
+    namespace,
+  );
 const hostileKinds = [
   ['100,000 empty containers', () => ['/validate', deployment(Array.from({ length: 100_000 }, () => ({})))]],
   [
@@ -311,22 +322,24 @@ async function sendHostile(name, route, body) {
   hostileOutcomes.set(key, (hostileOutcomes.get(key) ?? 0) + 1);
 }
 
+const trickles = [];
 /** A client that sends the headers and a third of a 3 MB body, then nothing: dropped at the request timeout. */
 function trickle() {
   current.hostile += 1;
+  const at = (performance.now() - t0) / 1000;
+  const record = { at, status: '', closedAfter: undefined, error: '' };
+  trickles.push(record);
   const socket = connect({ host: '127.0.0.1', port: admissionPort, ca: setup.ca });
   const started = performance.now();
-  socket.on('error', () => undefined);
+  socket.on('error', (error) => (record.error ||= error.message));
+  socket.on('data', (chunk) => (record.status ||= chunk.toString('latin1').split('\r\n')[0]));
   socket.once('secureConnect', () => {
     socket.write(
       'POST /validate HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 3000000\r\n\r\n',
     );
     socket.write(Buffer.alloc(1_000_000, 0x20));
   });
-  socket.once('close', () => {
-    const key = `trickled 3 MB body: closed after ${Math.round((performance.now() - started) / 1000)} s`;
-    hostileOutcomes.set(key, (hostileOutcomes.get(key) ?? 0) + 1);
-  });
+  socket.once('close', () => (record.closedAfter = (performance.now() - started) / 1000));
 }
 
 /** The serial number of the certificate a new connection is served. */
@@ -357,8 +370,9 @@ const idleRss = rssMiB();
 const serialBefore = await servedSerial();
 const replacedBefore = await metric('parapet_evaluation_threads_replaced_total');
 console.log(
-  `parapet serve (pid ${server.pid}) ${nodeOptions.join(' ')} ${args.join(' ')}; ${threads} evaluation threads, budget ${budgetMs} ms`,
+  `parapet serve (pid ${server.pid}) ${nodeOptions.join(' ')} ${args.join(' ')}; ${threads} evaluation threads and ${spares} spare, budget ${budgetMs} ms`,
 );
+console.log(`ready (/readyz 200) ${readyAfter.toFixed(1)} s after start`);
 console.log(
   `soak: ${SECONDS} s, ordinary ${RATE} req/s over ${ordinary.length} reviews, one hostile request every ${HOSTILE_EVERY_MS / 1000} s; RSS idle ${idleRss.toFixed(0)} MiB`,
 );
@@ -431,9 +445,10 @@ while (performance.now() - t0 < SECONDS * 1000) {
   }
   if (!killed && elapsed >= (SECONDS * 1000) / 2) {
     killed = true;
-    current.notes.push(`${threads} runaway reviews: every evaluation thread replaced`);
+    // A namespace never seen before, so that nothing is confined yet: they take every working thread.
+    current.notes.push(`${threads} runaway reviews of a new shape at once`);
     for (let i = 0; i < threads; i += 1)
-      void sendHostile('runaway Rego (all threads)', '/validate', runaway());
+      void sendHostile('runaway Rego (all threads at once)', '/validate', runaway('soak-fresh'));
   }
   if (elapsed >= nextWindow) {
     closeWindow(nextWindow);
@@ -464,6 +479,11 @@ console.log(
 console.log(`evaluation threads replaced: ${replaced} (${events.threadsStopped} thread-stopped events)`);
 console.log('hostile requests:');
 for (const [key, count] of [...hostileOutcomes].sort()) console.log(`  ${key}: ${count}`);
+console.log('trickled 3 MB bodies (1 MB sent, then nothing):');
+for (const t of trickles)
+  console.log(
+    `  sent at ${t.at.toFixed(0)} s: ${t.status || 'no answer'}, ${t.closedAfter === undefined ? 'still open at the end' : `closed after ${t.closedAfter.toFixed(1)} s`}${t.error ? ` (${t.error})` : ''}`,
+  );
 if (errorSamples.length) console.log(`first errors:\n  ${errorSamples.join('\n  ')}`);
 
 agent.destroy();

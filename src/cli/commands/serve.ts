@@ -234,6 +234,10 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
     .option('--max-requests-per-connection <n>', 'requests per keep-alive connection (default 1000)')
     .option('--evaluation-threads <n>', 'threads evaluating reviews, one review each at a time (default 2)')
     .option('--evaluation-heap-mib <mib>', 'heap limit of each evaluation thread (default 64)')
+    .option(
+      '--spare-threads <n>',
+      'loaded evaluation threads held in reserve for a thread that is stopped or stuck (default 1)',
+    )
     .option('--probe-port <port>', 'port of GET /healthz, /readyz and /metrics over plain HTTP', '8080')
     .option('--probe-host <address>', 'address of the probe port (default: --host)')
     .option('--fail-on <severity>', 'failing findings at or above this severity deny (default: any)')
