@@ -93,7 +93,8 @@ export interface AggregateRule {
 
 /** A rule implemented in TypeScript and registered by name, for logic data cannot express. */
 export interface CheckRule {
-  check: { name: string; with?: Record<string, unknown> };
+  /** `target`: what the policy's `fix` pointers are relative to (default the body). */
+  check: { name: string; with?: Record<string, unknown>; target?: 'body' | 'podSpec' };
 }
 
 /** A rule that evaluates a Rego entrypoint compiled to Wasm. */

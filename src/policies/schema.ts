@@ -141,7 +141,14 @@ export const policySchema = {
           type: 'object',
           required: ['name'],
           additionalProperties: false,
-          properties: { name: { type: 'string' }, with: { type: 'object' } },
+          properties: {
+            name: { type: 'string' },
+            with: { type: 'object' },
+            target: {
+              enum: ['body', 'podSpec'],
+              description: "What the policy's fix pointers are relative to (default body).",
+            },
+          },
         },
         rego: {
           type: 'object',

@@ -24,8 +24,9 @@ export interface MutationPlan {
 type Target = 'body' | 'podSpec' | 'containers' | 'resource';
 
 function ruleTarget(policy: Policy): Target | undefined {
-  const rule = policy.rule as { schema?: { target?: Target } };
+  const rule = policy.rule as { schema?: { target?: Target }; check?: { target?: Target } };
   if (rule.schema) return rule.schema.target ?? 'body';
+  if (rule.check) return rule.check.target ?? 'body';
   // Fixes of non-schema rules are written against the body.
   return 'body';
 }
