@@ -2,7 +2,7 @@ import type { Policy } from '../../model/policy.js';
 import type { Resource } from '../../model/resource.js';
 import { isWorld } from '../keywords/cidr.js';
 import { selectorMatches } from '../label-selector.js';
-import type { EvalContext, Violation } from '../rules/types.js';
+import type { EvalContext, SetViolation } from '../rules/types.js';
 import { isRecord, optionError } from './ecosystem-support.js';
 import type { CheckDefinition } from './types.js';
 
@@ -38,7 +38,8 @@ function everyone(peer: unknown): boolean {
     return typeof cidr === 'string' && isWorld(cidr) && (!Array.isArray(except) || except.length === 0);
   }
   return (
-    emptySelector(peer.namespaceSelector) && (peer.podSelector === undefined || emptySelector(peer.podSelector))
+    emptySelector(peer.namespaceSelector) &&
+    (peer.podSelector === undefined || emptySelector(peer.podSelector))
   );
 }
 
@@ -111,35 +112,46 @@ function requiredDirections(options: Record<string, unknown>, policy: Policy): D
  */
 export const k8sNetworkPolicyCoverageCheck: CheckDefinition = {
   name: 'k8s-network-policy-coverage',
-  description: 'workloads whose traffic no NetworkPolicy restricts (none selects them, or one allows everything)',
+  description:
+    'workloads whose traffic no NetworkPolicy restricts (none selects them, or one allows everything)',
   compile(options, policy) {
     const required = requiredDirections(options, policy);
-    const isNetworkPolicy = (source: string, kind: string) => source === 'kubernetes' && kind === 'NetworkPolicy';
+    const isNetworkPolicy = (source: string, kind: string) =>
+      source === 'kubernetes' && kind === 'NetworkPolicy';
+    // A set rule: coverage is a judgement on the run's objects together, which one admitted object is not.
     return {
-      scope: 'resource',
-      readsRun: true,
-      evaluate(workload: Resource, ctx: EvalContext): Violation[] {
-        const podSpec = workload.facts.podSpec;
-        // Host-network pods are outside NetworkPolicy's reach; the host-namespaces policy judges them.
-        if (podSpec?.hostNetwork === true) return [];
+      scope: 'set',
+      readsKinds: isNetworkPolicy,
+      evaluateSet(workloads: Resource[], ctx: EvalContext): SetViolation[] {
         const candidates = ctx.resourcesOfKinds
           ? ctx.resourcesOfKinds(isNetworkPolicy)
           : ctx.resources.filter((r) => isNetworkPolicy(r.source, r.kind));
-        const namespace = workload.namespace ?? '';
-        const policies = candidates.filter((p) => (p.namespace ?? '') === namespace);
-        const byDirection = verdicts(workload, policies);
-        const selected = [...byDirection.values()].some((v) => v.applying.length > 0);
-        const failing =
-          required.length === 0
-            ? directions.every((d) => !restricted(byDirection.get(d)!))
-              ? directions
-              : []
-            : required.filter((d) => !restricted(byDirection.get(d)!));
-        if (failing.length === 0) return [];
-        const problem = selected
-          ? failing.map((d) => describe(d, byDirection.get(d)!)).join('; ')
-          : `no NetworkPolicy in namespace ${workload.namespace ?? '(none)'} selects it`;
-        return [{ path: '', values: { problem } }];
+        const byNamespace = new Map<string, Resource[]>();
+        for (const candidate of candidates) {
+          const key = candidate.namespace ?? '';
+          const list = byNamespace.get(key);
+          if (list) list.push(candidate);
+          else byNamespace.set(key, [candidate]);
+        }
+        const out: SetViolation[] = [];
+        for (const workload of workloads) {
+          // Host-network pods are outside NetworkPolicy's reach; the host-namespaces policy judges them.
+          if (workload.facts.podSpec?.hostNetwork === true) continue;
+          const byDirection = verdicts(workload, byNamespace.get(workload.namespace ?? '') ?? []);
+          const selected = [...byDirection.values()].some((v) => v.applying.length > 0);
+          const failing =
+            required.length === 0
+              ? directions.every((d) => !restricted(byDirection.get(d)!))
+                ? directions
+                : []
+              : required.filter((d) => !restricted(byDirection.get(d)!));
+          if (failing.length === 0) continue;
+          const problem = selected
+            ? failing.map((d) => describe(d, byDirection.get(d)!)).join('; ')
+            : `no NetworkPolicy in namespace ${workload.namespace ?? '(none)'} selects it`;
+          out.push({ resource: workload, path: '', values: { problem } });
+        }
+        return out;
       },
     };
   },

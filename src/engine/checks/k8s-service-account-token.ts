@@ -3,7 +3,8 @@ import type { EvalContext, Violation } from '../rules/types.js';
 import { namespaceOf } from './ecosystem-support.js';
 import type { CheckDefinition } from './types.js';
 
-const isServiceAccount = (source: string, kind: string) => source === 'kubernetes' && kind === 'ServiceAccount';
+const isServiceAccount = (source: string, kind: string) =>
+  source === 'kubernetes' && kind === 'ServiceAccount';
 
 /** The ServiceAccount the pod runs as (`default` when unnamed), when it is among the run's objects. */
 function serviceAccountOf(
@@ -44,7 +45,9 @@ export const k8sServiceAccountTokenCheck: CheckDefinition = {
         const own = podSpec.automountServiceAccountToken;
         if (own === false) return [];
         if (own !== undefined && own !== null)
-          return [{ path, values: { reason: `the pod sets automountServiceAccountToken to ${String(own)}` } }];
+          return [
+            { path, values: { reason: `the pod sets automountServiceAccountToken to ${String(own)}` } },
+          ];
         const { name, account } = serviceAccountOf(workload, podSpec, ctx);
         if (account?.body.automountServiceAccountToken === false) return [];
         const reason = account
