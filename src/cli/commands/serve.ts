@@ -12,12 +12,10 @@ import {
   superviseWorkers,
   workerRole,
 } from '../../server/cluster.js';
-import type { Engine } from '../../engine/engine.js';
 import { EvaluationPool } from '../../server/evaluation-pool.js';
 import type { NamespaceLabelWatch } from '../../server/namespace-labels.js';
 import type { PolicyCatalogue } from '../../server/review-job.js';
 import { loadTlsMaterial } from '../../server/tls.js';
-import { regoSettingsFrom } from '../../rego/settings.js';
 import {
   serverLimits,
   serverSettingsFrom,
@@ -25,8 +23,9 @@ import {
   type ServerSettings,
 } from '../../server/settings.js';
 import { collect, type CliIO } from '../io.js';
-import { addPolicyOptions, buildSettings, engineFromOptions, type PolicyOptions } from '../settings.js';
-import { preflightImageFiles } from '../../images/preflight.js';
+import { addPolicyOptions, buildSettings, type PolicyOptions } from '../settings.js';
+import type { ServeEngineOptions } from '../serve-engine.js';
+import { siblingModule } from '../../engine/worker-thread.js';
 import { parseInterval, type BackgroundAudit } from '../../audit/background.js';
 
 /** The background audit of `--audit-interval`, with the serve's own policy options passed on. */
@@ -315,26 +314,6 @@ export function serveCommand(io: CliIO, setExit: (code: number) => void = () => 
   return command;
 }
 
-/**
- * The engine of one evaluation thread of `parapet serve`: the policies and configuration the
- * command's options name, loaded as the server itself would load them.
- */
-export async function loadServeEngine(options: ServeOptions): Promise<Engine> {
-  // A Rego module's linear memory lives outside the thread's JavaScript heap: capped at the same
-  // size, what one evaluation thread can hold is bounded by --evaluation-heap-mib alone.
-  const heapMiB = serverSettings(
-    options,
-    serverSettingsFrom(buildSettings(options).domains),
-  ).evaluationHeapMiB;
-  const loaded = await engineFromOptions(options, (settings) => {
-    const rego = regoSettingsFrom(settings.domains);
-    if (rego.memoryLimitMiB <= heapMiB) return settings;
-    return { ...settings, domains: { ...settings.domains, rego: { ...rego, memoryLimitMiB: heapMiB } } };
-  });
-  preflightImageFiles(loaded.settings);
-  return loaded.engine;
-}
-
 /** One server process: the whole webhook, or one worker of `--workers`. Returns when shut down. */
 async function serveOne(
   io: CliIO,
@@ -355,7 +334,11 @@ async function serveOne(
   // the first compiles before it listens: the port already answers, and a connection handed to
   // this worker should not find it unready.
   const pool = new EvaluationPool({
-    loader: { module: import.meta.url, export: 'loadServeEngine', data: { ...options } },
+    loader: {
+      module: siblingModule(import.meta.url, '../serve-engine').href,
+      export: 'loadServeEngine',
+      data: { ...options, evaluationHeapMiB: settings.evaluationHeapMiB } satisfies ServeEngineOptions,
+    },
     settings,
   });
   if (role === 'deferred') {

@@ -1,29 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { loadServeEngine } from '../../../src/cli/commands/serve.js';
-import { kubernetesResource } from '../../../src/inputs/kubernetes.js';
-import { repoPath } from '../../helpers.js';
+import { loadServeEngine } from '../../src/cli/serve-engine.js';
+import { kubernetesResource } from '../../src/inputs/kubernetes.js';
+import { repoPath } from '../helpers.js';
 
-/** The options commander gives `serve` for the fault-injection Rego policies, with `extra` over them. */
-function serveOptions(extra: Record<string, unknown> = {}) {
+/** The policy options commander gives `serve` for the fault-injection Rego policies, and the thread heap. */
+function serveOptions(evaluationHeapMiB: number): Parameters<typeof loadServeEngine>[0] {
   return {
-    host: '127.0.0.1',
-    port: '0',
-    probePort: '0',
-    mutate: [],
-    excludeNamespace: [],
-    excludeUser: [],
-    excludeGroup: [],
-    logLevel: 'silent',
-    tlsReloadInterval: '2000',
-    shutdownTimeout: '10000',
-    workers: '1',
-    namespaceLabels: 'off',
     select: ['faults-hungry'],
     skip: [],
     policies: [repoPath('fixtures/rego/faults')],
     builtin: false,
-    ...extra,
-  } as Parameters<typeof loadServeEngine>[0];
+    evaluationHeapMiB,
+  } as unknown as Parameters<typeof loadServeEngine>[0];
 }
 
 /** A ConfigMap whose Rego evaluation holds 160,000 numbers at once: over 16 MiB of linear memory, under 64. */
@@ -39,12 +27,12 @@ const hungry = kubernetesResource(
 
 describe('loadServeEngine', () => {
   it('caps a Rego module at the evaluation thread heap (--evaluation-heap-mib)', async () => {
-    const capped = await loadServeEngine(serveOptions({ evaluationHeapMib: '16' }));
+    const capped = await loadServeEngine(serveOptions(16));
     const [finding] = (await capped.evaluate([hungry])).findings;
     expect(finding).toMatchObject({ policyId: 'faults-hungry', status: 'error' });
     expect(finding!.message).toMatch(/opa_malloc: failed/);
 
-    const roomy = await loadServeEngine(serveOptions({ evaluationHeapMib: '64' }));
+    const roomy = await loadServeEngine(serveOptions(64));
     const [held] = (await roomy.evaluate([hungry])).findings;
     expect(held).toMatchObject({ policyId: 'faults-hungry', status: 'fail' });
     expect(held!.message).toMatch(/160000 values held/);
