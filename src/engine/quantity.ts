@@ -35,3 +35,33 @@ export function quantityValue(text: string): number | undefined {
   const suffix = match[2] ?? '';
   return number * (binary[suffix] ?? decimal[suffix] ?? 1);
 }
+
+/** A quantity as an exact fraction (numerator, denominator), or undefined when `text` is not one. */
+function quantityFraction(text: string): [bigint, bigint] | undefined {
+  const match = QUANTITY.exec(text);
+  if (!match) return undefined;
+  const mantissa = match[1]!;
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace(/^[+-]/, '');
+  const dot = digits.indexOf('.');
+  const decimals = dot < 0 ? 0 : digits.length - dot - 1;
+  let numerator = BigInt(digits.replace('.', '') || '0') * (negative ? -1n : 1n);
+  let denominator = 10n ** BigInt(decimals);
+  let exponent = match[3] !== undefined ? Number(match[3]) : 0;
+  const suffix = match[2] ?? '';
+  if (suffix in binary) numerator *= 2n ** BigInt(Math.log2(binary[suffix]!));
+  else if (suffix !== '') exponent += Math.round(Math.log10(decimal[suffix]!));
+  if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
+  else denominator *= 10n ** BigInt(-exponent);
+  return [numerator, denominator];
+}
+
+/** Exact comparison of two quantities (`1Gi` = `1073741824`, `0.5` = `500m`): -1, 0 or 1; undefined when either is not one. */
+export function compareQuantities(a: string, b: string): -1 | 0 | 1 | undefined {
+  const x = quantityFraction(a);
+  const y = quantityFraction(b);
+  if (!x || !y) return undefined;
+  const left = x[0] * y[1];
+  const right = y[0] * x[1];
+  return left < right ? -1 : left > right ? 1 : 0;
+}

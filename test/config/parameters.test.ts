@@ -114,10 +114,15 @@ function validValue(schema: Schema): unknown {
   switch (schema.type) {
     case 'array':
       return [validValue((schema.items ?? { type: 'string' }) as Schema)];
-    case 'object':
+    case 'object': {
+      // Required keys get a valid value of their own.
+      const properties = (schema.properties ?? {}) as Record<string, Schema>;
+      const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+      const base = Object.fromEntries(required.map((key) => [key, validValue(properties[key] ?? {})]));
       return typeof schema.additionalProperties === 'object'
-        ? { example: validValue(schema.additionalProperties as Schema) }
-        : {};
+        ? { example: validValue(schema.additionalProperties as Schema), ...base }
+        : base;
+    }
     case 'boolean':
       return schema.default !== true;
     case 'integer':

@@ -14,6 +14,7 @@ import { k8sHpaReplicasCheck, k8sPdbHpaMinReplicasCheck } from './k8s-autoscalin
 import { k8sBindingRoleCheck } from './k8s-binding-role.js';
 import { k8sConfigMapCredentialsCheck } from './k8s-configmap-credentials.js';
 import { k8sNetworkPolicyCoverageCheck } from './k8s-network-policy-coverage.js';
+import { k8sQosClassCheck } from './k8s-qos-class.js';
 import { k8sServiceAccountTokenCheck } from './k8s-service-account-token.js';
 import { tfDestructiveChangeCheck } from './tf-destructive-change.js';
 import { tfPlaintextSecretsCheck } from './tf-plaintext-secrets.js';
@@ -39,6 +40,7 @@ export const checks: CheckDefinition[] = [
   k8sPdbHpaMinReplicasCheck,
   k8sConfigMapCredentialsCheck,
   k8sNetworkPolicyCoverageCheck,
+  k8sQosClassCheck,
   k8sServiceAccountTokenCheck,
   tfDestructiveChangeCheck,
   tfPlaintextSecretsCheck,
