@@ -1,9 +1,19 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import semver from 'semver';
 import { parse } from 'yaml';
 import { repoPath } from '../helpers.js';
 
@@ -145,6 +155,60 @@ describe('install routes', () => {
       const tarball = path.join(packs, `parapet-${packageJson.version}.tgz`);
       expectBuiltPackage(tarballFiles(tarball));
       await expectWorkingParapet(await installTarball(tarball, path.join(work, 'tarball-consumer')));
+    },
+    routeTimeout,
+  );
+
+  it(
+    'installed into a project as users install it, the tree supports the oldest Node it declares: no EBADENGINE',
+    async () => {
+      const packs = path.join(work, 'packs-fresh');
+      mkdirSync(packs);
+      ok(await run('npm', ['pack', '--ignore-scripts', '--pack-destination', packs], repoPath()), 'npm pack');
+      const tarball = path.join(packs, `parapet-${packageJson.version}.tgz`);
+      const project = path.join(work, 'fresh-consumer');
+      mkdirSync(project);
+      writeFileSync(
+        path.join(project, 'package.json'),
+        JSON.stringify({ name: 'fresh-consumer', private: true }),
+      );
+      // No lockfile: npm resolves parapet's dependency ranges as a user's install does today (the
+      // root's lockfile and overrides never reach users), from the npm cache or the registry.
+      const install = ok(
+        await run('npm', ['install', '--no-audit', '--no-fund', tarball], project, {
+          npm_config_prefer_offline: 'true',
+        }),
+        'npm install of the tarball',
+      );
+      expect(`${install.stdout}${install.stderr}`).not.toMatch(/EBADENGINE/);
+      // And for the oldest Node the package declares, not only the one running the test.
+      const oldest = semver.minVersion(packageJson.engines.node!)!.version;
+      const unsupported: string[] = [];
+      const visit = (dir: string): void => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          if (!entry.isDirectory() || entry.name === '.bin') continue;
+          const pkg = path.join(dir, entry.name);
+          if (entry.name.startsWith('@')) {
+            visit(pkg);
+            continue;
+          }
+          const manifestFile = path.join(pkg, 'package.json');
+          if (existsSync(manifestFile)) {
+            const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+              name: string;
+              version: string;
+              engines?: { node?: string };
+            };
+            const range = manifest.engines?.node;
+            if (range && !semver.satisfies(oldest, range))
+              unsupported.push(`${manifest.name}@${manifest.version} wants node ${range}`);
+          }
+          if (existsSync(path.join(pkg, 'node_modules'))) visit(path.join(pkg, 'node_modules'));
+        }
+      };
+      visit(path.join(project, 'node_modules'));
+      expect(unsupported, `Node ${oldest}`).toEqual([]);
+      await expectWorkingParapet(path.join(project, 'node_modules', '.bin', 'parapet'));
     },
     routeTimeout,
   );
