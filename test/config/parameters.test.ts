@@ -109,6 +109,7 @@ const typeWords: Record<string, string> = {
 
 /** A value the schema accepts, other than the default where one is easy to make. */
 function validValue(schema: Schema): unknown {
+  if (Array.isArray(schema.examples)) return schema.examples.at(-1);
   if (Array.isArray(schema.enum)) return schema.enum.at(-1);
   if (Array.isArray(schema.anyOf)) return validValue(schema.anyOf[0] as Schema);
   switch (schema.type) {
@@ -133,7 +134,9 @@ function validValue(schema: Schema): unknown {
           ? schema.minimum + 3
           : 3;
     default:
-      // A string may be held to a pattern (a version, say): its default is one that fits.
+      // A string may be held to a pattern (a version, say): its default or examples fit it.
+      if (typeof schema.pattern === 'string' && typeof schema.default !== 'string')
+        throw new Error(`a string parameter held to ${schema.pattern} needs a default or examples`);
       return typeof schema.default === 'string' ? schema.default : 'example.com/**';
   }
 }
