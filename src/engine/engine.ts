@@ -439,7 +439,14 @@ class PolicyEngine implements Engine {
     return this.excludeNamespaces.length + this.excludeFiles.length + this.excludeResources.length > 0;
   }
 
-  /** The finding's resource reference: shared per resource unless the field has a line of its own. */
+  /** The references by line made for the resource being checked (`lineRefsOf`'s). */
+  private readonly lineRefs = new Map<number, ResourceRef>();
+  private lineRefsOf: ResourceRef | undefined;
+
+  /**
+   * The finding's resource reference: shared per resource unless the field has a line of its own,
+   * and then shared by the resource's findings on that line (a container's, say).
+   */
   private ref(resource: Resource, path: string, base: ResourceRef): ResourceRef {
     if (path !== '' && resource.lineOf) {
       let line: number | undefined;
@@ -448,8 +455,18 @@ class PolicyEngine implements Engine {
       } catch {
         // A line is a convenience; the resource's own line stands.
       }
-      if (line !== undefined && line !== base.line)
-        return { id: base.id, kind: base.kind, source: base.source, file: base.file, line };
+      if (line !== undefined && line !== base.line) {
+        if (this.lineRefsOf !== base) {
+          this.lineRefsOf = base;
+          this.lineRefs.clear();
+        }
+        let ref = this.lineRefs.get(line);
+        if (!ref) {
+          ref = { id: base.id, kind: base.kind, source: base.source, file: base.file, line };
+          this.lineRefs.set(line, ref);
+        }
+        return ref;
+      }
     }
     return base;
   }

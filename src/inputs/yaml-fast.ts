@@ -17,6 +17,7 @@
  */
 
 import { unescapePointerToken } from '../engine/pointer.js';
+import { detachedString } from '../model/detached-string.js';
 import { DOUBLE_QUOTED_ESCAPES, resolveGoPlain } from './kubernetes-scalars.js';
 
 /** One parsed document of a file that took the fast path. */
@@ -76,6 +77,13 @@ class LineTable {
   private readonly memoEnds: number[] = [];
   private readonly memoEntries: number[] = [];
   private readonly memoNodes: unknown[] = [];
+
+  /** Drops the room left by the last doubling, once the file is parsed. */
+  trim(): void {
+    if (this.lines.length === this.size) return;
+    this.lines = this.lines.slice(0, this.size);
+    this.sizes = this.sizes.slice(0, this.size);
+  }
 
   grow(): void {
     const lines = new Int32Array(this.lines.length * 2);
@@ -602,14 +610,14 @@ class Parser {
 
   /** `s..e` as a string: a plain value seen before is the same string again. */
   private cachedSlice(s: number, e: number): string {
-    if (e - s > VALUE_CACHE_LENGTH) return this.t.slice(s, e);
+    if (e - s > VALUE_CACHE_LENGTH) return detachedString(this.t.slice(s, e));
     const t = this.t;
     let hash = 0;
     for (let k = s; k < e; k += 1) hash = (hash * 31 + t.charCodeAt(k)) | 0;
     const slot = hash & VALUE_CACHE_MASK;
     const cached = this.valueCache[slot];
     if (cached !== undefined && cached.length === e - s && t.startsWith(cached, s)) return cached;
-    const value = t.slice(s, e);
+    const value = detachedString(t.slice(s, e));
     this.valueCache[slot] = value;
     return value;
   }
@@ -662,7 +670,7 @@ class Parser {
       const ch = t.charCodeAt(i);
       if (ch === 34) {
         this.end = i + 1;
-        return run === s + 1 ? t.slice(run, i) : out + t.slice(run, i);
+        return detachedString(run === s + 1 ? t.slice(run, i) : out + t.slice(run, i));
       }
       if (ch === 92 /* \ */) {
         out += t.slice(run, i);
@@ -704,7 +712,7 @@ class Parser {
         continue;
       }
       this.end = end + 1;
-      return out;
+      return detachedString(out);
     }
   }
 
@@ -761,7 +769,7 @@ class Parser {
     if (mostBlankSpaces > (contentIndent < 0 ? indent : contentIndent)) giveUp();
     this.seek(pos, no);
     if (rows === 0) return '';
-    return strip ? value : value + '\n';
+    return detachedString(strip ? value : value + '\n');
   }
 
   /** A flow collection on one line: `{a: 1, b: [x, "y"]}`. */
@@ -916,5 +924,6 @@ export function parseYamlFast(text: string): FastDocument[] | undefined {
     if (error instanceof GiveUp || error instanceof RangeError) return undefined;
     throw error;
   }
+  parser.table.trim();
   return documents;
 }

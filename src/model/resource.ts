@@ -1,3 +1,5 @@
+import { detachedString } from './detached-string.js';
+
 /** Where a resource, or one of its fields, was written. `line` is 1-based. */
 export interface SourceLocation {
   file: string;
@@ -72,7 +74,8 @@ export interface ResourceRef {
 
 export function resourceRef(resource: Resource): ResourceRef {
   return {
-    id: resource.id,
+    // Kept to the end of the run (findings and reports refer to it), unlike the resource.
+    id: detachedString(resource.id),
     kind: resource.kind,
     source: resource.source,
     file: resource.location.file,
