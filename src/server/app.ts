@@ -173,7 +173,7 @@ export function buildServer(
       } else if (event.event === 'shape-confined')
         app.log.warn(
           event,
-          'reviews of this route, kind and namespace cost a thread; they may no longer take every thread',
+          'reviews of this route, kind, namespace and user cost a thread; they may no longer take every thread',
         );
       else app.log.error(event, 'an evaluation thread could not load the policies; retrying');
     });

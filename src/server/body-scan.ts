@@ -27,6 +27,8 @@ export interface BodyScan {
   kind?: string;
   /** `request.namespace`, when read before the scan stopped. */
   namespace?: string;
+  /** `request.userInfo.username`, when read before the scan stopped. */
+  username?: string;
 }
 
 const QUOTE = 0x22;
@@ -58,8 +60,8 @@ function stringAt(body: Uint8Array, start: number, end: number): string | undefi
 /**
  * Scans `body` (UTF-8 JSON text). Malformed JSON is not reported here (the parser words that); the
  * counts are exact for well-formed text. With `headerOnly` the scan stops at `request.object` once
- * the apiVersion is read: the API server writes the request's uid, kind and namespace before the
- * object, so reading them costs little whatever the object's size.
+ * the apiVersion is read: the API server writes the request's uid, kind, namespace and user before
+ * the object, so reading them costs little whatever the object's size.
  */
 export function scanBody(
   body: Uint8Array,
@@ -101,9 +103,10 @@ export function scanBody(
       if (depth > 0 && !isArray[depth - 1] && expectingKey) {
         expectingKey = false;
         // Only the envelope's keys are ever read: apiVersion (depth 1), request.uid (depth 2),
-        // request.kind.kind (depth 3).
+        // request.kind.kind and request.userInfo.username (depth 3).
         const key =
-          depth <= 2 || (depth === 3 && keys[0] === 'request' && keys[1] === 'kind')
+          depth <= 2 ||
+          (depth === 3 && keys[0] === 'request' && (keys[1] === 'kind' || keys[1] === 'userInfo'))
             ? stringAt(body, start, i)
             : undefined;
         keys[depth - 1] = key;
@@ -117,9 +120,10 @@ export function scanBody(
       else if (depth === 2 && keys[0] === 'request') {
         if (keys[1] === 'uid') scan.uid = stringAt(body, start, i);
         else if (keys[1] === 'namespace') scan.namespace = stringAt(body, start, i);
-      } else if (depth === 3 && keys[0] === 'request' && keys[1] === 'kind') {
-        if (keys[2] === 'kind') scan.kind = stringAt(body, start, i);
-        else if (keys[2] === 'group') scan.group = stringAt(body, start, i);
+      } else if (depth === 3 && keys[0] === 'request') {
+        if (keys[1] === 'kind' && keys[2] === 'kind') scan.kind = stringAt(body, start, i);
+        else if (keys[1] === 'kind' && keys[2] === 'group') scan.group = stringAt(body, start, i);
+        else if (keys[1] === 'userInfo' && keys[2] === 'username') scan.username = stringAt(body, start, i);
       }
     } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
       if (!startValue(depth)) return scan;

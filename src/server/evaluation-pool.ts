@@ -10,13 +10,15 @@
  * Ordinary reviews keep a thread whatever hostile ones do:
  * - Spare threads (`spareThreads`) are loaded and held in reserve. One takes a stopped thread's
  *   place at once, while the replacement loads (a second or more on a busy machine) in the
- *   background to become the next spare; and one takes queued reviews while every working thread
- *   has been on its review for a third of the budget (runaway reviews holding all of them), except
- *   reviews of the same shape as one holding a thread.
- * - A review's shape (route, kind and namespace, read from the bytes before it is queued) that cost
- *   a thread (cut off at the budget, or out of memory) is confined for ten minutes: reviews of that
- *   shape run on at most all working threads but one and never on a spare, so repeating the attack
- *   cannot take every thread. They may wait and get the failure decision; other reviews do not.
+ *   background to become the next spare; and one takes a queued review once every working thread
+ *   has been on its review for a third of the budget (runaway reviews holding all of them) or the
+ *   review has waited that long itself (more reviews than the working threads keep up with), unless
+ *   it has the shape of a review holding a stuck thread.
+ * - A review's shape (route, kind, namespace and user, read from the bytes before it is queued)
+ *   that cost a thread (cut off at the budget, or out of memory) is confined for ten minutes:
+ *   reviews of that shape run on at most all working threads but one and never on a spare, so
+ *   repeating the attack cannot take every thread. They may wait and get the failure decision;
+ *   other reviews do not.
  * - `ready` resolves only once every thread, spares included, has loaded, so /readyz sends no
  *   traffic to a server that could not answer it.
  */
@@ -61,7 +63,7 @@ interface Job {
   /** Answered already (the failure decision at its deadline) while its thread goes on. */
   answered?: boolean;
   header?: ReviewHeader;
-  /** Route, kind and namespace: what confinement keys on. */
+  /** Route, kind, namespace and user: what confinement keys on. */
   shape: string;
   /** Its shape was confined when a thread took it. */
   confined?: boolean;
@@ -69,6 +71,8 @@ interface Job {
   timer?: NodeJS.Timeout;
   /** Fires when it has run a third of the budget: a spare may then take the reviews queued behind it. */
   slowTimer?: NodeJS.Timeout;
+  /** Fires when it has waited a third of the budget in the queue: a spare may then take it. */
+  waitTimer?: NodeJS.Timeout;
   resolve(answer: PoolAnswer): void;
 }
 
@@ -86,10 +90,15 @@ export const CONFINED_MS = 10 * 60_000;
 /** Confined shapes remembered at most (the oldest are forgotten first): kinds and namespaces come from requests. */
 const MAX_CONFINED = 1000;
 
-/** The shape of a review (route, kind and namespace) read before its object, as `scanBody` gives it. */
+/**
+ * The shape of a review read before its object (`scanBody`): route, kind, namespace and requesting
+ * user. The user keeps one requester's attack from confining everyone's reviews of that kind in
+ * that namespace; kind and namespace bound what the requester can vary by their RBAC rights.
+ */
 export function reviewShape(route: AdmissionRoute, scan: BodyScan): string {
   if (scan.kind === undefined) return `${route} ?`;
-  return `${route} ${scan.group ? `${scan.group}/` : ''}${scan.kind} ${scan.namespace ?? ''}`.trimEnd();
+  const kind = `${scan.group ? `${scan.group}/` : ''}${scan.kind}`;
+  return `${route} ${kind} ${scan.namespace || '-'} ${scan.username ?? '?'}`;
 }
 
 /** Runs reviews in worker threads, each with a hard deadline. */
@@ -204,6 +213,7 @@ export class EvaluationPool {
       };
       const remaining = Math.max(0, started + this.options.settings.budgetMs - performance.now());
       job.timer = setTimeout(() => this.overrun(job), remaining);
+      job.waitTimer = setTimeout(() => this.dispatch(), this.options.settings.budgetMs / 3 + 1).unref();
       this.queue.push(job);
       this.dispatch();
     });
@@ -418,7 +428,7 @@ export class EvaluationPool {
           job,
           'budget-exceeded',
           this.isConfined(job.shape)
-            ? `no evaluation thread was free within the ${budget} ms budget (reviews of this kind and namespace recently overran and may not take every thread)`
+            ? `no evaluation thread was free within the ${budget} ms budget (reviews of this kind and namespace from this user recently overran and may not take every thread)`
             : `no evaluation thread was free within the ${budget} ms budget`,
         ),
       );
@@ -479,6 +489,7 @@ export class EvaluationPool {
 
   private settle(job: Job, answer: PoolAnswer): void {
     if (job.timer) clearTimeout(job.timer);
+    clearTimeout(job.waitTimer);
     job.timer = undefined;
     job.resolve(answer);
   }
@@ -519,12 +530,19 @@ export class EvaluationPool {
     }
     job.confined = false;
     if (idle) return idle;
-    // Not for another review of the shape that is holding the threads: likely the same attack.
-    if (stuck && spare && !stuckOnShape) {
+    // Stuck threads, or more reviews than the working threads keep up with; but not for another
+    // review of the shape holding a stuck thread: likely the same attack.
+    const waited = now - job.started >= budgetMs / 3;
+    if ((stuck || waited) && spare && !stuckOnShape) {
       spare.role = 'working';
       return spare;
     }
     return undefined;
+  }
+
+  private anyIdle(): boolean {
+    for (const thread of this.threads) if (thread.state === 'idle') return true;
+    return false;
   }
 
   private dispatch(): void {
@@ -532,6 +550,8 @@ export class EvaluationPool {
     const now = performance.now();
     // In arrival order, passing over confined reviews that must wait.
     for (let i = 0; i < this.queue.length;) {
+      // A flood can queue thousands: stop as soon as no thread is free for anyone.
+      if (!this.anyIdle()) return;
       const job = this.queue[i]!;
       const thread = this.threadFor(job, now);
       if (!thread) {
@@ -543,6 +563,7 @@ export class EvaluationPool {
       thread.job = job;
       job.thread = thread;
       job.dispatched = now;
+      clearTimeout(job.waitTimer);
       job.slowTimer = setTimeout(() => this.dispatch(), this.options.settings.budgetMs / 3 + 1).unref();
       const request: EvaluationRequest = { type: 'decide', id: job.id, route: job.route, body: job.body };
       thread.worker.postMessage(request);

@@ -97,14 +97,16 @@ async function ordinaryTraffic(pool: EvaluationPool, forMs: number, everyMs = 50
 }
 
 describe('reviewShape', () => {
-  it('names the route, kind and namespace read before the object', () => {
+  it('names the route, kind, namespace and user read before the object', () => {
     const body = readFileSync(repoPath('fixtures/admission/reviews/deployment-checkout-create.v1.json'));
     const scan = scanBody(
       body,
       { maxValues: Infinity, maxListItems: Infinity, maxDepth: Infinity },
       { headerOnly: true },
     );
-    expect(reviewShape('validate', scan)).toBe('validate apps/Deployment shop');
+    expect(reviewShape('validate', scan)).toBe(
+      'validate apps/Deployment shop system:serviceaccount:argocd:argocd-application-controller',
+    );
     expect(scan.uid).toBe(JSON.parse(body.toString('utf8')).request.uid);
     expect(
       reviewShape(
@@ -161,16 +163,26 @@ describe('EvaluationPool', () => {
     await until('both threads cut off', () => pool.replaced === 2);
   }, 60_000);
 
+  it('gives the spare the reviews that waited a third of the budget behind a working thread that keeps up too slowly', async () => {
+    const { pool } = startPool({ evaluationThreads: 1, spareThreads: 1, budgetMs: 1500 });
+    await pool.ready;
+    // 2 s of work for one thread, none of it stuck: each review runs 100 ms.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => decide(pool, review('shop', 100))));
+    expect(answers.filter((a) => !evaluated(a)).map(failureMessage)).toEqual([]);
+    expect(pool.replaced).toBe(0);
+  }, 60_000);
+
   it('lets reviews of a shape that cost a thread take all working threads but one, never a spare', async () => {
     const { pool, events } = startPool({ evaluationThreads: 2, spareThreads: 1, budgetMs: 1000 });
     await pool.ready;
     expect(overran(await decide(pool, review('attack', 60_000)))).toBe(true);
     await until('the first runaway to be cut off', () => pool.replaced === 1);
     expect(events).toContainEqual(
-      expect.objectContaining({ event: 'shape-confined', shape: 'validate ConfigMap attack' }),
+      expect.objectContaining({ event: 'shape-confined', shape: 'validate ConfigMap attack dev' }),
     );
-    expect(pool.isConfined('validate ConfigMap attack')).toBe(true);
-    expect(pool.isConfined('validate ConfigMap shop')).toBe(false);
+    expect(pool.isConfined('validate ConfigMap attack dev')).toBe(true);
+    expect(pool.isConfined('validate ConfigMap shop dev')).toBe(false);
+    expect(pool.isConfined('validate ConfigMap attack alice')).toBe(false);
     await until('a new spare', () => pool.census.spare === 1);
 
     // Again, two at once: one runs and is cut off, the other waits for a thread it may not take.
