@@ -70,10 +70,10 @@ export type RelationJoin =
   | { sameNamespace: true }
   /** The related resource's label selector at `selector` (a JSON pointer in its body) selects this resource's pod labels. */
   | { selects: { selector: string } }
-  /** The related resource refers to this one through an attribute in the Terraform configuration. */
-  | { references: { attribute: string } }
-  /** This resource refers to the related one through an attribute in the Terraform configuration. */
-  | { referencedBy: { attribute: string } }
+  /** The related resource refers to this one through an attribute (or any of a list) in the Terraform configuration. */
+  | { references: { attribute: string | string[] } }
+  /** This resource refers to the related one through an attribute (or any of a list) in the Terraform configuration. */
+  | { referencedBy: { attribute: string | string[] } }
   /** A value in this resource equals a value in the related one (JSON pointers over the whole resource). */
   | { equal: { self: string; related: string } };
 

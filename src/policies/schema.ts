@@ -6,6 +6,13 @@ import { equivalentSchemes } from '../model/policy.js';
 
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 const jsonSchema = { type: ['object', 'boolean'] } as const;
+/** A Terraform attribute, dotted through nested blocks, or a list of them (any one refers). */
+const referenceAttribute = {
+  anyOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+  ],
+} as const;
 const paramRef = {
   type: 'object',
   required: ['$param'],
@@ -103,13 +110,13 @@ export const policySchema = {
                     type: 'object',
                     required: ['attribute'],
                     additionalProperties: false,
-                    properties: { attribute: { type: 'string' } },
+                    properties: { attribute: referenceAttribute },
                   },
                   referencedBy: {
                     type: 'object',
                     required: ['attribute'],
                     additionalProperties: false,
-                    properties: { attribute: { type: 'string' } },
+                    properties: { attribute: referenceAttribute },
                   },
                   equal: {
                     type: 'object',

@@ -1,4 +1,5 @@
 import { costChecks } from '../../cost/checks.js';
+import { awsBackupCoverageCheck } from './aws-backup-coverage.js';
 import { awsIamPermissionsCheck } from './aws-iam-permissions.js';
 import { awsIamPrincipalsCheck } from './aws-iam-principals.js';
 import { certManagerCertificateRenewalCheck } from './cert-manager-certificate-renewal.js';
@@ -24,6 +25,7 @@ import { veleroScheduleTtlCheck } from './velero-schedule-ttl.js';
 
 /** Every named check, one file each in this folder. Names are unique. */
 export const checks: CheckDefinition[] = [
+  awsBackupCoverageCheck,
   awsIamPermissionsCheck,
   awsIamPrincipalsCheck,
   certManagerCertificateRenewalCheck,

@@ -2,6 +2,7 @@ import { _, Name, stringify, type CodeKeywordDefinition, type KeywordCxt } from 
 import { cidrMetaSchema } from './cidr.js';
 import { containerAnnotationKeyword } from './containerAnnotation.js';
 import { globMetaSchema } from './glob.js';
+import { hasTagMetaSchema } from './hasTag.js';
 import { portRangeMetaSchema } from './portRange.js';
 import { keywordRuntime } from './runtime.js';
 
@@ -11,7 +12,7 @@ import { keywordRuntime } from './runtime.js';
  */
 export const keywordRuntimeName = new Name('parapetKeywords');
 
-type PredicateName = 'glob' | 'cidr' | 'portRange' | 'secretLike';
+type PredicateName = 'glob' | 'cidr' | 'portRange' | 'secretLike' | 'hasTag';
 
 /** A keyword answered by a predicate made once from its schema value, called by the generated code. */
 function predicateKeyword(
@@ -57,6 +58,13 @@ export const portRangeKeyword = predicateKeyword('portRange', {
 export const secretLikeKeyword = predicateKeyword('secretLike', {
   schemaType: 'boolean',
   metaSchema: { type: 'boolean' },
+});
+
+/** `hasTag: { NAME: VALUES }`: see {@link hasTagPredicate}. */
+export const hasTagKeyword = predicateKeyword('hasTag', {
+  // No type restriction: a value that is not a tag map fails (an untagged resource is not production).
+  schemaType: 'object',
+  metaSchema: hasTagMetaSchema,
 });
 
 /**
@@ -109,6 +117,7 @@ export const keywords: CodeKeywordDefinition[] = [
   jsonStringKeyword,
   portRangeKeyword,
   secretLikeKeyword,
+  hasTagKeyword,
   containerAnnotationKeyword,
   x509Keyword,
 ];

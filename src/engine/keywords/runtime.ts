@@ -1,6 +1,7 @@
 import { certificatesIn } from '../../certificates/x509.js';
 import { cidrPredicate } from './cidr.js';
 import { globMatcher } from './glob.js';
+import { hasTagPredicate } from './hasTag.js';
 import { parseJsonText } from './jsonString.js';
 import { portRangePredicate } from './portRange.js';
 import { secretLikePredicate } from './secretLike.js';
@@ -15,6 +16,7 @@ export const keywordRuntime = {
   cidr: cidrPredicate,
   portRange: portRangePredicate,
   secretLike: secretLikePredicate,
+  hasTag: hasTagPredicate,
   jsonText: parseJsonText,
   /** The certificates a string holds, judged now. */
   certificates: (value: string) => certificatesIn(value),

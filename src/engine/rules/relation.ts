@@ -11,8 +11,15 @@ import type { CompileContext, CompiledRule, EvalContext, RuleType, SetViolation 
 
 const noReferences: readonly string[] = Object.freeze([]);
 
-/** The addresses `attribute` refers to (read only: the plan adapter's own list when it holds strings). */
-function referenceTargets(resource: Resource, attribute: string): readonly string[] {
+/**
+ * The addresses `attribute` (or any attribute of a list) refers to (read only: the plan adapter's own
+ * list when it holds strings).
+ */
+function referenceTargets(resource: Resource, attribute: string | readonly string[]): readonly string[] {
+  if (typeof attribute !== 'string') {
+    const lists = attribute.map((name) => referenceTargets(resource, name)).filter((list) => list.length);
+    return lists.length <= 1 ? (lists[0] ?? noReferences) : [...new Set(lists.flat())];
+  }
   const references = resource.facts.references as Record<string, unknown> | undefined;
   const value = references?.[attribute];
   if (typeof value === 'string') return [value];
@@ -103,10 +110,10 @@ export const relationRuleType: RuleType = {
     const sameNamespace = spec.join.some((join) => 'sameNamespace' in join);
     // Terraform joins go through indexes: a plan has tens of thousands of candidates.
     const referencesJoin = spec.join.find(
-      (join): join is { references: { attribute: string } } => 'references' in join,
+      (join): join is { references: { attribute: string | string[] } } => 'references' in join,
     );
     const referencedByJoin = spec.join.find(
-      (join): join is { referencedBy: { attribute: string } } => 'referencedBy' in join,
+      (join): join is { referencedBy: { attribute: string | string[] } } => 'referencedBy' in join,
     );
     const path = spec.path ?? '';
 

@@ -1,12 +1,18 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { isWorld } from '../../../src/engine/keywords/cidr.js';
-import { cidrKeyword, jsonStringKeyword, portRangeKeyword } from '../../../src/engine/keywords/index.js';
+import {
+  cidrKeyword,
+  hasTagKeyword,
+  jsonStringKeyword,
+  portRangeKeyword,
+} from '../../../src/engine/keywords/index.js';
 
 const ajv = new Ajv2020({ strict: false });
 ajv.addKeyword(cidrKeyword);
 ajv.addKeyword(jsonStringKeyword);
 ajv.addKeyword(portRangeKeyword);
+ajv.addKeyword(hasTagKeyword);
 
 describe('cidr keyword', () => {
   const world = ajv.compile({ cidr: { world: true } });
@@ -111,5 +117,31 @@ describe('portRange keyword', () => {
     expect(all('0-65535')).toBe(true);
     expect(all('1-65535')).toBe(true);
     expect(all('1-1024')).toBe(false);
+  });
+});
+
+describe('hasTag keyword', () => {
+  const production = ajv.compile({ hasTag: { environment: ['production', 'prod'], tier: '*' } });
+  it.each([
+    [{ environment: 'production' }, true],
+    [{ environment: 'prod', team: 'billing' }, true],
+    [{ tier: 'anything' }, true],
+    [{ environment: 'Production' }, false],
+    [{ Environment: 'production' }, false],
+    [{ environment: 'staging' }, false],
+    [{}, false],
+  ])('%j -> %s', (tags, expected) => {
+    expect(production(tags)).toBe(expected);
+  });
+
+  it('never matches what is not a tag map, so not: { hasTag } lets it through', () => {
+    expect(production(['environment', 'production'])).toBe(false);
+    expect(ajv.compile({ not: { hasTag: { environment: 'production' } } })(null)).toBe(true);
+  });
+
+  it('refuses a value that does not map tag names to values', () => {
+    expect(() => ajv.compile({ hasTag: {} })).toThrow();
+    expect(() => ajv.compile({ hasTag: { environment: [] } })).toThrow();
+    expect(() => ajv.compile({ hasTag: { environment: 3 } })).toThrow();
   });
 });
