@@ -63,7 +63,8 @@ describe('the precompiled built-in library', { timeout: 180_000 }, () => {
     expect(precompiled.status).toBe(0);
     expect(precompiled.stdout).toBe(fromYaml.stdout);
     expect(precompiled.stdout).toMatch(/\d+ passed, 0 failed/);
-  });
+    // Every case of the whole library, twice, beside the other test files on a shared machine.
+  }, 600_000);
 
   it('gives the same findings on the fixtures, byte for byte, in every severity and status', async () => {
     const [precompiled, fromYaml] = await Promise.all([
