@@ -14,9 +14,11 @@ import { k8sApiVersionsCheck } from './k8s-api-versions.js';
 import { k8sHpaReplicasCheck, k8sPdbHpaMinReplicasCheck } from './k8s-autoscaling.js';
 import { k8sBindingRoleCheck } from './k8s-binding-role.js';
 import { k8sConfigMapCredentialsCheck } from './k8s-configmap-credentials.js';
+import { k8sInstanceLabelCheck } from './k8s-instance-label.js';
 import { k8sNetworkPolicyCoverageCheck } from './k8s-network-policy-coverage.js';
 import { k8sQosClassCheck } from './k8s-qos-class.js';
 import { k8sServiceAccountTokenCheck } from './k8s-service-account-token.js';
+import { linkerdAuthorizationAllowAllCheck } from './linkerd-authorization-allow-all.js';
 import { tfDestructiveChangeCheck } from './tf-destructive-change.js';
 import { tfPlaintextSecretsCheck } from './tf-plaintext-secrets.js';
 import type { CheckDefinition } from './types.js';
@@ -41,9 +43,11 @@ export const checks: CheckDefinition[] = [
   k8sHpaReplicasCheck,
   k8sPdbHpaMinReplicasCheck,
   k8sConfigMapCredentialsCheck,
+  k8sInstanceLabelCheck,
   k8sNetworkPolicyCoverageCheck,
   k8sQosClassCheck,
   k8sServiceAccountTokenCheck,
+  linkerdAuthorizationAllowAllCheck,
   tfDestructiveChangeCheck,
   tfPlaintextSecretsCheck,
   veleroBackupCoverageCheck,
