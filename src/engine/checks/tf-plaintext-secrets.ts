@@ -116,7 +116,67 @@ function constantOf(resource: Resource, attribute: string): unknown {
 }
 
 /** Attributes that hold a map of environment variables or settings. */
-const variableMapAttributes = ['environment_variables', 'app_settings', 'env'];
+const variableMapAttributes = [
+  'environment_variables',
+  'app_settings',
+  'env',
+  // Glue job arguments (--db_password) and MWAA Airflow options (core.fernet_key).
+  'default_arguments',
+  'airflow_configuration_options',
+];
+
+/**
+ * Variable maps nested in blocks, as block paths from the body: SageMaker model containers, App
+ * Runner image and code configurations.
+ */
+const nestedVariableMaps: Array<{ blocks: string[]; map: string }> = [
+  { blocks: ['primary_container'], map: 'environment' },
+  { blocks: ['container'], map: 'environment' },
+  {
+    blocks: ['source_configuration', 'image_repository', 'image_configuration'],
+    map: 'runtime_environment_variables',
+  },
+  {
+    blocks: ['source_configuration', 'code_repository', 'code_configuration', 'code_configuration_values'],
+    map: 'runtime_environment_variables',
+  },
+];
+
+/** Every object reached through nested block lists, with its JSON pointer. */
+function blocksAt(
+  body: Record<string, unknown>,
+  names: string[],
+): Array<{ block: Record<string, unknown>; path: string }> {
+  let level: Array<{ block: Record<string, unknown>; path: string }> = [{ block: body, path: '' }];
+  for (const name of names) {
+    const next: Array<{ block: Record<string, unknown>; path: string }> = [];
+    for (const { block, path } of level) {
+      const list = block[name];
+      if (!Array.isArray(list)) continue;
+      list.forEach((item, index) => {
+        if (isRecord(item)) next.push({ block: item, path: `${path}/${name}/${index}` });
+      });
+    }
+    if (!next.length) return next;
+    level = next;
+  }
+  return level;
+}
+
+/** `{ name, value }` entries of a JSON document's `environment` (Batch container properties). */
+function jsonEnvironment(text: string): Array<{ name: string; value: unknown }> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const environment = isRecord(document) ? document.environment : undefined;
+  if (!Array.isArray(environment)) return [];
+  return environment.filter(
+    (entry): entry is { name: string; value: unknown } => isRecord(entry) && typeof entry.name === 'string',
+  );
+}
 
 /** Adds a finding to `out` (made at the first one); a function of its own, not a closure per resource. */
 function report(
@@ -216,6 +276,68 @@ export const tfPlaintextSecretsCheck: CheckDefinition = {
               found,
               `${attribute} ${key}`,
             );
+        }
+      }
+
+      for (const { blocks, map } of nestedVariableMaps) {
+        if (!Array.isArray(body[blocks[0]!])) continue;
+        for (const { block, path } of blocksAt(body, blocks)) {
+          const variables = block[map];
+          if (!isRecord(variables)) continue;
+          for (const [key, value] of Object.entries(variables)) {
+            if (ignoreKeys.has(key)) continue;
+            const found = scanPair(key, value);
+            if (found)
+              out = report(
+                out,
+                resource,
+                `${path}/${map}/${escapePointerToken(key)}`,
+                found,
+                `${map} ${key}`,
+              );
+          }
+        }
+      }
+
+      // CodeBuild: environment { environment_variable { name, value, type } }; only PLAINTEXT ones
+      // hold the value itself (PARAMETER_STORE and SECRETS_MANAGER name where it is).
+      if (Array.isArray(environment)) {
+        for (const { block, path } of blocksAt(body, ['environment', 'environment_variable'])) {
+          if (typeof block.name !== 'string' || ignoreKeys.has(block.name)) continue;
+          if (block.type !== undefined && block.type !== null && block.type !== 'PLAINTEXT') continue;
+          const found = scanPair(block.name, block.value);
+          if (found)
+            out = report(out, resource, `${path}/value`, found, `environment variable ${block.name}`);
+        }
+      }
+
+      // Elastic Beanstalk: setting { namespace = "aws:elasticbeanstalk:application:environment", name, value }.
+      if (Array.isArray(body.setting)) {
+        body.setting.forEach((setting: unknown, index: number) => {
+          if (!isRecord(setting) || setting.namespace !== 'aws:elasticbeanstalk:application:environment')
+            return;
+          if (typeof setting.name !== 'string' || ignoreKeys.has(setting.name)) return;
+          const found = scanPair(setting.name, setting.value);
+          if (found)
+            out = report(
+              out,
+              resource,
+              `/setting/${index}/value`,
+              found,
+              `environment property ${setting.name}`,
+            );
+        });
+      }
+
+      // Batch job definitions: container properties are a JSON document with an `environment` list.
+      if (typeof body.container_properties === 'string') {
+        for (const entry of jsonEnvironment(body.container_properties)) {
+          if (ignoreKeys.has(entry.name)) continue;
+          const found = scanPair(entry.name, entry.value);
+          if (found) {
+            out = report(out, resource, '/container_properties', found, `environment variable ${entry.name}`);
+            break;
+          }
         }
       }
 
