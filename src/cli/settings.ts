@@ -134,6 +134,26 @@ export interface LoadedEngine {
   config?: LoadedConfig;
 }
 
+/**
+ * Throws when a `--namespace` names a package with no Conftest rule in the loaded policies: a
+ * mistyped package would otherwise run nothing from the Rego directories and pass.
+ */
+function assertNamespacesMatch(policies: Policy[], namespaces: string[]): void {
+  const found = new Set(
+    policies.flatMap((policy) => {
+      const spec = (policy.rule as { rego?: { flavor?: string; namespace?: string } }).rego;
+      return spec?.flavor === 'conftest' && spec.namespace ? [spec.namespace] : [];
+    }),
+  );
+  for (const namespace of namespaces) {
+    if (found.has(namespace)) continue;
+    throw new ParapetError(
+      'PARAPET_USAGE',
+      `--namespace: "${namespace}" matches no Rego package with deny, violation or warn rules in the --policies directories`,
+    );
+  }
+}
+
 /** Load policies and compile the engine exactly as `check` and `serve` both need it. */
 export async function engineFromOptions(
   options: PolicyOptions,
@@ -152,6 +172,7 @@ export async function engineFromOptions(
     },
   });
   assertSelectorsMatch(policies, selectorGroups(options, config));
+  assertNamespacesMatch(policies, options.conftestNamespaces ?? []);
   if (config) assertConfiguredParameters(policies, config);
   if (policies.length === 0) {
     throw new ParapetError(

@@ -93,6 +93,25 @@ describe('Conftest policy directories', () => {
       costReport.findings.map((finding) => `${finding.status} ${finding.policyId}: ${finding.message}`),
     ).toEqual(['warn conftest.cost.warn: plan creates 1 GPU instance(s): aws_instance.trainer']);
   });
+
+  it('stops with exit 2 when a --namespace names a package the policies do not have', async () => {
+    const run = await runCli([
+      'check',
+      '--no-builtin',
+      '--policies',
+      terraformPolicy,
+      '--namespace',
+      'main',
+      '--namespace',
+      'security',
+      'fixtures/rego/conftest-terraform/plans/plan-violations.json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toBe(
+      'error: --namespace: "security" matches no Rego package with deny, violation or warn rules in the --policies directories',
+    );
+  });
 });
 
 describe('Conftest rule discovery and results', () => {
