@@ -248,7 +248,8 @@ export async function startCluster(
         const child = execFile(
           binaries.kubectl,
           [`--kubeconfig=${kubeconfig}`, '--request-timeout=30s', ...args],
-          { cwd: repoPath(), env: { PATH: process.env.PATH ?? '', HOME: dir } },
+          // A cluster-wide PolicyReport of the whole library is larger than execFile's 1 MiB default.
+          { cwd: repoPath(), env: { PATH: process.env.PATH ?? '', HOME: dir }, maxBuffer: 256 * 1024 * 1024 },
           (error, stdout, stderr) =>
             resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
