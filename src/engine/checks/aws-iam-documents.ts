@@ -1,5 +1,6 @@
 import { parseJsonText } from '../keywords/jsonString.js';
 import type { Resource } from '../../model/resource.js';
+import type { Violation } from '../rules/types.js';
 import { isRecord } from './ecosystem-support.js';
 
 /** One statement of an IAM policy document, whatever form the plan held it in. */
@@ -157,6 +158,29 @@ export function iamDocuments(resource: Resource, attributes: readonly string[]):
     const found = textDocument(resource, body[attribute], `/${attribute}`);
     if (found) out.push(found);
   }
+  return out;
+}
+
+/**
+ * The violations `judge` finds in each known document of a resource; when it finds none and a
+ * document is known only after apply, one `unknown` verdict at the first such document.
+ */
+export function judgeIamDocuments(
+  resource: Resource,
+  attributes: readonly string[],
+  judge: (document: { path: string; statements: IamStatement[] }) => Violation | undefined,
+): Violation[] {
+  const out: Violation[] = [];
+  let unknown: Violation | undefined;
+  for (const document of iamDocuments(resource, attributes)) {
+    if ('unknown' in document) {
+      unknown ??= { path: document.path, status: 'unknown', unknownPaths: document.unknownPaths };
+      continue;
+    }
+    const violation = judge(document);
+    if (violation) out.push(violation);
+  }
+  if (!out.length && unknown) out.push(unknown);
   return out;
 }
 

@@ -4,8 +4,7 @@ import type { CompiledRule, Violation } from '../rules/types.js';
 import {
   grantsAction,
   hasCondition,
-  iamDocuments,
-  type IamDocument,
+  judgeIamDocuments,
   type IamStatement,
   unconstrainedResource,
 } from './aws-iam-documents.js';
@@ -147,19 +146,7 @@ export const awsIamPermissionsCheck: CheckDefinition = {
     return {
       scope: 'resource',
       evaluate(resource: Resource): Violation[] {
-        const documents: IamDocument[] = iamDocuments(resource, parsed.attributes);
-        const out: Violation[] = [];
-        let unknown: Violation | undefined;
-        for (const document of documents) {
-          if ('unknown' in document) {
-            unknown ??= { path: document.path, status: 'unknown', unknownPaths: document.unknownPaths };
-            continue;
-          }
-          const violation = judge(document, parsed);
-          if (violation) out.push(violation);
-        }
-        if (!out.length && unknown) out.push(unknown);
-        return out;
+        return judgeIamDocuments(resource, parsed.attributes, (document) => judge(document, parsed));
       },
     };
   },

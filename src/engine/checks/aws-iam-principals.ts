@@ -1,7 +1,7 @@
 import type { Policy } from '../../model/policy.js';
 import type { Resource } from '../../model/resource.js';
 import type { CompiledRule, Violation } from '../rules/types.js';
-import { conditionKeys, iamDocuments, type IamDocument, type IamStatement } from './aws-iam-documents.js';
+import { conditionKeys, judgeIamDocuments, type IamStatement } from './aws-iam-documents.js';
 import { optionError } from './ecosystem-support.js';
 import type { CheckDefinition } from './types.js';
 
@@ -103,27 +103,19 @@ export const awsIamPrincipalsCheck: CheckDefinition = {
     return {
       scope: 'resource',
       evaluate(resource: Resource): Violation[] {
-        const documents: IamDocument[] = iamDocuments(resource, parsed.attributes);
-        const out: Violation[] = [];
-        let unknown: Violation | undefined;
-        for (const document of documents) {
-          if ('unknown' in document) {
-            unknown ??= { path: document.path, status: 'unknown', unknownPaths: document.unknownPaths };
-            continue;
-          }
+        return judgeIamDocuments(resource, parsed.attributes, (document) => {
+          // The first offending statement of each document.
           for (const [index, statement] of document.statements.entries()) {
             const found = offending(statement, parsed);
-            if (!found) continue;
-            out.push({
-              path: document.path,
-              values: { statement: index, ...found },
-              details: { statement: index, ...found },
-            });
-            break;
+            if (found)
+              return {
+                path: document.path,
+                values: { statement: index, ...found },
+                details: { statement: index, ...found },
+              };
           }
-        }
-        if (!out.length && unknown) out.push(unknown);
-        return out;
+          return undefined;
+        });
       },
     };
   },
