@@ -40,15 +40,16 @@ export function stringOption(
   return value;
 }
 
-/** The run's Kubernetes resources of `kind` whose apiVersion is in `group` (`velero.io/v1` ...). */
-export function runResources(ctx: EvalContext, kind: string, group: string): Resource[] {
+/** The run's Kubernetes resources of `kind` whose apiVersion is in `group`, or one of several (`velero.io/v1` ...). */
+export function runResources(ctx: EvalContext, kind: string, group: string | readonly string[]): Resource[] {
+  const groups = typeof group === 'string' ? [group] : group;
   const matches = (source: string, candidate: string) => source === 'kubernetes' && candidate === kind;
   const candidates = ctx.resourcesOfKinds
     ? ctx.resourcesOfKinds(matches)
     : ctx.resources.filter((r) => matches(r.source, r.kind));
   return candidates.filter((r) => {
     const apiVersion = r.body.apiVersion;
-    return typeof apiVersion === 'string' && apiVersion.startsWith(`${group}/`);
+    return typeof apiVersion === 'string' && groups.some((g) => apiVersion.startsWith(`${g}/`));
   });
 }
 

@@ -1,20 +1,8 @@
 import type { Resource } from '../../model/resource.js';
 import { isWorld } from '../keywords/cidr.js';
 import type { EvalContext, Violation } from '../rules/types.js';
-import { isRecord, namespaceOf } from './ecosystem-support.js';
+import { isRecord, namespaceOf, runResources } from './ecosystem-support.js';
 import type { CheckDefinition } from './types.js';
-
-/** The run's objects of `kind` whose apiVersion is in one of `groups`. */
-function runObjects(ctx: EvalContext, kind: string, groups: readonly string[]): Resource[] {
-  const matches = (source: string, candidate: string) => source === 'kubernetes' && candidate === kind;
-  const candidates = ctx.resourcesOfKinds
-    ? ctx.resourcesOfKinds(matches)
-    : ctx.resources.filter((r) => matches(r.source, r.kind));
-  return candidates.filter((r) => {
-    const apiVersion = r.body.apiVersion;
-    return typeof apiVersion === 'string' && groups.some((group) => apiVersion.startsWith(`${group}/`));
-  });
-}
 
 /** A network list that admits every address: a whole address family without exceptions. */
 function everyAddress(networks: unknown): string | undefined {
@@ -50,7 +38,7 @@ function broadTarget(policy: Resource, ctx: EvalContext): boolean {
   if (!target) return false;
   if (target.kind === 'Server' || target.kind === 'Namespace') return true;
   if (target.kind !== 'HTTPRoute' && target.kind !== 'GRPCRoute') return false;
-  const route = runObjects(ctx, target.kind, routeGroups).find(
+  const route = runResources(ctx, target.kind, routeGroups).find(
     (r) => r.name === target.name && namespaceOf(r) === namespaceOf(policy),
   );
   const rules = route && isRecord(route.body.spec) ? route.body.spec.rules : undefined;
@@ -63,7 +51,7 @@ function authorizationPolicyOpening(policy: Resource, ctx: EvalContext): string 
   const spec = policy.body.spec as Record<string, unknown>;
   const refs = spec.requiredAuthenticationRefs;
   if (!Array.isArray(refs) || refs.length === 0) return 'it requires no authentication';
-  const networkAuthentications = runObjects(ctx, 'NetworkAuthentication', ['policy.linkerd.io']);
+  const networkAuthentications = runResources(ctx, 'NetworkAuthentication', ['policy.linkerd.io']);
   const found: string[] = [];
   // Every reference must hold; a mesh identity (MeshTLSAuthentication, ServiceAccount) authenticates.
   for (const ref of refs) {
